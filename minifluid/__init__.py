@@ -1,0 +1,33 @@
+"""minifluid: a miniature static-graph tensor framework that runs PaddlePaddle fluid 1.x scripts.
+
+    import minifluid as fluid
+    x = fluid.layers.data(name="x", shape=[10], dtype="float32")
+"""
+import importlib.util as _util
+import os as _os
+import sys as _sys
+
+if _util.find_spec(__name__ + ".ops") is None:  # a source checkout: ops/ lies beside us
+    _dir = _os.path.join(_os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))), "ops")
+    _spec = _util.spec_from_file_location(__name__ + ".ops", _os.path.join(_dir, "__init__.py"),
+                                          submodule_search_locations=[_dir])
+    _sys.modules[_spec.name] = _util.module_from_spec(_spec)
+    _spec.loader.exec_module(_sys.modules[_spec.name])
+
+from . import ops  # noqa: E402  (registers every op)
+from . import backward, core, layers, registry  # noqa: E402
+from .backward import append_backward, gradients  # noqa: E402
+from .executor import Executor, Scope, global_scope, scope_guard  # noqa: E402
+from .framework import (Operator, Parameter, Program, Variable,  # noqa: E402
+                        default_main_program, default_startup_program, program_guard,
+                        unique_name)
+from .layers.io import fluid_data as data  # noqa: E402
+from .place import CPUPlace, CUDAPlace, is_compiled_with_cuda  # noqa: E402
+
+__version__ = "0.1.0"
+__all__ = [
+    "CPUPlace", "CUDAPlace", "Executor", "Operator", "Parameter", "Program", "Scope",
+    "Variable", "append_backward", "backward", "core", "data", "default_main_program",
+    "default_startup_program", "global_scope", "gradients", "is_compiled_with_cuda", "layers",
+    "program_guard", "registry", "scope_guard", "unique_name",
+]

@@ -1,0 +1,178 @@
+"""Reverse-mode differentiation of a block: append_backward and gradients.
+
+Walks the ops that lead to the targets in reverse, asks each op's grad maker for its grad
+ops, and appends them. A variable read by several ops gets one gradient per reader, summed
+by a `sum` op into `name@GRAD`. Variables with `stop_gradient=True` or in `no_grad_set`
+get no gradient and stop it flowing further back.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from . import registry
+from .framework import Parameter, Variable, grad_var_name
+
+__all__ = ["append_backward", "gradients"]
+
+
+def append_backward(loss: Variable, parameter_list=None, no_grad_set=None, callbacks=None):
+    """Append the ops computing d(loss)/d(parameter) and return [(parameter, gradient)].
+
+    Args:
+        loss: a Variable with exactly one element (the output of `layers.mean`, say).
+        parameter_list: parameters (or their names) to differentiate; all trainable ones
+            when None.
+        no_grad_set: variables (or names) that get no gradient.
+
+    Example:
+        loss = fluid.layers.mean(cost)
+        params_grads = fluid.backward.append_backward(loss)
+    """
+    if not isinstance(loss, Variable):
+        raise TypeError(f"append_backward: loss must be a Variable, got {type(loss).__name__}")
+    n = 1
+    for d in loss.shape:
+        n *= d
+    if n != 1:
+        raise ValueError(f"append_backward: the loss must have exactly one element, but "
+                         f"'{loss.name}' has shape {list(loss.shape)}; reduce it first, e.g. "
+                         f"with fluid.layers.mean")
+    block = loss.block
+    if parameter_list is None:
+        params = [p for p in block.all_parameters() if p.trainable]
+    else:
+        params = [block.var(p if isinstance(p, str) else p.name) for p in parameter_list]
+    grads = _backward(block, [loss], None, [], _names(no_grad_set))
+    return [(p, block.var(grads[p.name])) for p in params if p.name in grads]
+
+
+def gradients(targets, inputs, target_gradients=None, no_grad_set=None):
+    """Append the ops computing the gradients of sum(targets) with respect to `inputs`.
+
+    Args:
+        targets: a Variable or a list of Variables.
+        inputs: a Variable or a list; data variables included. Their gradients are computed
+            whatever their `stop_gradient`.
+        target_gradients: optional Variables, one per target, holding d(output)/d(target);
+            ones when None.
+        no_grad_set: variables (or names) that get no gradient.
+
+    Returns:
+        A list with one gradient Variable per input (None where no path leads to it).
+    """
+    targets = _as_list(targets, "targets")
+    inputs = _as_list(inputs, "inputs")
+    if target_gradients is not None:
+        target_gradients = _as_list(target_gradients, "target_gradients")
+        if len(target_gradients) != len(targets):
+            raise ValueError(f"gradients: {len(targets)} targets but {len(target_gradients)} "
+                             f"target_gradients")
+        for t, g in zip(targets, target_gradients):
+            if g is not None and g.shape != t.shape:
+                raise ValueError(f"gradients: target_gradient '{g.name}' has shape "
+                                 f"{list(g.shape)}, target '{t.name}' has {list(t.shape)}")
+    block = targets[0].block
+    grads = _backward(block, targets, target_gradients, [v.name for v in inputs],
+                      _names(no_grad_set))
+    return [block.var(grads[v.name]) if v.name in grads else None for v in inputs]
+
+
+def _as_list(x, what):
+    xs = list(x) if isinstance(x, (list, tuple)) else [x]
+    for v in xs:
+        if v is not None and not isinstance(v, Variable):
+            raise TypeError(f"gradients: {what} must be Variables, got {type(v).__name__}")
+    return xs
+
+
+def _names(vs) -> set:
+    return {v if isinstance(v, str) else v.name for v in (vs or ())}
+
+
+def _backward(block, targets, target_grads, wanted, no_grad) -> dict:
+    """Append grad ops to `block`; return {var name: its gradient's name}."""
+    producer = {n: k for k, op in enumerate(block.ops) for n in op.output_arg_names}
+    end = max((producer.get(t.name, -1) for t in targets), default=-1) + 1
+    ops = block.ops[:end]
+
+    # Which variables carry a gradient: leaves that do not stop it, and what they reach.
+    carries = {n for n in wanted if n not in no_grad}
+    carries |= {v.name for v in block.vars.values()
+                if not v.stop_gradient and v.name not in no_grad and v.name not in producer}
+    for op in ops:
+        if registry.OPS[op.type].grad and any(n in carries for n in op.input_arg_names):
+            carries |= {n for n in op.output_arg_names
+                        if not block.var(n).stop_gradient and n not in no_grad}
+
+    # contributions[v]: the grad ops' output slots that hold a part of v's gradient.
+    contributions: dict = {}
+    descs = []
+    for i, t in enumerate(targets):
+        given = target_grads[i] if target_grads else None
+        if given is not None:
+            contributions.setdefault(t.name, []).append(given.name)
+        else:
+            seed = dict(type="fill_any_like", inputs={"X": [t.name]},
+                        outputs={"Out": [grad_var_name(t.name)]}, attrs={"value": 1.0})
+            _add_contribution(contributions, t.name, seed, "Out")
+            descs.append(seed)
+    done = {}
+    for op in reversed(ops):
+        outs = [n for n in op.output_arg_names if n in contributions]
+        if (not outs or registry.OPS[op.type].grad is None
+                or not any(n in carries for n in op.input_arg_names)):
+            continue
+        for n in outs:
+            done[n] = _finish(contributions, n, descs)
+        for desc in registry.OPS[op.type].grad(op):
+            keep = False
+            for slot, names in desc["outputs"].items():
+                var = names[0][:-len("@GRAD")] if names else None
+                if var is None or var not in carries:
+                    desc["outputs"][slot] = []
+                else:
+                    _add_contribution(contributions, var, desc, slot)
+                    keep = True
+            if keep:
+                descs.append(desc)
+    for n in list(contributions):
+        if n not in done:
+            done[n] = _finish(contributions, n, descs)
+
+    for desc in descs:
+        for slot, names in desc["inputs"].items():
+            for name in names:
+                if name.endswith("@GRAD") and not block.has_var(name):
+                    raise NotImplementedError(
+                        f"backward: '{desc['type']}' needs '{name}', which no op produced")
+        block.append_op(desc["type"], desc["inputs"], desc["outputs"], desc.get("attrs"),
+                        role="backward")
+    return done
+
+
+def _add_contribution(contributions, var, desc, slot):
+    parts = contributions.setdefault(var, [])
+    name = grad_var_name(var) if not parts else f"{grad_var_name(var)}@RENAME@{len(parts)}"
+    desc["outputs"][slot] = [name]
+    parts.append((desc, slot))
+
+
+def _finish(contributions, var, descs) -> str:
+    """Sum the parts of var's gradient into var@GRAD; return its name."""
+    parts = contributions[var]
+    target = grad_var_name(var)
+    if len(parts) == 1 and isinstance(parts[0], tuple):
+        return parts[0][0]["outputs"][parts[0][1]][0]
+    if len(parts) == 1:  # a user-given target gradient
+        return parts[0]
+    names = []
+    for p in parts:
+        if isinstance(p, tuple):
+            desc, slot = p
+            if desc["outputs"][slot] == [target]:
+                desc["outputs"][slot] = [f"{target}@RENAME@0"]
+            names.append(desc["outputs"][slot][0])
+        else:
+            names.append(p)
+    descs.append(dict(type="sum", inputs={"X": names}, outputs={"Out": [target]}))
+    return target

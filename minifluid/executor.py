@@ -1,0 +1,311 @@
+"""Executor, Scope and the compiled plan.
+
+`Executor.run` compiles a (program version, feed names, fetch names) once into a `_Plan`: the
+ops the fetches and the persistable writes need, each bound to its kernel and attrs, every
+variable given a slot in a flat list, and the slots that die after each step. A run then
+only checks and places feeds, calls the bound kernels in order, writes persistables back
+to the scope and returns the fetches.
+"""
+from __future__ import annotations
+
+import contextlib
+import warnings
+import weakref
+from typing import Optional
+
+import numpy as np
+
+from . import registry
+from .framework import Program, Variable, default_main_program
+from .place import CPUPlace
+
+__all__ = ["Executor", "Scope", "global_scope", "scope_guard"]
+
+
+class _ScopeVar:
+    """What `Scope.find_var` returns, as in fluid: `np.array(var.get_tensor())`."""
+
+    def __init__(self, scope, name):
+        self._scope, self._name = scope, name
+
+    def get_tensor(self):
+        return _Tensor(self._scope, self._name)
+
+
+class _Tensor:
+    def __init__(self, scope, name):
+        self._scope, self._name = scope, name
+
+    def __array__(self, dtype=None, copy=None):
+        value = self._scope._vars[self._name]
+        value = value if isinstance(value, np.ndarray) else value.get()  # cupy -> host
+        return value if dtype is None else value.astype(dtype)
+
+    def set(self, array, place=None):
+        array = np.asarray(array)
+        self._scope._vars[self._name] = place.to_device(array) if place else array
+
+    def shape(self):
+        return list(self._scope._vars[self._name].shape)
+
+
+class Scope:
+    """Holds the values of persistable variables (parameters) between runs."""
+
+    def __init__(self):
+        self._vars: dict = {}
+
+    def var(self, name: str) -> _ScopeVar:
+        self._vars.setdefault(name, None)
+        return _ScopeVar(self, name)
+
+    def find_var(self, name: str) -> Optional[_ScopeVar]:
+        return _ScopeVar(self, name) if self._vars.get(name) is not None else None
+
+    def drop(self, name: str):
+        self._vars.pop(name, None)
+
+
+_global_scope = Scope()
+
+
+def global_scope() -> Scope:
+    return _global_scope
+
+
+@contextlib.contextmanager
+def scope_guard(scope: Scope):
+    global _global_scope
+    if not isinstance(scope, Scope):
+        raise TypeError(f"scope_guard: expected a Scope, got {type(scope).__name__}")
+    prev, _global_scope = _global_scope, scope
+    try:
+        yield
+    finally:
+        _global_scope = prev
+
+
+class _Step:
+    __slots__ = ("fn", "ins", "outs", "attrs", "op", "free", "packed")
+
+
+class _Plan:
+    """A program compiled for one set of feed and fetch names on one place."""
+
+    def __init__(self, program: Program, feed_names, fetch_names, place):
+        block = program.global_block()
+        for name in fetch_names:
+            if not block.has_var(name):
+                raise ValueError(f"fetch target '{name}' is not a variable of the program")
+        feeds = [n for n in feed_names if block.has_var(n)]
+        for name in feed_names:
+            if not block.has_var(name):
+                warnings.warn(f"feed '{name}' is not a variable of the program; it is ignored",
+                              UserWarning, stacklevel=4)
+        ops = _prune(block, fetch_names, feeds)
+
+        # Slot 0 always holds None (an absent optional input); slot 1 takes discarded outputs.
+        slot = {}
+
+        def index(name):
+            return slot.setdefault(name, len(slot) + 2)
+
+        self.feeds = []
+        for name in feeds:
+            v = block.var(name)
+            self.feeds.append((name, index(name), v.dtype, v.shape if v.need_check_feed else None))
+        available = set(feeds)
+        self.reads = []  # persistables read from the scope
+        self.steps = []
+        last_use = {}
+        for k, op in enumerate(ops):
+            opdef = registry.OPS[op.type]
+            step = _Step()
+            step.op, step.attrs = op, op.attrs
+            step.packed = bool(opdef.duplicable)
+            step.ins = []
+            for s in opdef.inputs:
+                names = op.input(s)
+                for n in names:
+                    if n not in available:
+                        v = block.var(n)
+                        if not v.persistable:
+                            what = "fed" if v.is_data else "computed by any earlier op"
+                            raise ValueError(f"variable '{n}' is needed by {op.where()} but was "
+                                             f"not {what}")
+                        self.reads.append((n, index(n)))
+                        available.add(n)
+                    last_use[n] = k
+                idx = [slot[n] for n in names]
+                step.ins.append(idx if s in opdef.duplicable else (idx[0] if idx else 0))
+            step.outs = []
+            for s in opdef.outputs:
+                names = op.output(s)
+                step.outs.append(index(names[0]) if names else 1)
+                available.update(names)
+            dtype = _kernel_dtype(op)
+            step.fn = registry.get_kernel(op.type, place.kind, dtype)
+            self.steps.append(step)
+        keep = set(fetch_names) | {n for n in slot if block.var(n).persistable}
+        for step in self.steps:
+            step.free = []
+        for name, k in last_use.items():
+            if name not in keep:
+                self.steps[k].free.append(slot[name])
+        self.writes = [(n, slot[n]) for op in ops for n in op.output_arg_names
+                       if block.var(n).persistable]
+        for name in fetch_names:
+            if name not in available:
+                v = block.var(name)
+                if not v.persistable:
+                    raise ValueError(f"fetch target '{name}' is neither fed nor computed by the "
+                                     f"program" + (" (it is a data variable: feed it)"
+                                                   if v.is_data else ""))
+                self.reads.append((name, index(name)))
+        self.fetch = [slot[n] for n in fetch_names]
+        self.nslots = len(slot) + 2
+        self.place = place
+
+    def run(self, feed: dict, scope: Scope, return_numpy: bool):
+        env = [None] * self.nslots
+        to_device = None if self.place.kind == "cpu" else self.place.to_device
+        for name, i, dtype, shape in self.feeds:
+            value = feed[name]
+            if not hasattr(value, "dtype"):  # a list, a scalar, a LoDTensor-like object
+                value = np.asarray(value, dtype=dtype)
+            elif value.dtype != dtype:
+                raise ValueError(f"feed '{name}': the variable is declared {dtype.name} but "
+                                 f"the fed array is {value.dtype}")
+            if shape is not None:
+                _check_fed_shape(name, shape, value.shape)
+            env[i] = to_device(value) if to_device else value
+        values = scope._vars
+        for name, i in self.reads:
+            value = values.get(name)
+            if value is None:
+                raise RuntimeError(f"variable '{name}' has no value in the scope: run the "
+                                   f"startup program first (exe.run(fluid.default_startup_"
+                                   f"program())), or feed it")
+            env[i] = value
+        step = None
+        try:
+            for step in self.steps:
+                if step.packed:
+                    args = [[env[j] for j in i] if i.__class__ is list else env[i]
+                            for i in step.ins]
+                else:
+                    args = [env[i] for i in step.ins]
+                res = step.fn(*args, **step.attrs)
+                if len(step.outs) == 1:
+                    env[step.outs[0]] = res
+                else:
+                    for i, r in zip(step.outs, res):
+                        env[i] = r
+                for i in step.free:
+                    env[i] = None
+        except Exception as e:
+            raise _kernel_error(e, step, args) from e
+        for name, i in self.writes:
+            values[name] = env[i]
+        out = [env[i] for i in self.fetch]
+        if return_numpy and to_device:
+            out = [self.place.to_numpy(v) for v in out]
+        return out
+
+
+def _kernel_error(e, step, args):
+    shapes = ", ".join(f"{s}: {_describe(a)}"
+                       for s, a in zip(registry.OPS[step.op.type].inputs, args) if a is not None)
+    msg = f"{step.op.where()}\n  failed on inputs {shapes}:\n  {type(e).__name__}: {e}"
+    try:
+        return type(e)(msg)
+    except Exception:
+        return RuntimeError(msg)
+
+
+def _describe(a):
+    if isinstance(a, list):
+        return "[" + ", ".join(_describe(x) for x in a) + "]"
+    return f"{getattr(a, 'dtype', type(a).__name__)}{list(getattr(a, 'shape', ()))}"
+
+
+def _check_fed_shape(name, declared, got):
+    if len(declared) != len(got) or any(d not in (-1, g) for d, g in zip(declared, got)):
+        raise ValueError(f"feed '{name}': the variable is declared with shape {list(declared)} "
+                         f"but the fed array has shape {list(got)}")
+
+
+def _kernel_dtype(op) -> str:
+    """Kernels are chosen by the dtype of the first input (of the first output if none)."""
+    for names in list(op.inputs.values()) + list(op.outputs.values()):
+        if names:
+            return op.block.var(names[0]).dtype.name
+    raise ValueError(f"{op.where()} has neither inputs nor outputs")
+
+
+def _prune(block, fetch_names, feed_names):
+    """Ops the fetches need, plus ops that write persistables (optimizers, initialisers)."""
+    needed = set(fetch_names)
+    kept = []
+    for op in reversed(block.ops):
+        outs = op.output_arg_names
+        if any(n in needed or block.var(n).persistable for n in outs):
+            kept.append(op)
+            needed.update(op.input_arg_names)
+    kept.reverse()
+    return kept
+
+
+class Executor:
+    """Runs programs on `place` (CPUPlace by default).
+
+    Example:
+        exe = fluid.Executor(fluid.CPUPlace())
+        exe.run(fluid.default_startup_program())
+        loss_value, = exe.run(feed={"x": xs}, fetch_list=[loss])
+    """
+
+    def __init__(self, place=None):
+        self.place = place if place is not None else CPUPlace()
+        if not hasattr(self.place, "kind"):
+            raise TypeError(f"Executor: place must be CPUPlace() or CUDAPlace(id), got "
+                            f"{self.place!r}")
+        self.place.check()
+        self._plans = weakref.WeakKeyDictionary()  # program -> (version, {key: plan})
+
+    def run(self, program: Optional[Program] = None, feed: Optional[dict] = None,
+            fetch_list=None, scope: Optional[Scope] = None, return_numpy: bool = True,
+            feed_var_name="feed", fetch_var_name="fetch", use_program_cache=True):
+        """Run `program` (the default main program if None) and return the fetched values
+        as numpy arrays (device arrays on a GPU place with `return_numpy=False`)."""
+        if program is None:
+            program = default_main_program()
+        elif not isinstance(program, Program):
+            raise TypeError(f"Executor.run: program must be a Program, got "
+                            f"{type(program).__name__}")
+        if feed is None:
+            feed = {}
+        elif not isinstance(feed, dict):
+            raise TypeError(f"Executor.run: feed must be a dict of name -> array, got "
+                            f"{type(feed).__name__}")
+        fetch_names = tuple(_fetch_name(f) for f in fetch_list or ())
+        cached = self._plans.get(program)
+        if cached is None or cached[0] != program._version:
+            cached = (program._version, {})
+            self._plans[program] = cached
+        key = (tuple(feed), fetch_names)
+        plan = cached[1].get(key)
+        if plan is None:
+            plan = cached[1][key] = _Plan(program, key[0], fetch_names, self.place)
+        return plan.run(feed, scope or _global_scope, return_numpy)
+
+    def close(self):
+        self._plans.clear()
+
+
+def _fetch_name(f) -> str:
+    if isinstance(f, Variable):
+        return f.name
+    if isinstance(f, str):
+        return f
+    raise TypeError(f"fetch_list items must be Variables or names, got {type(f).__name__}")

@@ -1,0 +1,340 @@
+"""Programs as data: Program, Block, Variable, Operator, and fluid's unique names.
+
+A Program holds blocks; a Block holds variables and an ordered list of operators. Appending
+an operator looks up its definition in the registry, fills attribute defaults and runs its
+shape/dtype rule at once, so a bad shape fails on the line of user code that built the op.
+"""
+from __future__ import annotations
+
+import contextlib
+import linecache
+import os
+import sys
+from collections import defaultdict
+from typing import Iterator, Optional, Sequence
+
+import numpy as np
+
+from . import registry
+
+__all__ = [
+    "Program", "Block", "Variable", "Parameter", "Operator", "default_main_program",
+    "default_startup_program", "program_guard", "switch_main_program",
+    "switch_startup_program", "unique_name", "grad_var_name",
+]
+
+GRAD_SUFFIX = "@GRAD"
+
+
+def grad_var_name(name: str) -> str:
+    """The name of the gradient of variable `name`: `name@GRAD`."""
+    return name + GRAD_SUFFIX
+
+
+class _UniqueName:
+    """fluid's name generator: `generate("fc")` gives fc_0, fc_1, ...; `guard()` restarts."""
+
+    def __init__(self):
+        self._ids = defaultdict(int)
+
+    def generate(self, key: str) -> str:
+        n = self._ids[key]
+        self._ids[key] = n + 1
+        return f"{key}_{n}"
+
+    @contextlib.contextmanager
+    def guard(self):
+        saved, self._ids = self._ids, defaultdict(int)
+        try:
+            yield
+        finally:
+            self._ids = saved
+
+
+unique_name = _UniqueName()
+
+# Frames from these folders are ours; the first frame outside them is the user's line.
+_OWN_DIRS = (os.path.dirname(os.path.abspath(__file__)) + os.sep,
+             os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "ops")
+             + os.sep)
+
+
+def user_callsite() -> str:
+    """'file:line: source' of the innermost caller outside minifluid (and its ops)."""
+    f = sys._getframe(1)
+    while f is not None and f.f_code.co_filename.startswith(_OWN_DIRS):
+        f = f.f_back
+    if f is None:
+        return "<unknown>"
+    filename, lineno = f.f_code.co_filename, f.f_lineno
+    src = linecache.getline(filename, lineno).strip()
+    return f"{filename}:{lineno}" + (f": {src}" if src else "")
+
+
+def to_dtype(dtype) -> np.dtype:
+    """A numpy dtype from 'float32', np.float32, np.dtype(...)."""
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"unknown dtype {dtype!r}; expected a name such as 'float32'") from None
+
+
+class Variable:
+    """A named, typed slot in a block. `shape` uses -1 for a dimension known only at run time."""
+
+    def __init__(self, block: "Block", name: str, shape: Sequence[int] = (), dtype="float32",
+                 lod_level: int = 0, persistable: bool = False, stop_gradient: bool = False,
+                 is_data: bool = False, need_check_feed: bool = False):
+        self.block = block
+        self.name = name
+        self.shape = tuple(int(d) for d in shape)
+        self.dtype = to_dtype(dtype)
+        self.lod_level = lod_level
+        self.persistable = persistable
+        self.stop_gradient = stop_gradient
+        self.is_data = is_data
+        self.need_check_feed = need_check_feed  # fluid.data checks fed shapes; layers.data not
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def _summary(self) -> str:
+        flags = [k for k in ("persistable", "stop_gradient") if getattr(self, k)]
+        if self.is_data:
+            flags.insert(0, "data")
+        if self.lod_level:
+            flags.append(f"lod_level={self.lod_level}")
+        kind = type(self).__name__.lower()
+        return f"{kind} {self.name} : {self.dtype.name}{list(self.shape)}" + (
+            f" ({', '.join(flags)})" if flags else "")
+
+    def __repr__(self) -> str:
+        return self._summary()
+
+    __str__ = __repr__
+
+
+class Parameter(Variable):
+    """A persistable, trainable variable, initialised by the startup program."""
+
+    def __init__(self, block, name, shape, dtype="float32", trainable=True, **kw):
+        kw.setdefault("persistable", True)
+        super().__init__(block, name, shape, dtype, stop_gradient=not trainable, **kw)
+        self.trainable = trainable
+
+
+class Operator:
+    """One op in a block: its type, slot -> variable-name lists, attrs and the user's line."""
+
+    def __init__(self, block, type, inputs, outputs, attrs, callsite, role="forward"):
+        self.block = block
+        self.type = type
+        self.inputs = inputs
+        self.outputs = outputs
+        self.attrs = attrs
+        self.callsite = callsite
+        self.role = role
+
+    def input(self, slot: str) -> list:
+        return self.inputs.get(slot, [])
+
+    def output(self, slot: str) -> list:
+        return self.outputs.get(slot, [])
+
+    def attr(self, name: str):
+        return self.attrs[name]
+
+    @property
+    def input_arg_names(self) -> list:
+        return [n for names in self.inputs.values() for n in names]
+
+    @property
+    def output_arg_names(self) -> list:
+        return [n for names in self.outputs.values() for n in names]
+
+    def in_var(self, slot: str) -> Optional[Variable]:
+        """The single variable in input `slot`, or None when the slot is empty."""
+        names = self.inputs.get(slot)
+        return self.block.var(names[0]) if names else None
+
+    def out_var(self, slot: str) -> Optional[Variable]:
+        names = self.outputs.get(slot)
+        return self.block.var(names[0]) if names else None
+
+    def where(self) -> str:
+        return f"op '{self.type}' created at {self.callsite}"
+
+    def __repr__(self) -> str:
+        def slots(d):
+            return ", ".join(
+                f"{s}=[{', '.join(f'{n}{list(self.block.var(n).shape)}' for n in names)}]"
+                for s, names in d.items() if names)
+        attrs = ", ".join(f"{k}={v!r}" for k, v in self.attrs.items())
+        return (f"{{{slots(self.outputs)}}} = {self.type}({slots(self.inputs)})"
+                + (f" {{{attrs}}}" if attrs else "") + f"  # {self.callsite}")
+
+
+def _names(value, what: str) -> list:
+    """Normalise a slot value (Variable, name, list of those, None) to a list of names."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [n for v in value for n in _names(v, what)]
+    if isinstance(value, Variable):
+        return [value.name]
+    if isinstance(value, str):
+        return [value]
+    raise TypeError(f"{what} must be a Variable, got {type(value).__name__}")
+
+
+class Block:
+    def __init__(self, program: "Program", idx: int):
+        self.program = program
+        self.idx = idx
+        self.vars: dict = {}
+        self.ops: list = []
+
+    def var(self, name: str) -> Variable:
+        try:
+            return self.vars[name]
+        except KeyError:
+            raise ValueError(f"variable '{name}' is not in block {self.idx}") from None
+
+    def has_var(self, name: str) -> bool:
+        return name in self.vars
+
+    def create_var(self, name: Optional[str] = None, shape=(), dtype="float32", **kw) -> Variable:
+        name = name or unique_name.generate("_generated_var")
+        v = Variable(self, name, shape, dtype, **kw)
+        self.vars[name] = v
+        self.program._bump()
+        return v
+
+    def create_parameter(self, name: str, shape, dtype="float32", trainable=True, **kw):
+        p = Parameter(self, name, shape, dtype, trainable=trainable, **kw)
+        self.vars[name] = p
+        self.program._bump()
+        return p
+
+    def all_parameters(self) -> list:
+        return [v for v in self.vars.values() if isinstance(v, Parameter)]
+
+    def append_op(self, type: str, inputs=None, outputs=None, attrs=None,
+                  role: str = "forward") -> Operator:
+        """Append an op after checking its slots and attrs and running its shape rule.
+
+        Output variables that do not exist yet are created; the shape rule sets their shape
+        and dtype. Errors name the op and the user's line.
+        """
+        callsite = user_callsite()
+        opdef = registry.get_op(type)
+        ins = {s: _names(v, f"input '{s}' of op '{type}'") for s, v in (inputs or {}).items()}
+        outs = {s: _names(v, f"output '{s}' of op '{type}'") for s, v in (outputs or {}).items()}
+        opdef.check_slots(ins, outs)
+        for name in (n for names in ins.values() for n in names):
+            if name not in self.vars:
+                raise ValueError(f"op '{type}' at {callsite}: input variable '{name}' is not "
+                                 f"in block {self.idx}")
+        for name in (n for names in outs.values() for n in names):
+            if name not in self.vars:
+                self.create_var(name)
+        op = Operator(self, type, ins, outs, opdef.fill_attrs(attrs or {}), callsite, role)
+        if opdef.infer_shape is not None:
+            try:
+                opdef.infer_shape(op)
+            except (ValueError, TypeError) as e:
+                raise e.__class__(f"{type}: {e}\n  at {callsite}") from None
+        self.ops.append(op)
+        self.program._bump()
+        return op
+
+    def __repr__(self) -> str:
+        lines = [f"block {self.idx} {{"]
+        lines += [f"    {v._summary()}" for v in self.vars.values()]
+        lines += [f"    {op!r}" for op in self.ops]
+        return "\n".join(lines + ["}"])
+
+
+class Program:
+    """A list of blocks; block 0 is the global block. Any change bumps `_version`, which
+    tells executors to recompile their cached plans."""
+
+    def __init__(self):
+        self.blocks = [Block(self, 0)]
+        self.random_seed = 0
+        self._version = 0
+
+    def _bump(self):
+        self._version += 1
+
+    def global_block(self) -> Block:
+        return self.blocks[0]
+
+    def current_block(self) -> Block:
+        return self.blocks[0]
+
+    @property
+    def num_blocks(self) -> int:
+        return len(self.blocks)
+
+    def list_vars(self) -> Iterator[Variable]:
+        for b in self.blocks:
+            yield from b.vars.values()
+
+    def all_parameters(self) -> list:
+        return [p for b in self.blocks for p in b.all_parameters()]
+
+    def to_string(self, throw_on_error: bool = False, with_details: bool = False) -> str:
+        return "\n".join(repr(b) for b in self.blocks)
+
+    __str__ = __repr__ = to_string
+
+
+_main_program = Program()
+_startup_program = Program()
+
+
+def default_main_program() -> Program:
+    return _main_program
+
+
+def default_startup_program() -> Program:
+    return _startup_program
+
+
+def switch_main_program(program: Program) -> Program:
+    global _main_program
+    prev, _main_program = _main_program, program
+    return prev
+
+
+def switch_startup_program(program: Program) -> Program:
+    global _startup_program
+    prev, _startup_program = _startup_program, program
+    return prev
+
+
+@contextlib.contextmanager
+def program_guard(main_program: Program, startup_program: Optional[Program] = None):
+    """Build into `main_program` (and `startup_program`) inside the `with` block.
+
+    Example:
+        main, startup = fluid.Program(), fluid.Program()
+        with fluid.program_guard(main, startup):
+            x = fluid.data("x", [None, 3])
+    """
+    if not isinstance(main_program, Program):
+        raise TypeError(f"program_guard: main_program must be a Program, got "
+                        f"{type(main_program).__name__}")
+    if startup_program is not None and not isinstance(startup_program, Program):
+        raise TypeError(f"program_guard: startup_program must be a Program, got "
+                        f"{type(startup_program).__name__}")
+    prev_main = switch_main_program(main_program)
+    prev_startup = switch_startup_program(startup_program) if startup_program else None
+    try:
+        yield
+    finally:
+        switch_main_program(prev_main)
+        if startup_program is not None:
+            switch_startup_program(prev_startup)

@@ -1,0 +1,60 @@
+"""Input placeholders: fluid.layers.data (batch dimension added) and fluid.data (as given)."""
+from __future__ import annotations
+
+from ..framework import Variable, default_main_program, to_dtype
+
+__all__ = ["data", "fluid_data"]
+
+
+def _shape(layer, name, shape):
+    if not isinstance(shape, (list, tuple)):
+        raise TypeError(f"{layer}('{name}'): shape must be a list or tuple, got "
+                        f"{type(shape).__name__}")
+    out = []
+    for d in shape:
+        if d is None:
+            d = -1
+        if isinstance(d, bool) or not isinstance(d, int) or d < -1:
+            raise ValueError(f"{layer}('{name}'): shape must hold ints >= 0, -1 or None; "
+                             f"got {list(shape)}")
+        out.append(int(d))
+    return out
+
+
+def _create(layer, name, shape, dtype, lod_level, stop_gradient, check_feed) -> Variable:
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"{layer}: name must be a non-empty str, got {name!r}")
+    block = default_main_program().global_block()
+    if block.has_var(name):
+        raise ValueError(f"{layer}: a variable named '{name}' already exists in the program; "
+                         f"give each input its own name")
+    dtype = to_dtype(dtype)
+    return block.create_var(name, shape, dtype, lod_level=lod_level, is_data=True,
+                            stop_gradient=stop_gradient, need_check_feed=check_feed)
+
+
+def data(name: str, shape, dtype="float32", lod_level: int = 0, append_batch_size: bool = True,
+         stop_gradient: bool = True) -> Variable:
+    """Declare an input of the program (fluid 1.x `layers.data`).
+
+    A batch dimension -1 is prepended unless `append_batch_size=False` or the shape already
+    has a None/-1 dimension. Fed arrays must have the declared dtype; their shape is not
+    checked here (the ops that read them check what they need).
+
+    Example:
+        x = fluid.layers.data(name="x", shape=[10], dtype="float32")   # shape (-1, 10)
+    """
+    shape = _shape("layers.data", name, shape)
+    if append_batch_size and -1 not in shape:
+        shape = [-1] + shape
+    return _create("layers.data", name, shape, dtype, lod_level, stop_gradient, False)
+
+
+def fluid_data(name: str, shape, dtype="float32", lod_level: int = 0) -> Variable:
+    """Declare an input with exactly `shape` (None or -1 for a dimension fixed at run time);
+    a fed array of another rank, a different known dimension or dtype is a ValueError.
+
+    Example:
+        x = fluid.data(name="x", shape=[None, 10], dtype="float32")
+    """
+    return _create("data", name, _shape("data", name, shape), dtype, lod_level, True, True)

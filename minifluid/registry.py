@@ -1,0 +1,128 @@
+"""The op registry: every op's contract (slots, attrs, shape rule, grad maker) and kernels.
+
+An op file registers itself in a few adjacent declarations:
+
+    op = register_op("my_scale", inputs=["X"], outputs=["Out"], attrs={"factor": 2.0})
+
+    @op.shape_rule
+    def _(op):                       # runs when the op is appended; raise ValueError/TypeError
+        op.out_var("Out").shape, op.out_var("Out").dtype = op.in_var("X").shape, op.in_var("X").dtype
+
+    @op.kernel("cpu", "float32", "float64")
+    def _(x, *, factor):             # arrays in slot order, attrs as keywords, arrays out
+        return x * factor
+
+Slot names: "X" is one variable, "PosWeight?" may be left out (the kernel gets None),
+"X*" takes a list of variables (the kernel gets a list).
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+__all__ = ["OpDef", "OPS", "register_op", "get_op", "get_kernel"]
+
+PLACES = ("cpu", "cuda")
+
+
+class OpDef:
+    def __init__(self, type: str, inputs, outputs, attrs, doc: str = ""):
+        self.type = type
+        self.inputs = [s.rstrip("?*") for s in inputs]
+        self.outputs = [s.rstrip("?*") for s in outputs]
+        self.optional = {s.rstrip("?*") for s in list(inputs) + list(outputs) if s[-1] in "?"}
+        self.duplicable = {s.rstrip("?*") for s in list(inputs) + list(outputs) if s[-1] == "*"}
+        self.attrs = dict(attrs or {})
+        self.doc = doc or ""
+        self.grad: Optional[Callable] = None
+        self.kernels: dict = {}
+        # A grad op whose outputs are all 'S@GRAD' gets them shaped like its input 'S'.
+        is_grad = self.outputs and all(s.endswith("@GRAD") for s in self.outputs)
+        self.infer_shape: Optional[Callable] = _like_forward if is_grad else None
+
+    def shape_rule(self, fn: Callable) -> Callable:
+        """Decorator: fn(op) sets the shape and dtype of the op's outputs, or raises."""
+        self.infer_shape = fn
+        return fn
+
+    def grad_maker(self, fn: Callable) -> Callable:
+        """Decorator: fn(op) returns the grad ops as dicts (type, inputs, outputs, attrs),
+        naming gradients 'v@GRAD'. Only backward.py appends them."""
+        self.grad = fn
+        return fn
+
+    def kernel(self, places, *dtypes: str) -> Callable:
+        """Decorator registering fn for each place ('cpu', 'cuda' or a tuple) and dtype."""
+        places = (places,) if isinstance(places, str) else tuple(places)
+        for p in places:
+            if p not in PLACES:
+                raise ValueError(f"unknown place kind {p!r}; expected one of {PLACES}")
+
+        def register(fn):
+            for p in places:
+                for d in dtypes:
+                    self.kernels[(p, d)] = fn
+            return fn
+        return register
+
+    def check_slots(self, ins: dict, outs: dict):
+        for given, declared, what in ((ins, self.inputs, "input"), (outs, self.outputs, "output")):
+            for slot, names in given.items():
+                if slot not in declared:
+                    raise ValueError(f"op '{self.type}' has no {what} slot '{slot}'; its {what}s "
+                                     f"are {declared}")
+                if len(names) > 1 and slot not in self.duplicable:
+                    raise ValueError(f"op '{self.type}': {what} '{slot}' takes one variable, "
+                                     f"got {len(names)}")
+            for slot in declared:
+                if not given.get(slot) and slot not in self.optional:
+                    raise ValueError(f"op '{self.type}': {what} '{slot}' is required")
+
+    def fill_attrs(self, attrs: dict) -> dict:
+        unknown = set(attrs) - set(self.attrs)
+        if unknown:
+            raise ValueError(f"op '{self.type}' has no attribute(s) {sorted(unknown)}; its "
+                             f"attributes are {sorted(self.attrs)}")
+        return {**self.attrs, **attrs}
+
+    def __repr__(self) -> str:
+        return (f"OpDef({self.type!r}, inputs={self.inputs}, outputs={self.outputs}, "
+                f"attrs={self.attrs}, kernels={sorted(self.kernels)})")
+
+
+def _like_forward(op):
+    for slot, names in op.outputs.items():
+        src = op.in_var(slot[:-len("@GRAD")])
+        for n in names:
+            v = op.block.var(n)
+            v.shape, v.dtype, v.lod_level = src.shape, src.dtype, src.lod_level
+
+
+OPS: dict = {}
+
+
+def register_op(type: str, inputs=(), outputs=("Out",), attrs=None, doc: str = "") -> OpDef:
+    """Declare op `type`; returns its OpDef for attaching the shape rule, grad and kernels.
+
+    Registering a type twice replaces the earlier definition (handy when iterating on a
+    user op in a notebook).
+    """
+    opdef = OpDef(type, inputs, outputs, attrs, doc)
+    OPS[type] = opdef
+    return opdef
+
+
+def get_op(type: str) -> OpDef:
+    try:
+        return OPS[type]
+    except KeyError:
+        raise ValueError(f"op '{type}' is not registered; registered ops: {sorted(OPS)}") from None
+
+
+def get_kernel(type: str, place: str, dtype: str) -> Callable:
+    opdef = get_op(type)
+    try:
+        return opdef.kernels[(place, dtype)]
+    except KeyError:
+        have = ", ".join(f"{p}/{d}" for p, d in sorted(opdef.kernels)) or "none"
+        raise NotImplementedError(f"op '{type}' has no kernel for place '{place}' and dtype "
+                                  f"'{dtype}'; registered kernels: {have}") from None

@@ -1,0 +1,40 @@
+"""reduce_mean: the mean of X over the dimensions `dim` (all of them when reduce_all).
+
+    Out    = sum(X, axis=dim) / n, n = number of elements reduced into each output
+    X@GRAD = dOut / n broadcast back over the reduced dimensions
+
+Shapes and attrs as reduce_sum.
+"""
+from minifluid.place import get_array_module
+from minifluid.registry import register_op
+
+from .reduce_sum import ATTRS, axes, broadcast_back, grad_maker, reduced_shape, shape_rule
+
+op = register_op("reduce_mean", inputs=["X"], outputs=["Out"], attrs=ATTRS, doc=__doc__)
+op.shape_rule(shape_rule)
+op.grad_maker(grad_maker)
+
+
+def _count(x, dim, reduce_all):
+    n = 1
+    for a in axes(x.ndim, dim, reduce_all):
+        n *= x.shape[a]
+    return n
+
+
+@op.kernel(("cpu", "cuda"), "float32", "float64")
+def reduce_mean(x, *, dim, keep_dim, reduce_all):
+    xp = get_array_module(x)
+    out = x.sum(axis=axes(x.ndim, dim, reduce_all), keepdims=keep_dim, dtype=x.dtype)
+    out = xp.reshape(out, reduced_shape(x.shape, dim, keep_dim, reduce_all))
+    n = _count(x, dim, reduce_all)
+    return out / out.dtype.type(n) if n else xp.full_like(out, xp.nan)
+
+
+grad = register_op("reduce_mean_grad", inputs=["X", "Out@GRAD"], outputs=["X@GRAD?"],
+                   attrs=ATTRS)
+
+
+@grad.kernel(("cpu", "cuda"), "float32", "float64")
+def reduce_mean_grad(x, dout, *, dim, keep_dim, reduce_all):
+    return broadcast_back(x, dout, dim, reduce_all, 1 / max(_count(x, dim, reduce_all), 1))

@@ -1,0 +1,70 @@
+"""reduce_sum: the sum of X over the dimensions `dim` (all of them when reduce_all).
+
+    Out    = sum(X, axis=dim, keepdims=keep_dim); shape [1] when reduce_all and not keep_dim
+    X@GRAD = dOut broadcast back over the reduced dimensions
+
+reduce_mean (ops/reduce_mean.py) shares the shape rule and grad maker below.
+"""
+from minifluid.place import get_array_module
+from minifluid.registry import register_op
+
+ATTRS = {"dim": [], "keep_dim": False, "reduce_all": False}
+
+
+def axes(ndim, dim, reduce_all):
+    return tuple(range(ndim)) if reduce_all or not dim else tuple(d % ndim for d in dim)
+
+
+def reduced_shape(shape, dim, keep_dim, reduce_all):
+    ax = axes(len(shape), dim, reduce_all)
+    if reduce_all and not keep_dim:
+        return (1,)
+    return tuple(1 if i in ax else d for i, d in enumerate(shape) if keep_dim or i not in ax)
+
+
+def shape_rule(op):
+    x, dim = op.in_var("X"), op.attr("dim")
+    if x.dtype.kind not in "fiu":
+        raise TypeError(f"X ('{x.name}') must be a numeric tensor, got {x.dtype}")
+    if not all(isinstance(d, int) and -len(x.shape) <= d < len(x.shape) for d in dim):
+        raise ValueError(f"dim {dim} is out of range for X ('{x.name}') of shape "
+                         f"{list(x.shape)}")
+    out = op.out_var("Out")
+    out.dtype = x.dtype
+    out.shape = reduced_shape(x.shape, dim, op.attr("keep_dim"), op.attr("reduce_all"))
+
+
+def grad_maker(op):
+    return [dict(type=op.type + "_grad",
+                 inputs={"X": op.input("X"), "Out@GRAD": [op.output("Out")[0] + "@GRAD"]},
+                 outputs={"X@GRAD": [op.input("X")[0] + "@GRAD"]}, attrs=dict(op.attrs))]
+
+
+def broadcast_back(x, dout, dim, reduce_all, scale=1):
+    """dOut reshaped to keep the reduced dimensions, written out at X's shape."""
+    ax = axes(x.ndim, dim, reduce_all)
+    dx = get_array_module(x).empty_like(x)
+    dx[...] = dout.reshape([1 if i in ax else d for i, d in enumerate(x.shape)])
+    if scale != 1:
+        dx *= scale
+    return dx
+
+
+op = register_op("reduce_sum", inputs=["X"], outputs=["Out"], attrs=ATTRS, doc=__doc__)
+op.shape_rule(shape_rule)
+op.grad_maker(grad_maker)
+
+
+@op.kernel(("cpu", "cuda"), "float32", "float64", "int32", "int64")
+def reduce_sum(x, *, dim, keep_dim, reduce_all):
+    out = x.sum(axis=axes(x.ndim, dim, reduce_all), keepdims=keep_dim, dtype=x.dtype)
+    return get_array_module(x).reshape(out, reduced_shape(x.shape, dim, keep_dim, reduce_all))
+
+
+grad = register_op("reduce_sum_grad", inputs=["X", "Out@GRAD"], outputs=["X@GRAD?"],
+                   attrs=ATTRS)
+
+
+@grad.kernel(("cpu", "cuda"), "float32", "float64")
+def reduce_sum_grad(x, dout, *, dim, keep_dim, reduce_all):
+    return broadcast_back(x, dout, dim, reduce_all)

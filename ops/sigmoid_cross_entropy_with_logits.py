@@ -1,0 +1,225 @@
+"""sigmoid_cross_entropy_with_logits: the elementwise logistic loss of logits X for labels.
+
+With x = X, z = Label (soft labels in [0, 1] allowed), pw = PosWeight (1 when absent) and
+lw = 1 + (pw - 1) z:
+
+    Out    = (1 - z) x + lw (log1p(exp(-|x|)) + max(-x, 0))
+           = max(x, 0) - x z + log1p(exp(-|x|))                  (pw = 1)
+    X@GRAD = dOut ((1 - z) + lw (sigmoid(x) - 1))
+           = dOut (sigmoid(x) - z)                               (pw = 1)
+
+Where Label == ignore_index (compared exactly) Out and X@GRAD are 0. With normalize, both
+are divided by max(number of kept elements in the whole tensor, 1). PosWeight broadcasts
+against X over trailing dimensions; Label and PosWeight get no gradient.
+
+Numerics: exp only ever sees -|x| and sigmoid is computed as (1 + tanh(x/2)) / 2, so no
+finite input overflows. Written as lw log1p(exp(-|x|)) + |x| c, c = (1 - z) if x >= 0 else
+pw z, the loss is exact for infinite x too, where |x| c is taken as 0 when c is 0.
+"""
+import numpy as np
+
+from minifluid.kernels import for_blocks
+from minifluid.registry import register_op
+
+FLOATS = ("float16", "float32", "float64")
+
+op = register_op("sigmoid_cross_entropy_with_logits", inputs=["X", "Label", "PosWeight?"],
+                 outputs=["Out"], attrs={"ignore_index": -100, "normalize": False}, doc=__doc__)
+
+
+@op.shape_rule
+def _(op):
+    x, z, pw = op.in_var("X"), op.in_var("Label"), op.in_var("PosWeight")
+    if x.dtype.name not in FLOATS:
+        raise TypeError(f"X ('{x.name}') must be float16, float32 or float64, got {x.dtype}")
+    for name, v in (("Label", z), ("PosWeight", pw)):
+        if v is not None and v.dtype != x.dtype:
+            raise TypeError(f"{name} ('{v.name}') must have the dtype of X ('{x.name}', "
+                            f"{x.dtype}), got {v.dtype}")
+    if len(x.shape) != len(z.shape) or any(a != b and -1 not in (a, b)
+                                           for a, b in zip(x.shape, z.shape)):
+        raise ValueError(f"X ('{x.name}') and Label ('{z.name}') must have the same shape, "
+                         f"got {list(x.shape)} and {list(z.shape)}")
+    if not x.shape:
+        raise ValueError(f"X ('{x.name}') must have rank >= 1, got shape []")
+    if pw is not None and (len(pw.shape) > len(x.shape) or any(
+            p not in (1, d) and -1 not in (p, d)
+            for p, d in zip(pw.shape[::-1], x.shape[::-1]))):
+        raise ValueError(f"PosWeight ('{pw.name}') of shape {list(pw.shape)} does not "
+                         f"broadcast to X ('{x.name}') of shape {list(x.shape)}")
+    ignore_index, normalize = op.attr("ignore_index"), op.attr("normalize")
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+        raise TypeError(f"ignore_index must be an int, got {ignore_index!r}")
+    if not isinstance(normalize, (bool, np.bool_)):
+        raise TypeError(f"normalize must be a bool, got {normalize!r}")
+    out = op.out_var("Out")
+    out.shape, out.dtype, out.lod_level = x.shape, x.dtype, x.lod_level
+
+
+@op.grad_maker
+def _(op):
+    return [dict(type="sigmoid_cross_entropy_with_logits_grad",
+                 inputs={"X": op.input("X"), "Label": op.input("Label"),
+                         "PosWeight": op.input("PosWeight"),
+                         "Out@GRAD": [n + "@GRAD" for n in op.output("Out")]},
+                 outputs={"X@GRAD": [n + "@GRAD" for n in op.input("X")]}, attrs=dict(op.attrs))]
+
+
+grad_op = register_op("sigmoid_cross_entropy_with_logits_grad",
+                      inputs=["X", "Label", "PosWeight?", "Out@GRAD"], outputs=["X@GRAD?"],
+                      attrs=op.attrs)
+
+
+# -- numpy ------------------------------------------------------------------------------------
+
+def _views(x, z, pw, *more):
+    """2-D views (rows, cols) in which PosWeight broadcasts as a (1, cols) row."""
+    if x.shape != z.shape:
+        raise ValueError(f"X has shape {list(x.shape)} but Label has shape {list(z.shape)}")
+    cols = 1
+    if x.size == 0:
+        pw = None
+    elif pw is not None and pw.size != x.size:
+        tail = x.shape[x.ndim - pw.ndim:] if pw.ndim else ()
+        pw = np.broadcast_to(pw, tail).reshape(1, -1)
+        cols = pw.shape[1]
+    elif pw is not None:
+        pw = np.broadcast_to(pw, x.shape).reshape(-1, 1)
+    flat = [np.ascontiguousarray(a).reshape(-1, cols) for a in (x, z) + more]
+    return flat, pw, cols
+
+
+def _divisor(z, ignore_index, normalize):
+    return max(z.size - int(np.count_nonzero(z == ignore_index)), 1) if normalize else 1
+
+
+def _finish(out, x, z, pw, lo, hi, ignore_index, div, loss):
+    """Zero ignored elements, scale by the divisor, and mend infinite x in rows [lo, hi)."""
+    zb = z[lo:hi]
+    ign = zb == ignore_index
+    if loss and np.isinf(x[lo:hi]).any():
+        xb, ob = x[lo:hi], out[lo:hi]
+        inf = np.isinf(xb)
+        lw = 1 if pw is None else np.broadcast_to(pw if pw.shape[0] == 1 else pw[lo:hi],
+                                                  xb.shape)[inf]
+        c = np.where(xb[inf] > 0, 1 - zb[inf], zb[inf] * lw)
+        ob[inf] = np.where(c == 0, 0, np.inf * np.where(c == 0, 1, c))
+    if ign.any():
+        np.copyto(out[lo:hi], 0, where=ign)
+    if div != 1:
+        np.divide(out[lo:hi], div, out=out[lo:hi])
+
+
+@op.kernel("cpu", "float32", "float64")
+def sigmoid_cross_entropy_with_logits(x, label, pos_weight, *, ignore_index, normalize):
+    (x2, z2), pw, cols = _views(x, label, pos_weight)
+    out = np.empty(x.shape, x.dtype)
+    if out.size == 0:
+        return out
+    o2 = out.reshape(-1, cols)
+    div = _divisor(label, ignore_index, normalize)
+
+    def block(lo, hi):
+        xb, zb, ob = x2[lo:hi], z2[lo:hi], o2[lo:hi]
+        t = np.copysign(xb, -1)                 # -|x|: the only scratch array
+        np.exp(t, out=t)
+        np.log1p(t, out=t)                      # log1p(exp(-|x|)), in [0, log 2]
+        if pw is None:
+            np.multiply(xb, zb, out=ob)
+            np.subtract(t, ob, out=ob)
+            np.maximum(xb, 0, out=t)
+            np.add(ob, t, out=ob)
+        else:
+            pb = pw if pw.shape[0] == 1 else pw[lo:hi]
+            np.minimum(xb, 0, out=ob)
+            np.subtract(t, ob, out=t)           # log1p(exp(-|x|)) + max(-x, 0)
+            np.subtract(pb, 1, out=ob)
+            np.multiply(ob, zb, out=ob)
+            np.add(ob, 1, out=ob)               # lw
+            np.multiply(t, ob, out=t)
+            np.subtract(1, zb, out=ob)
+            np.multiply(ob, xb, out=ob)
+            np.add(ob, t, out=ob)
+        _finish(o2, x2, z2, pw, lo, hi, ignore_index, div, True)
+
+    for_blocks(block, x2.shape[0], cols)
+    return out
+
+
+@grad_op.kernel("cpu", "float32", "float64")
+def sigmoid_cross_entropy_with_logits_grad(x, label, pos_weight, dout, *, ignore_index,
+                                           normalize):
+    (x2, z2, d2), pw, cols = _views(x, label, pos_weight, dout)
+    dx = np.empty(x.shape, x.dtype)
+    if dx.size == 0:
+        return dx
+    g2 = dx.reshape(-1, cols)
+    div = _divisor(label, ignore_index, normalize)
+
+    def block(lo, hi):
+        xb, zb, gb = x2[lo:hi], z2[lo:hi], g2[lo:hi]
+        np.multiply(xb, 0.5, out=gb)
+        np.tanh(gb, out=gb)
+        np.multiply(gb, 0.5, out=gb)            # sigmoid(x) - 1/2, exact 0 at x = 0
+        if pw is None:
+            np.add(gb, 0.5, out=gb)
+            np.subtract(gb, zb, out=gb)
+        else:
+            pb = pw if pw.shape[0] == 1 else pw[lo:hi]
+            t = np.subtract(pb, 1)
+            t = np.multiply(t, zb)
+            np.add(t, 1, out=t)                 # lw
+            np.subtract(gb, 0.5, out=gb)        # sigmoid(x) - 1
+            np.multiply(gb, t, out=gb)
+            np.subtract(1, zb, out=t)
+            np.add(gb, t, out=gb)
+        np.multiply(gb, d2[lo:hi], out=gb)
+        _finish(g2, x2, z2, pw, lo, hi, ignore_index, div, False)
+
+    for_blocks(block, x2.shape[0], cols)
+    return dx
+
+
+# -- cupy: one fused pass each (plus a count of kept labels when normalizing) -----------------
+
+_CUDA_FWD = """
+    if (z == ign) { out = 0; } else {
+        T ax = fabs(x);
+        T c = x >= 0 ? 1 - z : z * pw;
+        T lw = 1 + (pw - 1) * z;
+        out = (lw * log1p(exp(-ax)) + (c == 0 ? (T)0 : ax * c)) / div;
+    }
+"""
+_CUDA_BWD = """
+    if (z == ign) { dx = 0; } else {
+        T s = (tanh(x * (T)0.5) + 1) * (T)0.5;
+        T lw = 1 + (pw - 1) * z;
+        dx = in0 * ((1 - z) + lw * (s - 1)) / div;
+    }
+"""
+_cuda_kernels = {}
+
+
+def _cuda_run(name, body, outs, x, label, pos_weight, *more, ignore_index, normalize):
+    import cupy
+    if x.shape != label.shape:
+        raise ValueError(f"X has shape {list(x.shape)} but Label has shape {list(label.shape)}")
+    if name not in _cuda_kernels:
+        ins = "T x, T z, T pw, " + "".join(f"T in{i}, " for i in range(len(more))) + "T div, T ign"
+        _cuda_kernels[name] = cupy.ElementwiseKernel(ins, outs, body, f"minifluid_{name}")
+    one = x.dtype.type(1)
+    pw = one if pos_weight is None else pos_weight
+    div = one
+    if normalize:  # the count stays on the device: no sync
+        div = cupy.maximum(cupy.count_nonzero(label != ignore_index), 1).astype(x.dtype)
+    return _cuda_kernels[name](x, label, pw, *more, div, x.dtype.type(ignore_index))
+
+
+@op.kernel("cuda", "float32", "float64")
+def _(x, label, pos_weight, **attrs):
+    return _cuda_run("sce_fwd", _CUDA_FWD, "T out", x, label, pos_weight, **attrs)
+
+
+@grad_op.kernel("cuda", "float32", "float64")
+def _(x, label, pos_weight, dout, **attrs):
+    return _cuda_run("sce_bwd", _CUDA_BWD, "T dx", x, label, pos_weight, dout, **attrs)

@@ -1,0 +1,31 @@
+"""sum: the elementwise sum of the tensors in X (backward adds fan-out gradients with it).
+
+    Out = X[0] + X[1] + ...
+"""
+from minifluid.registry import register_op
+
+op = register_op("sum", inputs=["X*"], outputs=["Out"], doc=__doc__)
+
+
+@op.shape_rule
+def _(op):
+    xs = [op.block.var(n) for n in op.input("X")]
+    first = xs[0]
+    for v in xs[1:]:
+        if v.dtype != first.dtype:
+            raise TypeError(f"all inputs must have one dtype: '{first.name}' is {first.dtype}, "
+                            f"'{v.name}' is {v.dtype}")
+        if len(v.shape) != len(first.shape) or any(
+                a != b and -1 not in (a, b) for a, b in zip(v.shape, first.shape)):
+            raise ValueError(f"all inputs must have one shape: '{first.name}' is "
+                             f"{list(first.shape)}, '{v.name}' is {list(v.shape)}")
+    out = op.out_var("Out")
+    out.shape, out.dtype = first.shape, first.dtype
+
+
+@op.kernel(("cpu", "cuda"), "float32", "float64", "int32", "int64")
+def sum(xs):
+    out = xs[0].copy() if len(xs) == 1 else xs[0] + xs[1]
+    for x in xs[2:]:
+        out += x
+    return out
