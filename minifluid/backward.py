@@ -109,13 +109,12 @@ def _backward(block, targets, target_grads, wanted, no_grad) -> dict:
     descs = []
     for i, t in enumerate(targets):
         given = target_grads[i] if target_grads else None
-        if given is not None:
-            contributions.setdefault(t.name, []).append(given.name)
-        else:
-            seed = dict(type="fill_any_like", inputs={"X": [t.name]},
-                        outputs={"Out": [grad_var_name(t.name)]}, attrs={"value": 1.0})
-            _add_contribution(contributions, t.name, seed, "Out")
-            descs.append(seed)
+        # The seed of t@GRAD: ones, or a copy of the given target gradient.
+        seed = (dict(type="fill_any_like", inputs={"X": [t.name]}, outputs={"Out": []},
+                     attrs={"value": 1.0}) if given is None else
+                dict(type="sum", inputs={"X": [given.name]}, outputs={"Out": []}))
+        _add_contribution(contributions, t.name, seed, "Out")
+        descs.append(seed)
     done = {}
     for op in reversed(ops):
         outs = [n for n in op.output_arg_names if n in contributions]
@@ -161,18 +160,9 @@ def _finish(contributions, var, descs) -> str:
     """Sum the parts of var's gradient into var@GRAD; return its name."""
     parts = contributions[var]
     target = grad_var_name(var)
-    if len(parts) == 1 and isinstance(parts[0], tuple):
-        return parts[0][0]["outputs"][parts[0][1]][0]
-    if len(parts) == 1:  # a user-given target gradient
-        return parts[0]
-    names = []
-    for p in parts:
-        if isinstance(p, tuple):
-            desc, slot = p
-            if desc["outputs"][slot] == [target]:
-                desc["outputs"][slot] = [f"{target}@RENAME@0"]
-            names.append(desc["outputs"][slot][0])
-        else:
-            names.append(p)
-    descs.append(dict(type="sum", inputs={"X": names}, outputs={"Out": [target]}))
+    if len(parts) > 1:
+        first, slot = parts[0]
+        first["outputs"][slot] = [f"{target}@RENAME@0"]
+        names = [desc["outputs"][slot][0] for desc, slot in parts]
+        descs.append(dict(type="sum", inputs={"X": names}, outputs={"Out": [target]}))
     return target

@@ -271,7 +271,7 @@ class Executor:
             raise TypeError(f"Executor: place must be CPUPlace() or CUDAPlace(id), got "
                             f"{self.place!r}")
         self.place.check()
-        self._plans = weakref.WeakKeyDictionary()  # program -> (version, {key: plan})
+        self._plans = {}  # id(program) -> (weakref to it, its version, {key: plan})
 
     def run(self, program: Optional[Program] = None, feed: Optional[dict] = None,
             fetch_list=None, scope: Optional[Scope] = None, return_numpy: bool = True,
@@ -288,15 +288,15 @@ class Executor:
         elif not isinstance(feed, dict):
             raise TypeError(f"Executor.run: feed must be a dict of name -> array, got "
                             f"{type(feed).__name__}")
-        fetch_names = tuple(_fetch_name(f) for f in fetch_list or ())
-        cached = self._plans.get(program)
-        if cached is None or cached[0] != program._version:
-            cached = (program._version, {})
-            self._plans[program] = cached
+        fetch_names = tuple([_fetch_name(f) for f in fetch_list]) if fetch_list else ()
+        # Plans are cached per program; a program that changed (its version) is recompiled.
+        cached = self._plans.get(id(program))
+        if cached is None or cached[0]() is not program or cached[1] != program._version:
+            cached = self._plans[id(program)] = (weakref.ref(program), program._version, {})
         key = (tuple(feed), fetch_names)
-        plan = cached[1].get(key)
+        plan = cached[2].get(key)
         if plan is None:
-            plan = cached[1][key] = _Plan(program, key[0], fetch_names, self.place)
+            plan = cached[2][key] = _Plan(program, key[0], fetch_names, self.place)
         return plan.run(feed, scope or _global_scope, return_numpy)
 
     def close(self):
@@ -304,7 +304,7 @@ class Executor:
 
 
 def _fetch_name(f) -> str:
-    if isinstance(f, Variable):
+    if f.__class__ is Variable or isinstance(f, Variable):
         return f.name
     if isinstance(f, str):
         return f

@@ -30,6 +30,9 @@ def for_blocks(fn, rows: int, row_size: int = 1):
     THREADS threads. fn must write only rows [lo, hi) of its outputs.
     """
     global _pool
+    if rows * row_size <= BLOCK:
+        fn(0, rows)
+        return
     per_block = max(1, BLOCK // max(row_size, 1))
     blocks = -(-rows // per_block)
     parts = max(1, min(THREADS, blocks, rows * row_size // PARALLEL_MIN))

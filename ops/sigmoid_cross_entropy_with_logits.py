@@ -93,21 +93,26 @@ def _divisor(z, ignore_index, normalize):
     return max(z.size - int(np.count_nonzero(z == ignore_index)), 1) if normalize else 1
 
 
-def _finish(out, x, z, pw, lo, hi, ignore_index, div, loss):
-    """Zero ignored elements, scale by the divisor, and mend infinite x in rows [lo, hi)."""
-    zb = z[lo:hi]
-    ign = zb == ignore_index
-    if loss and np.isinf(x[lo:hi]).any():
-        xb, ob = x[lo:hi], out[lo:hi]
-        inf = np.isinf(xb)
-        lw = 1 if pw is None else np.broadcast_to(pw if pw.shape[0] == 1 else pw[lo:hi],
-                                                  xb.shape)[inf]
-        c = np.where(xb[inf] > 0, 1 - zb[inf], zb[inf] * lw)
-        ob[inf] = np.where(c == 0, 0, np.inf * np.where(c == 0, 1, c))
-    if ign.any():
-        np.copyto(out[lo:hi], 0, where=ign)
+def _mend_infinite(out, x, z, pw):
+    """Where x is infinite the loss is |x| c, c = (1 - z) if x > 0 else pw z, and 0 if c is 0."""
+    inf = np.isinf(x)
+    xi, zi = x[inf], z[inf]
+    pwi = 1 if pw is None else np.broadcast_to(pw, x.shape)[inf]
+    c = np.where(xi > 0, 1 - zi, zi * pwi)
+    out[inf] = np.where(c == 0, 0, np.inf * np.where(c == 0, 1, c))
+
+
+def _finish(out, z, ignore_index, div):
+    """Zero ignored elements, then divide by the divisor."""
+    ign = z == ignore_index
+    if np.count_nonzero(ign):
+        np.copyto(out, 0, where=ign)
     if div != 1:
-        np.divide(out[lo:hi], div, out=out[lo:hi])
+        np.divide(out, div, out=out)
+
+
+def _rows(pw, lo, hi):
+    return pw if pw is None or pw.shape[0] == 1 else pw[lo:hi]
 
 
 @op.kernel("cpu", "float32", "float64")
@@ -120,30 +125,38 @@ def sigmoid_cross_entropy_with_logits(x, label, pos_weight, *, ignore_index, nor
     div = _divisor(label, ignore_index, normalize)
 
     def block(lo, hi):
-        xb, zb, ob = x2[lo:hi], z2[lo:hi], o2[lo:hi]
-        t = np.copysign(xb, -1)                 # -|x|: the only scratch array
-        np.exp(t, out=t)
-        np.log1p(t, out=t)                      # log1p(exp(-|x|)), in [0, log 2]
-        if pw is None:
-            np.multiply(xb, zb, out=ob)
-            np.subtract(t, ob, out=ob)
-            np.maximum(xb, 0, out=t)
-            np.add(ob, t, out=ob)
+        xb, zb, ob, pb = x2[lo:hi], z2[lo:hi], o2[lo:hi], _rows(pw, lo, hi)
+        if np.count_nonzero(np.isinf(xb)):
+            with np.errstate(invalid="ignore"):  # inf * 0, mended next
+                _loss(xb, zb, pb, ob)
+            _mend_infinite(ob, xb, zb, pb)
         else:
-            pb = pw if pw.shape[0] == 1 else pw[lo:hi]
-            np.minimum(xb, 0, out=ob)
-            np.subtract(t, ob, out=t)           # log1p(exp(-|x|)) + max(-x, 0)
-            np.subtract(pb, 1, out=ob)
-            np.multiply(ob, zb, out=ob)
-            np.add(ob, 1, out=ob)               # lw
-            np.multiply(t, ob, out=t)
-            np.subtract(1, zb, out=ob)
-            np.multiply(ob, xb, out=ob)
-            np.add(ob, t, out=ob)
-        _finish(o2, x2, z2, pw, lo, hi, ignore_index, div, True)
+            _loss(xb, zb, pb, ob)
+        _finish(ob, zb, ignore_index, div)
 
     for_blocks(block, x2.shape[0], cols)
     return out
+
+
+def _loss(x, z, pw, out):
+    t = np.copysign(x, -1)                      # -|x|: the only scratch array
+    np.exp(t, out=t)
+    np.log1p(t, out=t)                          # log1p(exp(-|x|)), in [0, log 2]
+    if pw is None:
+        np.multiply(x, z, out=out)
+        np.subtract(t, out, out=out)
+        np.maximum(x, 0, out=t)
+        np.add(out, t, out=out)
+    else:
+        np.minimum(x, 0, out=out)
+        np.subtract(t, out, out=t)              # log1p(exp(-|x|)) + max(-x, 0)
+        np.subtract(pw, 1, out=out)
+        np.multiply(out, z, out=out)
+        np.add(out, 1, out=out)                 # lw
+        np.multiply(t, out, out=t)
+        np.subtract(1, z, out=out)
+        np.multiply(out, x, out=out)
+        np.add(out, t, out=out)
 
 
 @grad_op.kernel("cpu", "float32", "float64")
@@ -157,15 +170,14 @@ def sigmoid_cross_entropy_with_logits_grad(x, label, pos_weight, dout, *, ignore
     div = _divisor(label, ignore_index, normalize)
 
     def block(lo, hi):
-        xb, zb, gb = x2[lo:hi], z2[lo:hi], g2[lo:hi]
+        xb, zb, gb, pb = x2[lo:hi], z2[lo:hi], g2[lo:hi], _rows(pw, lo, hi)
         np.multiply(xb, 0.5, out=gb)
         np.tanh(gb, out=gb)
         np.multiply(gb, 0.5, out=gb)            # sigmoid(x) - 1/2, exact 0 at x = 0
-        if pw is None:
+        if pb is None:
             np.add(gb, 0.5, out=gb)
             np.subtract(gb, zb, out=gb)
         else:
-            pb = pw if pw.shape[0] == 1 else pw[lo:hi]
             t = np.subtract(pb, 1)
             t = np.multiply(t, zb)
             np.add(t, 1, out=t)                 # lw
@@ -174,7 +186,7 @@ def sigmoid_cross_entropy_with_logits_grad(x, label, pos_weight, dout, *, ignore
             np.subtract(1, zb, out=t)
             np.add(gb, t, out=gb)
         np.multiply(gb, d2[lo:hi], out=gb)
-        _finish(g2, x2, z2, pw, lo, hi, ignore_index, div, False)
+        _finish(gb, zb, ignore_index, div)
 
     for_blocks(block, x2.shape[0], cols)
     return dx

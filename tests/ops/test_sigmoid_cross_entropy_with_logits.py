@@ -1,0 +1,213 @@
+import warnings
+
+import numpy as np
+import pytest
+from reference import bce_with_logits, bce_with_logits_grad
+
+import minifluid as fluid
+from minifluid.testing import check_grad, check_output, run_op
+
+OP = "sigmoid_cross_entropy_with_logits"
+TOL = {"float32": dict(atol=2e-6, rtol=2e-5), "float64": dict(atol=1e-12, rtol=1e-10)}
+
+
+def _case(rng, shape, dtype, soft=True):
+    x = rng.normal(0, 4, shape).astype(dtype)
+    z = (rng.uniform(0, 1, shape) if soft else rng.integers(0, 2, shape)).astype(dtype)
+    return x, z
+
+
+def _check(x, z, pw=None, dout=None, **attrs):
+    """Forward and backward on every place against the float64 references."""
+    ins = {"X": x, "Label": z, "PosWeight": pw}
+    want = bce_with_logits(x, z, pw, **attrs).astype(x.dtype)
+    check_output(OP, ins, {"Out": want}, attrs, **TOL[x.dtype.name])
+    dout = np.ones_like(x) if dout is None else dout
+    want = bce_with_logits_grad(x, z, dout, pw, **attrs).astype(x.dtype)
+    check_output(OP + "_grad", {**ins, "Out@GRAD": dout}, {"X@GRAD": want}, attrs,
+                 **TOL[x.dtype.name])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(7,), (5, 10), (2, 3, 4), (2, 1, 3, 5)])
+def test_matches_reference_hard_and_soft_labels(rng, dtype, shape):
+    for soft in (False, True):
+        _check(*_case(rng, shape, dtype, soft))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_large_arrays_use_blocks_and_threads(rng, dtype):
+    # Over 2**16 elements the kernels split the work into blocks on several threads.
+    x, z = _case(rng, (300, 700), dtype)
+    z[::7, ::3] = -1
+    _check(x, z, dout=rng.uniform(0.5, 2, x.shape).astype(dtype), ignore_index=-1,
+           normalize=True)
+    pw = rng.uniform(0.5, 3, (700,)).astype(dtype)
+    _check(x, z, pw, ignore_index=-1)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_extreme_logits_are_finite_and_silent(dtype):
+    big = [1e4, 710.0] if dtype == "float64" else [1e4, 88.8]
+    x = np.array([v * s for v in big for s in (1, -1) for _ in range(3)], dtype)
+    z = np.array([0, 0.5, 1] * (len(x) // 3), dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = run_op(OP, {"X": x, "Label": z})["Out"]
+        dx = run_op(OP + "_grad", {"X": x, "Label": z, "Out@GRAD": np.ones_like(x)},
+                    outputs=("X@GRAD",))["X@GRAD"]
+    assert np.all(np.isfinite(out)) and np.all(np.isfinite(dx))
+    np.testing.assert_allclose(out, bce_with_logits(x, z), rtol=1e-6, atol=np.finfo(dtype).tiny)
+    np.testing.assert_allclose(dx, bce_with_logits_grad(x, z, 1.0), atol=1e-7)
+    _check(x, z)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gradient_at_zero_is_exactly_half_minus_label(dtype):
+    z = np.array([0, 0.25, 0.5, 1], dtype)
+    x = np.zeros_like(z)
+    for place in fluid.testing.available_places():
+        dx = run_op(OP + "_grad", {"X": x, "Label": z, "Out@GRAD": np.ones_like(x)},
+                    outputs=("X@GRAD",), place=place)["X@GRAD"]
+        np.testing.assert_array_equal(dx, np.array([0.5, 0.25, 0, -0.5], dtype))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_ignore_index_compares_exactly(rng, dtype):
+    x, z = _case(rng, (4, 6), dtype)
+    z[0, :3] = 0.0
+    z[1, 0] = 1e-7  # a soft label just above 0 is kept (Paddle's CPU truncated it to 0)
+    out = run_op(OP, {"X": x, "Label": z}, {"ignore_index": 0})["Out"]
+    assert np.all(out[0, :3] == 0) and out[1, 0] > 0
+    _check(x, z, ignore_index=0)
+    z[2, :] = -1
+    _check(x, z, ignore_index=-1)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_normalize_divides_by_kept_count(rng, dtype):
+    x, z = _case(rng, (3, 5), dtype, soft=False)
+    z[0, :4] = -1
+    out = run_op(OP, {"X": x, "Label": z}, {"ignore_index": -1, "normalize": True})["Out"]
+    plain = bce_with_logits(x, z, ignore_index=-1)
+    np.testing.assert_allclose(out, plain / 11, **TOL[dtype])
+    _check(x, z, ignore_index=-1, normalize=True)
+    _check(x, z, normalize=True)  # nothing ignored: divide by the element count
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_all_ignored_with_normalize_gives_zeros_not_nan(rng, dtype):
+    x = rng.normal(size=(2, 3)).astype(dtype)
+    z = np.full_like(x, -100)
+    for place in fluid.testing.available_places():
+        out = run_op(OP, {"X": x, "Label": z}, {"normalize": True}, place=place)["Out"]
+        np.testing.assert_array_equal(out, np.zeros_like(x))
+        dx = run_op(OP + "_grad", {"X": x, "Label": z, "Out@GRAD": np.ones_like(x)},
+                    {"normalize": True}, ("X@GRAD",), place)["X@GRAD"]
+        np.testing.assert_array_equal(dx, np.zeros_like(x))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_nan_propagates_and_infinities_have_their_limits(dtype):
+    x = np.array([np.nan, np.inf, -np.inf, np.inf, -np.inf, 1.0], dtype)
+    z = np.array([1, 1, 0, 0, 1, np.nan], dtype)
+    for place in fluid.testing.available_places():
+        out = run_op(OP, {"X": x, "Label": z}, place=place)["Out"]
+        np.testing.assert_array_equal(out, np.array([np.nan, 0, 0, np.inf, np.inf, np.nan],
+                                                    dtype))
+        dx = run_op(OP + "_grad", {"X": x, "Label": z, "Out@GRAD": np.ones_like(x)},
+                    outputs=("X@GRAD",), place=place)["X@GRAD"]
+        assert np.isnan(dx[0]) and np.isnan(dx[5])
+        np.testing.assert_array_equal(dx[1:5], np.array([0, 0, 1, -1], dtype))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pos_weight_broadcasts_over_trailing_dims(rng, dtype):
+    x, z = _case(rng, (2, 3, 4, 10), dtype)
+    for pw_shape in [(10,), (4, 10), (3, 4, 10), (1, 4, 1), (2, 3, 4, 10)]:
+        _check(x, z, rng.uniform(0.2, 4, pw_shape).astype(dtype))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pos_weight_negative_logit_and_gradient_at_zero(dtype):
+    # -log(sigmoid(-14.913)) * 3 = 44.739...; the pre-2024 Paddle formula gave 14.913.
+    out = run_op(OP, {"X": np.array([-14.913], dtype), "Label": np.array([1.0], dtype),
+                      "PosWeight": np.array([3.0], dtype)})["Out"]
+    np.testing.assert_allclose(out, [3 * np.logaddexp(0, 14.913)], rtol=1e-6)
+    assert abs(out[0] - 44.73) < 0.01
+    z = np.array([0, 0.5, 1], dtype)
+    pw = np.array([2.0, 3.0, 4.0], dtype)
+    dx = run_op(OP + "_grad", {"X": np.zeros(3, dtype), "Label": z, "PosWeight": pw,
+                               "Out@GRAD": np.ones(3, dtype)}, outputs=("X@GRAD",))["X@GRAD"]
+    # (1 - z) + (1 + (pw - 1) z) (1/2 - 1)
+    np.testing.assert_array_equal(dx, np.array([0.5, 0.5 - 1.0, -2.0], dtype))
+    _check(np.array([-1e4, -5, 0, 5, 1e4], dtype), np.array([1, 0.3, 1, 0, 0], dtype),
+           np.full(5, 3.0, dtype))
+
+
+def test_empty_batch(rng):
+    x = np.zeros((0, 10), np.float32)
+    out = run_op(OP, {"X": x, "Label": x}, {"normalize": True})["Out"]
+    assert out.shape == (0, 10) and out.dtype == np.float32
+    _check(x, x)
+
+
+@pytest.mark.parametrize("attrs", [{}, {"ignore_index": -1, "normalize": True}])
+def test_float64_gradient_check(rng, attrs):
+    x, z = _case(rng, (3, 4), "float64")
+    z[0, 0] = -1
+    check_grad(OP, {"X": x, "Label": z}, attrs)
+    check_grad(OP, {"X": x, "Label": z, "PosWeight": rng.uniform(0.5, 3, (4,))}, attrs)
+    x, z = _case(rng, (20, 30), "float64")  # larger: along random directions
+    check_grad(OP, {"X": x, "Label": z}, attrs)
+
+
+# -- the layer ------------------------------------------------------------------------------
+
+def test_layer_builds_one_op_and_names_its_output(fresh):
+    x = fluid.layers.data("x", [10])
+    y = fluid.layers.data("y", [10], lod_level=1)
+    x.lod_level = 1
+    out = fluid.layers.sigmoid_cross_entropy_with_logits(x, y, -1, "my_loss", True)
+    op = fresh.global_block().ops[-1]
+    assert op.type == OP and out.name == "my_loss" and op.attrs == {"ignore_index": -1,
+                                                                     "normalize": True}
+    assert out.shape == (-1, 10) and out.dtype == np.float32 and out.lod_level == 1
+    auto = fluid.layers.sigmoid_cross_entropy_with_logits(x=x, label=y)
+    assert auto.name == "sigmoid_cross_entropy_with_logits_0.tmp_0"
+
+
+def test_build_time_errors_name_what_is_wrong(fresh):
+    x = fluid.layers.data("x", [10])
+    with pytest.raises(TypeError, match="must be float16, float32 or float64, got int64"):
+        fluid.layers.sigmoid_cross_entropy_with_logits(fluid.layers.data("i", [10], "int64"),
+                                                       fluid.layers.data("j", [10], "int64"))
+    with pytest.raises(TypeError, match=r"Label \('d'\) must have the dtype of X \('x', "
+                                        r"float32\), got float64"):
+        fluid.layers.sigmoid_cross_entropy_with_logits(x, fluid.layers.data("d", [10],
+                                                                            "float64"))
+    with pytest.raises(ValueError, match=r"same shape, got \[-1, 10\] and \[-1, 9\]"):
+        fluid.layers.sigmoid_cross_entropy_with_logits(x, fluid.layers.data("s", [9]))
+    with pytest.raises(ValueError, match=r"same shape, got \[-1, 10\] and \[-1, 10, 1\]"):
+        fluid.layers.sigmoid_cross_entropy_with_logits(x, fluid.layers.data("r", [10, 1]))
+    with pytest.raises(TypeError, match="argument 'label' must be a Variable.*got ndarray"):
+        fluid.layers.sigmoid_cross_entropy_with_logits(x, np.zeros((2, 10), np.float32))
+    with pytest.raises(TypeError, match="ignore_index must be an int"):
+        fluid.layers.sigmoid_cross_entropy_with_logits(x, x, ignore_index=0.5)
+    with pytest.raises(ValueError) as e:
+        fluid.layers.sigmoid_cross_entropy_with_logits(x, fluid.layers.data("t", [3]))
+    assert __file__ in str(e.value)  # points at the user's line
+    assert len(fresh.global_block().ops) == 0  # nothing half-built was appended
+
+
+def test_run_time_shape_mismatch_names_op_shapes_and_line(fresh):
+    x = fluid.layers.data("x", [10])
+    y = fluid.layers.data("y", [10])
+    loss = fluid.layers.sigmoid_cross_entropy_with_logits(x, y)  # the line in the message
+    exe = fluid.Executor()
+    with pytest.raises(ValueError) as e:
+        exe.run(fresh, {"x": np.zeros((4, 10), np.float32), "y": np.zeros((3, 10), np.float32)},
+                [loss])
+    msg = str(e.value)
+    assert OP in msg and "[4, 10]" in msg and "[3, 10]" in msg
+    assert "loss = fluid.layers.sigmoid_cross_entropy_with_logits(x, y)" in msg
