@@ -105,7 +105,7 @@ class Variable:
             flags.insert(0, "data")
         if self.lod_level:
             flags.append(f"lod_level={self.lod_level}")
-        kind = type(self).__name__.lower()
+        kind = "param" if isinstance(self, Parameter) else "var"
         return f"{kind} {self.name} : {self.dtype.name}{list(self.shape)}" + (
             f" ({', '.join(flags)})" if flags else "")
 

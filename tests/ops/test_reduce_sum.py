@@ -1,0 +1,39 @@
+import numpy as np
+import pytest
+
+from minifluid.testing import check_grad, check_output
+
+CASES = [  # dim, keep_dim, reduce_all, numpy axis
+    ([], False, True, None), ([], True, True, None), ([0], False, False, 0),
+    ([1], True, False, 1), ([-1], False, False, -1), ([0, 2], False, False, (0, 2)),
+]
+
+
+def _want(x, axis, keep_dim, reduce_all, op):
+    out = op(x.astype(np.float64), axis=axis, keepdims=keep_dim)
+    return np.reshape(out, (1,)) if reduce_all and not keep_dim else out
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("dim,keep_dim,reduce_all,axis", CASES)
+def test_reduce_sum_forward_and_backward(rng, dtype, dim, keep_dim, reduce_all, axis):
+    x = rng.normal(size=(2, 3, 4)).astype(dtype)
+    attrs = dict(dim=dim, keep_dim=keep_dim, reduce_all=reduce_all)
+    want = _want(x, axis, keep_dim, reduce_all, np.sum).astype(dtype)
+    check_output("reduce_sum", {"X": x}, {"Out": want}, attrs, rtol=1e-6)
+    dout = rng.normal(size=want.shape).astype(dtype)
+    ax = tuple(range(3)) if axis is None else np.atleast_1d(axis) % 3
+    dx = np.broadcast_to(dout.reshape([1 if i in ax else d for i, d in enumerate(x.shape)]),
+                         x.shape)
+    check_output("reduce_sum_grad", {"X": x, "Out@GRAD": dout}, {"X@GRAD": dx}, attrs)
+
+
+@pytest.mark.parametrize("dim,keep_dim,reduce_all,axis", CASES)
+def test_reduce_sum_gradient_check(rng, dim, keep_dim, reduce_all, axis):
+    check_grad("reduce_sum", {"X": rng.normal(size=(2, 3, 4))},
+               dict(dim=dim, keep_dim=keep_dim, reduce_all=reduce_all))
+
+
+def test_reduce_sum_int():
+    x = np.arange(12, dtype=np.int64).reshape(3, 4)
+    check_output("reduce_sum", {"X": x}, {"Out": x.sum(0)}, {"dim": [0]})

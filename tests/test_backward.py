@@ -1,0 +1,113 @@
+import numpy as np
+import pytest
+from reference import sigmoid
+
+import minifluid as fluid
+
+
+def _data(n=10):
+    x = fluid.layers.data("x", [n], "float64")
+    z = fluid.layers.data("z", [n], "float64")
+    return x, z
+
+
+def _feed(rng, n=10):
+    return {"x": rng.normal(size=(3, n)), "z": rng.integers(0, 2, (3, n)).astype(np.float64)}
+
+
+def test_the_issue_example_program(fresh, rng, place):
+    x = fluid.layers.data(name="x", shape=[10], dtype="float32")
+    label = fluid.layers.data(name="label", shape=[10], dtype="float32")
+    x.stop_gradient = False
+    loss = fluid.layers.sigmoid_cross_entropy_with_logits(x=x, label=label, ignore_index=-1,
+                                                          normalize=True)
+    total = fluid.layers.reduce_sum(loss)
+    dx, = fluid.gradients([total], [x])
+    assert dx.name == "x@GRAD" and dx.shape == (-1, 10) and dx.dtype == np.float32
+    exe = fluid.Executor(place)
+    exe.run(fluid.default_startup_program())
+    xs = rng.normal(size=(4, 10)).astype("float32")
+    ys = rng.integers(0, 2, (4, 10)).astype("float32")
+    ys[1, :3] = -1
+    out, g = exe.run(fluid.default_main_program(), feed={"x": xs, "label": ys},
+                     fetch_list=[total, dx])
+    kept = ys != -1
+    x64, y64 = xs.astype(np.float64), ys.astype(np.float64)
+    want = np.where(kept, y64 * np.logaddexp(0, -x64) + (1 - y64) * np.logaddexp(0, x64), 0)
+    np.testing.assert_allclose(out, [want.sum() / kept.sum()], rtol=1e-6)
+    np.testing.assert_allclose(g, np.where(kept, sigmoid(x64) - y64, 0) / kept.sum(),
+                               atol=1e-7)
+
+
+def test_fan_out_gradients_are_summed(fresh, rng):
+    x, z = _data()
+    x.stop_gradient = False
+    loss = fluid.layers.sigmoid_cross_entropy_with_logits(x, z)
+    t1 = fluid.layers.reduce_sum(loss)
+    t2 = fluid.layers.mean(loss)  # loss feeds two ops
+    l2 = fluid.layers.reduce_sum(fluid.layers.sigmoid_cross_entropy_with_logits(x, x))
+    dx, = fluid.gradients([t1, t2, l2], [x])  # and x feeds two ops
+    types = [op.type for op in fresh.global_block().ops]
+    assert types.count("sum") == 2
+    feed = _feed(rng)
+    g, = fluid.Executor().run(fresh, feed, [dx])
+    s = sigmoid(feed["x"])
+    want = (s - feed["z"]) * (1 + 1 / 30) + (s - feed["x"])
+    np.testing.assert_allclose(g, want, rtol=1e-10)
+
+
+def test_stop_gradient_and_no_grad_set_block_gradients(fresh, rng):
+    x, z = _data()
+    x.stop_gradient = False
+    loss = fluid.layers.sigmoid_cross_entropy_with_logits(x, z)
+    blocked = fluid.layers.mean(loss)
+    assert fluid.gradients(fluid.layers.reduce_sum(loss), [x], no_grad_set={loss.name}) == [None]
+    loss.stop_gradient = True
+    assert fluid.gradients(blocked, [x]) == [None]
+
+
+def test_target_gradients_weight_the_targets(fresh, rng):
+    x, z = _data()
+    w = fluid.layers.data("w", [10], "float64")
+    loss = fluid.layers.sigmoid_cross_entropy_with_logits(x, z)
+    dx, = fluid.gradients([loss], [x], target_gradients=[w])
+    f = _feed(rng)
+    wv = rng.uniform(size=(3, 10))
+    g, = fluid.Executor().run(fresh, {**f, "w": wv}, [dx])
+    np.testing.assert_allclose(g, wv * (sigmoid(f["x"]) - f["z"]), rtol=1e-10)
+    with pytest.raises(ValueError, match="1 targets but 2 target_gradients"):
+        fluid.gradients([loss], [x], target_gradients=[w, w])
+
+
+def test_append_backward_returns_parameter_gradient_pairs(fresh, rng):
+    block = fresh.global_block()
+    wp = block.create_parameter("w", [3, 10], "float64")
+    z = fluid.layers.data("z", [3, 10], "float64", append_batch_size=False)
+    loss = fluid.layers.mean(fluid.layers.sigmoid_cross_entropy_with_logits(wp, z))
+    pairs = fluid.backward.append_backward(loss)
+    assert [(p.name, g.name) for p, g in pairs] == [("w", "w@GRAD")]
+    scope = fluid.Scope()
+    wv = rng.normal(size=(3, 10))
+    scope.var("w").get_tensor().set(wv)
+    zv = rng.integers(0, 2, (3, 10)).astype(np.float64)
+    g, = fluid.Executor().run(fresh, {"z": zv}, [pairs[0][1]], scope=scope)
+    np.testing.assert_allclose(g, (sigmoid(wv) - zv) / 30, rtol=1e-10)
+    assert fluid.append_backward is fluid.backward.append_backward
+
+
+def test_append_backward_needs_a_one_element_loss(fresh):
+    x, z = _data()
+    rows = fluid.layers.reduce_sum(fluid.layers.sigmoid_cross_entropy_with_logits(x, z), dim=1)
+    with pytest.raises(ValueError, match=r"the loss must have exactly one element, but "
+                                         r"'reduce_sum_0.tmp_0' has shape \[-1\]"):
+        fluid.backward.append_backward(rows)
+    with pytest.raises(TypeError, match="loss must be a Variable"):
+        fluid.backward.append_backward(np.zeros(1))
+
+
+def test_gradients_of_an_unrelated_input_is_none(fresh):
+    x, z = _data()
+    other = fluid.layers.data("other", [10])
+    total = fluid.layers.reduce_sum(fluid.layers.sigmoid_cross_entropy_with_logits(x, z))
+    dx, do = fluid.gradients(total, [x, other])
+    assert dx is not None and do is None

@@ -1,0 +1,182 @@
+import warnings
+
+import numpy as np
+import pytest
+
+import minifluid as fluid
+from minifluid import executor as executor_mod
+
+
+def _loss_program():
+    x = fluid.layers.data("x", [10])
+    y = fluid.layers.data("label", [10])
+    loss = fluid.layers.sigmoid_cross_entropy_with_logits(x, y)
+    return x, y, fluid.layers.reduce_sum(loss)
+
+
+def _feed(n=4, dtype="float32"):
+    rng = np.random.default_rng(0)
+    return {"x": rng.normal(size=(n, 10)).astype(dtype),
+            "label": rng.integers(0, 2, (n, 10)).astype(dtype)}
+
+
+def _ref_total(feed):
+    x, z = feed["x"].astype(np.float64), feed["label"].astype(np.float64)
+    return np.sum(z * np.logaddexp(0, -x) + (1 - z) * np.logaddexp(0, x))
+
+
+def test_run_returns_numpy_results(fresh, place):
+    _, _, total = _loss_program()
+    exe = fluid.Executor(place)
+    assert exe.run(fluid.default_startup_program()) == []
+    feed = _feed()
+    out, = exe.run(fresh, feed=feed, fetch_list=[total])
+    assert isinstance(out, np.ndarray) and out.shape == (1,) and out.dtype == np.float32
+    np.testing.assert_allclose(out[0], _ref_total(feed), rtol=1e-6)
+    by_name, = exe.run(feed=feed, fetch_list=[total.name])  # default program, name fetch
+    np.testing.assert_array_equal(by_name, out)
+
+
+def test_plans_are_compiled_once_and_recompiled_when_the_program_changes(fresh, monkeypatch):
+    compiled = []
+    real = executor_mod._Plan
+
+    class Counting(real):
+        def __init__(self, *a):
+            compiled.append(a[1:3])
+            super().__init__(*a)
+
+    monkeypatch.setattr(executor_mod, "_Plan", Counting)
+    _, _, total = _loss_program()
+    exe = fluid.Executor()
+    feed = _feed()
+    for _ in range(3):
+        exe.run(fresh, feed, [total])
+    assert len(compiled) == 1
+    exe.run(fresh, feed, [total.name, "x"])  # other fetches: another plan
+    assert len(compiled) == 2
+    m = fluid.layers.mean(total)  # changing the program invalidates its plans
+    out = exe.run(fresh, feed, [total, m])
+    assert len(compiled) == 3
+    np.testing.assert_allclose(out[1], out[0], rtol=1e-6)
+    exe.run(fresh, feed, [total])
+    assert len(compiled) == 4
+
+
+def test_only_needed_ops_run_and_dead_values_are_freed(fresh):
+    x, _, total = _loss_program()
+    x.stop_gradient = False
+    dx, = fluid.gradients(total, x)
+    feed = _feed()
+    plan = executor_mod._Plan(fresh, tuple(feed), (total.name,), fluid.CPUPlace())
+    assert [s.op.type for s in plan.steps] == ["sigmoid_cross_entropy_with_logits",
+                                               "reduce_sum"]
+    assert plan.steps[1].free  # the elementwise loss dies after reduce_sum reads it
+    plan = executor_mod._Plan(fresh, tuple(feed), (total.name, dx.name), fluid.CPUPlace())
+    assert len(plan.steps) == 5
+
+
+def test_feed_dtype_mismatch_names_variable_and_both_dtypes(fresh):
+    _, _, total = _loss_program()
+    with pytest.raises(ValueError, match="feed 'x': the variable is declared float32 but the "
+                                         "fed array is float64"):
+        fluid.Executor().run(fresh, {**_feed(), "x": _feed(dtype="float64")["x"]}, [total])
+
+
+def test_fluid_data_checks_fed_shape_layers_data_does_not(fresh):
+    a = fluid.data("a", [None, 3])
+    b = fluid.layers.data("b", [3])
+    ma, mb = fluid.layers.mean(a), fluid.layers.mean(b)
+    exe = fluid.Executor()
+    with pytest.raises(ValueError, match=r"feed 'a': the variable is declared with shape "
+                                         r"\[-1, 3\] but the fed array has shape \[2, 4\]"):
+        exe.run(fresh, {"a": np.ones((2, 4), np.float32)}, [ma])
+    with pytest.raises(ValueError, match=r"declared with shape \[-1, 3\] .* \[2, 3, 1\]"):
+        exe.run(fresh, {"a": np.ones((2, 3, 1), np.float32)}, [ma])
+    # fluid 1.x scripts feed [N, 3, 1, 1] into shape=[3]
+    out, = exe.run(fresh, {"b": np.full((2, 3, 1, 1), 2, np.float32)}, [mb])
+    assert out[0] == 2
+
+
+def test_lists_and_scalars_are_converted_with_the_variable_dtype(fresh):
+    a = fluid.data("a", [2], "float64")
+    out, = fluid.Executor().run(fresh, {"a": [1, 2]}, [fluid.layers.mean(a)])
+    assert out.dtype == np.float64 and out[0] == 1.5
+
+
+def test_unknown_feed_warns_and_is_ignored(fresh):
+    _, _, total = _loss_program()
+    with pytest.warns(UserWarning, match="feed 'nope' is not a variable of the program"):
+        fluid.Executor().run(fresh, {**_feed(), "nope": np.ones(3)}, [total])
+
+
+def test_missing_feed_names_variable_and_op(fresh):
+    _, _, total = _loss_program()
+    with pytest.raises(ValueError, match="variable 'label' is needed by op "
+                                         "'sigmoid_cross_entropy_with_logits' created at .*"
+                                         "test_executor.py.* but was not fed"):
+        fluid.Executor().run(fresh, {"x": _feed()["x"]}, [total])
+
+
+def test_unknown_fetch_names_it(fresh):
+    _loss_program()
+    with pytest.raises(ValueError, match="fetch target 'nope' is not a variable"):
+        fluid.Executor().run(fresh, _feed(), ["nope"])
+    with pytest.raises(TypeError, match="fetch_list items must be Variables or names, got int"):
+        fluid.Executor().run(fresh, _feed(), [3])
+
+
+def test_bad_arguments_to_run(fresh):
+    with pytest.raises(TypeError, match="program must be a Program, got str"):
+        fluid.Executor().run("main")
+    with pytest.raises(TypeError, match="feed must be a dict"):
+        fluid.Executor().run(fresh, [1, 2])
+    with pytest.raises(TypeError, match="place must be CPUPlace"):
+        fluid.Executor("cpu")
+
+
+def test_parameters_live_in_the_scope(fresh):
+    block = fresh.global_block()
+    w = block.create_parameter("w", [3], "float32")
+    m = fluid.layers.mean(w)
+    exe = fluid.Executor()
+    with pytest.raises(RuntimeError, match="variable 'w' has no value in the scope: run the "
+                                           "startup program first"):
+        exe.run(fresh, fetch_list=[m])
+    scope = fluid.Scope()
+    scope.var("w").get_tensor().set(np.array([1, 2, 3], np.float32), fluid.CPUPlace())
+    with fluid.scope_guard(scope):
+        assert fluid.global_scope() is scope
+        out, wv = exe.run(fresh, fetch_list=[m, w])
+    assert out[0] == 2 and list(wv) == [1, 2, 3]
+    assert fluid.global_scope() is not scope
+    np.testing.assert_array_equal(np.array(scope.find_var("w").get_tensor()), [1, 2, 3])
+    assert fluid.global_scope().find_var("w") is None
+    out, = exe.run(fresh, fetch_list=[m], scope=scope)
+    assert out[0] == 2
+
+
+def test_kernel_errors_name_the_op_shapes_and_line(fresh):
+    x = fluid.layers.data("x", [10])
+    y = fluid.layers.data("y", [10])
+    total = fluid.layers.reduce_sum(fluid.layers.sigmoid_cross_entropy_with_logits(x, y))
+    with pytest.raises(ValueError) as e:
+        fluid.Executor().run(fresh, {"x": np.zeros((2, 10), np.float32),
+                                     "y": np.zeros((2, 5, 2), np.float32)}, [total])
+    msg = str(e.value)
+    assert "op 'sigmoid_cross_entropy_with_logits' created at" in msg
+    assert "X: float32[2, 10], Label: float32[2, 5, 2]" in msg
+    assert "total = fluid.layers.reduce_sum(" in msg
+
+
+def test_return_numpy_false_keeps_device_arrays(fresh, place):
+    _, _, total = _loss_program()
+    out, = fluid.Executor(place).run(fresh, _feed(), [total], return_numpy=False)
+    assert type(out).__module__.split(".")[0] == ("numpy" if place.kind == "cpu" else "cupy")
+
+
+def test_no_warnings_on_a_plain_run(fresh):
+    _, _, total = _loss_program()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fluid.Executor().run(fresh, _feed(), [total])

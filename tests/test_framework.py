@@ -1,0 +1,96 @@
+import numpy as np
+import pytest
+
+import minifluid as fluid
+
+
+def test_unique_names_count_per_key_and_restart_in_guard():
+    with fluid.unique_name.guard():
+        assert [fluid.unique_name.generate(k) for k in ("fc", "fc", "conv", "fc")] == \
+            ["fc_0", "fc_1", "conv_0", "fc_2"]
+        with fluid.unique_name.guard():
+            assert fluid.unique_name.generate("fc") == "fc_0"
+        assert fluid.unique_name.generate("fc") == "fc_3"
+
+
+def test_program_guard_switches_and_restores_defaults():
+    outer_main, outer_startup = fluid.default_main_program(), fluid.default_startup_program()
+    main, startup = fluid.Program(), fluid.Program()
+    with fluid.program_guard(main, startup):
+        assert fluid.default_main_program() is main
+        assert fluid.default_startup_program() is startup
+        fluid.layers.data("x", [3])
+    assert fluid.default_main_program() is outer_main
+    assert fluid.default_startup_program() is outer_startup
+    assert [v.name for v in main.list_vars()] == ["x"]
+    with pytest.raises(TypeError, match="main_program must be a Program"):
+        with fluid.program_guard("main"):
+            pass
+
+
+def test_variables_and_blocks(fresh):
+    x = fluid.layers.data("x", [3, 4], dtype="float64", lod_level=1)
+    assert (x.name, x.shape, x.dtype, x.lod_level) == ("x", (-1, 3, 4), np.float64, 1)
+    assert x.stop_gradient and not x.persistable
+    block = fresh.global_block()
+    assert block.var("x") is x and fresh.num_blocks == 1
+    with pytest.raises(ValueError, match="variable 'nope' is not in block 0"):
+        block.var("nope")
+    assert list(fresh.list_vars()) == [x]
+
+
+def test_layers_data_shapes(fresh):
+    assert fluid.layers.data("a", [10]).shape == (-1, 10)
+    assert fluid.layers.data("b", [10], append_batch_size=False).shape == (10,)
+    assert fluid.layers.data("c", [None, 10]).shape == (-1, 10)
+    assert fluid.layers.data("d", [-1, 5, 10]).shape == (-1, 5, 10)
+    assert fluid.data("e", [None, 10]).shape == (-1, 10)
+    assert fluid.data("f", [4, 10], "float64").shape == (4, 10)
+
+
+def test_data_errors(fresh):
+    fluid.layers.data("x", [10])
+    with pytest.raises(ValueError, match="a variable named 'x' already exists"):
+        fluid.layers.data("x", [10])
+    with pytest.raises(TypeError, match="shape must be a list or tuple, got int"):
+        fluid.data("y", 10)
+    with pytest.raises(ValueError, match=r"shape must hold ints >= 0, -1 or None; got \[2, -3\]"):
+        fluid.data("y", [2, -3])
+    with pytest.raises(TypeError, match="unknown dtype 'float99'"):
+        fluid.data("y", [2], "float99")
+
+
+def test_print_program_shows_ops_inputs_outputs_attrs_shapes_and_line(fresh):
+    x = fluid.layers.data("x", [10])
+    y = fluid.layers.data("label", [10])
+    fluid.layers.sigmoid_cross_entropy_with_logits(x, y, ignore_index=-1)  # printed line
+    text = str(fresh)
+    assert "sigmoid_cross_entropy_with_logits(X=[x[-1, 10]], Label=[label[-1, 10]])" in text
+    assert "{ignore_index=-1, normalize=False}" in text
+    assert "Out=[sigmoid_cross_entropy_with_logits_0.tmp_0[-1, 10]]" in text
+    assert "test_framework.py" in text and "# printed line" in text
+    assert "var x : float32[-1, 10] (data, stop_gradient)" in text
+
+
+def test_append_op_checks_slots_and_attrs(fresh):
+    block = fresh.global_block()
+    x = fluid.layers.data("x", [3])
+    with pytest.raises(ValueError, match="op 'mean' has no input slot 'Y'"):
+        block.append_op("mean", {"Y": x}, {"Out": "o"})
+    with pytest.raises(ValueError, match="op 'mean': input 'X' is required"):
+        block.append_op("mean", {}, {"Out": "o"})
+    with pytest.raises(ValueError, match=r"op 'mean' has no attribute\(s\) \['axis'\]"):
+        block.append_op("mean", {"X": x}, {"Out": "o"}, {"axis": 1})
+    with pytest.raises(ValueError, match="op 'nope' is not registered"):
+        block.append_op("nope", {"X": x}, {"Out": "o"})
+    with pytest.raises(ValueError, match="input variable 'ghost' is not in block 0"):
+        block.append_op("mean", {"X": "ghost"}, {"Out": "o"})
+
+
+def test_variables_from_another_program_are_rejected():
+    main = fluid.Program()
+    with fluid.program_guard(main):
+        x = fluid.layers.data("x", [3])
+    with fluid.program_guard(fluid.Program()):
+        with pytest.raises(ValueError, match="variable 'x' .* belongs to another program"):
+            fluid.layers.mean(x)

@@ -1,0 +1,80 @@
+"""A user's own op, registered from the user's module, as the README shows."""
+import numpy as np
+import pytest
+
+import minifluid as fluid
+from minifluid.layers.helper import generate_layer
+from minifluid.registry import get_kernel, register_op
+from minifluid.testing import check_grad, check_output
+
+op = register_op("test_scaled_square", inputs=["X"], outputs=["Out"], attrs={"factor": 1.0},
+                 doc="Out = factor * X**2")
+
+
+@op.shape_rule
+def _(op):
+    x, out = op.in_var("X"), op.out_var("Out")
+    out.shape, out.dtype = x.shape, x.dtype
+
+
+@op.grad_maker
+def _(op):
+    return [dict(type="test_scaled_square_grad",
+                 inputs={"X": op.input("X"), "Out@GRAD": [op.output("Out")[0] + "@GRAD"]},
+                 outputs={"X@GRAD": [op.input("X")[0] + "@GRAD"]}, attrs=dict(op.attrs))]
+
+
+@op.kernel(("cpu", "cuda"), "float32", "float64")
+def _(x, *, factor):
+    return factor * x * x
+
+
+grad = register_op("test_scaled_square_grad", inputs=["X", "Out@GRAD"], outputs=["X@GRAD?"],
+                   attrs={"factor": 1.0})
+
+
+@grad.kernel(("cpu", "cuda"), "float64")
+def _(x, dout, *, factor):
+    return 2 * factor * x * dout
+
+
+scaled_square = generate_layer("test_scaled_square", "x, factor, name")
+
+
+def test_user_op_runs_through_layers_executor_and_backward(fresh, rng):
+    x = fluid.layers.data("x", [3], "float64")
+    x.stop_gradient = False
+    y = scaled_square(x, factor=3.0)
+    assert y.name == "test_scaled_square_0.tmp_0" and scaled_square.__doc__ == op.doc
+    dx, = fluid.gradients(fluid.layers.reduce_sum(y), [x])
+    xs = rng.normal(size=(2, 3))
+    out, g = fluid.Executor().run(fresh, {"x": xs}, [y, dx])
+    np.testing.assert_allclose(out, 3 * xs**2)
+    np.testing.assert_allclose(g, 6 * xs)
+
+
+def test_user_op_with_the_testing_helpers(rng):
+    x = rng.normal(size=(2, 3))
+    check_output("test_scaled_square", {"X": x}, {"Out": 2 * x**2}, {"factor": 2.0})
+    check_grad("test_scaled_square", {"X": x}, {"factor": 2.0})
+
+
+def test_a_missing_kernel_names_op_place_dtype_and_what_is_registered(fresh):
+    with pytest.raises(NotImplementedError, match="op 'test_scaled_square_grad' has no kernel "
+                                                  "for place 'cpu' and dtype 'float32'; "
+                                                  "registered kernels: cpu/float64, "
+                                                  "cuda/float64"):
+        get_kernel("test_scaled_square_grad", "cpu", "float32")
+    x = fluid.layers.data("x", [3])
+    x.stop_gradient = False
+    dx, = fluid.gradients(fluid.layers.reduce_sum(scaled_square(x)), [x])
+    with pytest.raises(NotImplementedError, match="no kernel for place 'cpu' and dtype "
+                                                  "'float32'"):
+        fluid.Executor().run(fresh, {"x": np.ones((1, 3), np.float32)}, [dx])
+
+
+def test_registration_errors():
+    with pytest.raises(ValueError, match="unknown place kind 'tpu'"):
+        op.kernel("tpu", "float32")
+    with pytest.raises(ValueError, match="'axis' is neither an input slot nor an attr"):
+        generate_layer("test_scaled_square", "x, axis")
