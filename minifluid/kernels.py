@@ -3,21 +3,54 @@
 numpy runs each ufunc as a separate pass over memory, and on one thread. A kernel that chains
 several ufuncs over a large array therefore runs them block by block, so each block stays in
 the core's cache between ufuncs, and splits the blocks across threads (numpy releases the
-GIL inside ufunc loops). Measured on the loss kernels: 2-3x faster than whole-array numpy at
-1e6-1e7 elements, and the scratch space is one block, not one array the size of the input.
+GIL inside ufunc loops). Its scratch space is then one block, not an array the size of the
+input. Measured on the loss kernels on a 2-core VM (benchmarks/RESULTS.md): blocks under
+256K elements lose more to per-call overhead than they gain in cache, and a second thread
+pays only from about 5e5 elements: waking a thread costs ~75 us there, and each ufunc call
+hands the GIL over.
 """
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["BLOCK", "for_blocks"]
+import numpy as np
 
-BLOCK = 1 << 14  # elements per block: ~64 KiB per float32 array, so a few arrays fit in L2
-PARALLEL_MIN = 1 << 16  # below this, handing work to a thread costs more than it saves
+__all__ = ["BLOCK", "for_blocks", "scratch", "zeros"]
+
+BLOCK = 1 << 18  # elements per block: 1 MiB per float32 array; a few stay in L2/L3 cache
+PARALLEL_MIN = 1 << 19  # elements; below this a second thread costs more than it saves
 THREADS = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                      else os.cpu_count() or 1))
 _pool = None
+
+
+_zeros = {}
+
+
+def zeros(n: int, dtype):
+    """A read-only zero array of n <= BLOCK elements: numpy's maximum(x, 0) against a scalar
+    runs 4x slower than maximum(x, zeros), which has a SIMD loop."""
+    z = _zeros.get(dtype)
+    if z is None:
+        z = _zeros[dtype] = np.zeros(BLOCK, dtype)
+        z.flags.writeable = False
+    return z[:n]
+
+
+_local = threading.local()
+
+
+def scratch(shape, dtype):
+    """A block-sized work array of this thread, reused from call to call: a fresh 256 KiB
+    array would be mapped from the OS, and page-faulted in, every time."""
+    n = int(np.prod(shape))
+    bufs = _local.__dict__.setdefault("bufs", {})
+    buf = bufs.get(dtype)
+    if buf is None or buf.size < n:
+        buf = bufs[dtype] = np.empty(max(n, BLOCK), dtype)
+    return buf[:n].reshape(shape)
 
 
 def _loop(fn, lo, hi, step):

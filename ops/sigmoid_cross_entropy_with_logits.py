@@ -18,7 +18,7 @@ pw z, the loss is exact for infinite x too, where |x| c is taken as 0 when c is 
 """
 import numpy as np
 
-from minifluid.kernels import for_blocks
+from minifluid.kernels import for_blocks, scratch, zeros
 from minifluid.registry import register_op
 
 FLOATS = ("float16", "float32", "float64")
@@ -104,8 +104,8 @@ def _mend_infinite(out, x, z, pw):
 
 def _finish(out, z, ignore_index, div):
     """Zero ignored elements, then divide by the divisor."""
-    ign = z == ignore_index
-    if np.count_nonzero(ign):
+    ign = np.equal(z, ignore_index)
+    if ign.any():
         np.copyto(out, 0, where=ign)
     if div != 1:
         np.divide(out, div, out=out)
@@ -126,12 +126,10 @@ def sigmoid_cross_entropy_with_logits(x, label, pos_weight, *, ignore_index, nor
 
     def block(lo, hi):
         xb, zb, ob, pb = x2[lo:hi], z2[lo:hi], o2[lo:hi], _rows(pw, lo, hi)
-        if np.count_nonzero(np.isinf(xb)):
-            with np.errstate(invalid="ignore"):  # inf * 0, mended next
-                _loss(xb, zb, pb, ob)
-            _mend_infinite(ob, xb, zb, pb)
-        else:
+        with np.errstate(invalid="ignore"):  # an infinite x gives inf * 0 = nan: mended next
             _loss(xb, zb, pb, ob)
+        if np.isnan(np.minimum.reduce(ob, axis=None)):
+            _mend_infinite(ob, xb, zb, pb)
         _finish(ob, zb, ignore_index, div)
 
     for_blocks(block, x2.shape[0], cols)
@@ -139,16 +137,19 @@ def sigmoid_cross_entropy_with_logits(x, label, pos_weight, *, ignore_index, nor
 
 
 def _loss(x, z, pw, out):
-    t = np.copysign(x, -1)                      # -|x|: the only scratch array
+    t = scratch(x.shape, x.dtype)               # the only scratch array, one block long
+    np.abs(x, out=t)
+    np.negative(t, out=t)
     np.exp(t, out=t)
     np.log1p(t, out=t)                          # log1p(exp(-|x|)), in [0, log 2]
+    zero = zeros(x.size, x.dtype).reshape(x.shape)
     if pw is None:
         np.multiply(x, z, out=out)
         np.subtract(t, out, out=out)
-        np.maximum(x, 0, out=t)
+        np.maximum(x, zero, out=t)
         np.add(out, t, out=out)
     else:
-        np.minimum(x, 0, out=out)
+        np.minimum(x, zero, out=out)
         np.subtract(t, out, out=t)              # log1p(exp(-|x|)) + max(-x, 0)
         np.subtract(pw, 1, out=out)
         np.multiply(out, z, out=out)
@@ -178,8 +179,9 @@ def sigmoid_cross_entropy_with_logits_grad(x, label, pos_weight, dout, *, ignore
             np.add(gb, 0.5, out=gb)
             np.subtract(gb, zb, out=gb)
         else:
-            t = np.subtract(pb, 1)
-            t = np.multiply(t, zb)
+            t = scratch(xb.shape, xb.dtype)
+            np.subtract(pb, 1, out=t)
+            np.multiply(t, zb, out=t)
             np.add(t, 1, out=t)                 # lw
             np.subtract(gb, 0.5, out=gb)        # sigmoid(x) - 1
             np.multiply(gb, t, out=gb)

@@ -5,6 +5,7 @@ import pytest
 from reference import bce_with_logits, bce_with_logits_grad
 
 import minifluid as fluid
+from minifluid import kernels
 from minifluid.testing import check_grad, check_output, run_op
 
 OP = "sigmoid_cross_entropy_with_logits"
@@ -36,14 +37,18 @@ def test_matches_reference_hard_and_soft_labels(rng, dtype, shape):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_large_arrays_use_blocks_and_threads(rng, dtype):
-    # Over 2**16 elements the kernels split the work into blocks on several threads.
-    x, z = _case(rng, (300, 700), dtype)
+def test_blocks_and_threads_give_the_same_result(rng, dtype, monkeypatch):
+    # Shrink the block so that 21,000 elements make many blocks, spread over threads.
+    monkeypatch.setattr(kernels, "BLOCK", 1000)
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", 2000)
+    monkeypatch.setattr(kernels, "THREADS", 3)
+    x, z = _case(rng, (300, 70), dtype)
     z[::7, ::3] = -1
+    x[5, 5], x[200, 3] = np.inf, -np.inf  # mended in their own blocks
     _check(x, z, dout=rng.uniform(0.5, 2, x.shape).astype(dtype), ignore_index=-1,
            normalize=True)
-    pw = rng.uniform(0.5, 3, (700,)).astype(dtype)
-    _check(x, z, pw, ignore_index=-1)
+    for pw_shape in [(70,), (300, 70)]:
+        _check(x, z, rng.uniform(0.5, 3, pw_shape).astype(dtype), ignore_index=-1)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -1,0 +1,212 @@
+"""Time sigmoid_cross_entropy_with_logits against numpy, torch and paddle, in one process and
+on the same data, and print Markdown tables of times and ratios.
+
+    python benchmarks/bench_loss.py                 # kernels at 1e5..1e7, Executor.run
+    python benchmarks/bench_loss.py --sizes 1e6     # other sizes
+    python benchmarks/bench_loss.py --gpu           # also the cupy kernels at 1e8
+
+torch (2 threads, as many as this machine's cores) and paddle are used when installed.
+Ratios are minifluid's throughput over the other's: above 1 means minifluid is faster.
+"""
+import argparse
+import os
+import platform
+import statistics
+import time
+import timeit
+import tracemalloc
+
+import numpy as np
+
+import minifluid as fluid
+from minifluid.registry import get_kernel
+
+OP = "sigmoid_cross_entropy_with_logits"
+
+
+def race(fns: dict, number=None, rounds=9) -> dict:
+    """{name: (best, median) seconds per call}, timing the candidates in turn, round after
+    round, so that a noisy neighbour slows all of them alike."""
+    if number is None:
+        t = max(timeit.timeit(f, number=1) for f in fns.values())
+        number = max(1, int(0.03 / max(t, 1e-9)))
+    times = {k: [] for k in fns}
+    for _ in range(rounds):
+        for k, f in fns.items():
+            times[k].append(timeit.timeit(f, number=number) / number)
+    return {k: (min(v), statistics.median(v)) for k, v in times.items()}
+
+
+def extra_memory(fn, nbytes):
+    """Peak bytes numpy allocated during fn, beyond its result, in units of `nbytes`."""
+    tracemalloc.start()
+    out = fn()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return (peak - out.nbytes) / nbytes
+
+
+def naive_forward(x, z):
+    return np.maximum(x, 0) - x * z + np.log1p(np.exp(-np.abs(x)))
+
+
+def naive_backward(x, z, dout):
+    with np.errstate(over="ignore"):
+        return dout * (1 / (1 + np.exp(-x)) - z)
+
+
+def kernels(sizes, dtype="float32"):
+    fwd = get_kernel(OP, "cpu", dtype)
+    bwd = get_kernel(OP + "_grad", "cpu", dtype)
+    attrs = dict(ignore_index=-100, normalize=False)
+    try:
+        import torch
+        torch.set_num_threads(min(2, os.cpu_count() or 1))
+    except ImportError:
+        torch = None
+    rows = []
+    for n in sizes:
+        rng = np.random.default_rng(0)
+        x = rng.normal(0, 4, n).astype(dtype)
+        z = rng.integers(0, 2, n).astype(dtype)
+        dout = rng.uniform(size=n).astype(dtype)
+        fns = {"mf fwd": lambda: fwd(x, z, None, **attrs),
+               "mf bwd": lambda: bwd(x, z, None, dout, **attrs),
+               "np fwd": lambda: naive_forward(x, z),
+               "np bwd": lambda: naive_backward(x, z, dout)}
+        if torch is not None:
+            tx, tz, td = (torch.from_numpy(a) for a in (x, z, dout))
+            txg = tx.clone().requires_grad_()
+            F = torch.nn.functional.binary_cross_entropy_with_logits
+            fns["torch fwd"] = lambda: F(tx, tz, reduction="none")
+            fns["torch fwd (grad)"] = lambda: F(txg, tz, reduction="none")
+            fns["torch both"] = lambda: torch.autograd.grad(F(txg, tz, reduction="none"), txg,
+                                                            td)
+            ref = F(tx.double(), tz.double(), reduction="none").numpy()
+            assert np.allclose(fwd(x, z, None, **attrs), ref, atol=1e-5)
+        r = race(fns)
+        if torch is not None:  # backward alone: forward+backward less the forward
+            r["torch bwd"] = tuple(b - f for b, f in zip(r["torch both"], r["torch fwd (grad)"]))
+        r["N"] = f"{n:.0e}"
+        r["mf mem"] = extra_memory(lambda: fwd(x, z, None, **attrs), x.nbytes)
+        r["np mem"] = extra_memory(lambda: naive_forward(x, z), x.nbytes)
+        rows.append(r)
+    return rows
+
+
+def executor_run(n_rows=10):
+    """One Executor.run of the README program at 100 elements: two feeds, one fetch."""
+    main, startup = fluid.Program(), fluid.Program()
+    with fluid.program_guard(main, startup):
+        x = fluid.layers.data(name="x", shape=[10], dtype="float32")
+        label = fluid.layers.data(name="label", shape=[10], dtype="float32")
+        x.stop_gradient = False
+        loss = fluid.layers.sigmoid_cross_entropy_with_logits(x=x, label=label, ignore_index=-1,
+                                                              normalize=True)
+        total = fluid.layers.reduce_sum(loss)
+        fluid.gradients([total], [x])
+    rng = np.random.default_rng(0)
+    feed = {"x": rng.normal(size=(n_rows, 10)).astype("float32"),
+            "label": rng.integers(0, 2, (n_rows, 10)).astype("float32")}
+    exe = fluid.Executor(fluid.CPUPlace())
+    exe.run(startup)
+    fns = {"minifluid": lambda: exe.run(main, feed=feed, fetch_list=[total]),
+           "numpy, no framework": lambda: np.sum(naive_forward(feed["x"], feed["label"]))}
+    try:
+        import paddle
+    except ImportError:
+        return race(fns, 2000)
+    paddle.enable_static()
+    pmain, pstartup = paddle.static.Program(), paddle.static.Program()
+    with paddle.static.program_guard(pmain, pstartup):
+        px = paddle.static.data("x", [-1, 10], "float32")
+        py = paddle.static.data("label", [-1, 10], "float32")
+        ptotal = paddle.sum(paddle._C_ops.sigmoid_cross_entropy_with_logits(px, py, None, True,
+                                                                            -1))
+    pexe = paddle.static.Executor(paddle.CPUPlace())
+    pexe.run(pstartup)
+    got = pexe.run(pmain, feed=feed, fetch_list=[ptotal])[0]
+    ours = exe.run(main, feed=feed, fetch_list=[total])[0]
+    assert np.allclose(got, ours, rtol=1e-5), (got, ours)
+    fns["paddle static"] = lambda: pexe.run(pmain, feed=feed, fetch_list=[ptotal])
+    res = race(fns, 500)
+    paddle.disable_static()
+    return res
+
+
+def gpu(n=10**8):
+    import cupy
+    fwd = get_kernel(OP, "cuda", "float32")
+    bwd = get_kernel(OP + "_grad", "cuda", "float32")
+    x = cupy.random.standard_normal(n, dtype=cupy.float32)
+    z = (cupy.random.random(n) > 0.5).astype(cupy.float32)
+    d = cupy.ones(n, cupy.float32)
+    attrs = dict(ignore_index=-100, normalize=False)
+    props = cupy.cuda.runtime.getDeviceProperties(0)
+    peak = 2 * props["memoryClockRate"] * 1e3 * props["memoryBusWidth"] / 8
+
+    def timed(fn):
+        fn()
+        cupy.cuda.Device().synchronize()
+        t = time.perf_counter()
+        for _ in range(10):
+            fn()
+        cupy.cuda.Device().synchronize()
+        return (time.perf_counter() - t) / 10
+
+    tf = timed(lambda: fwd(x, z, None, **attrs))
+    tb = timed(lambda: bwd(x, z, None, d, **attrs))
+    print(f"\nGPU {props['name'].decode()}, N = {n:.0e}, float32, theoretical peak "
+          f"{peak / 1e9:.0f} GB/s")
+    print("| kernel | ms | GB/s | of peak |\n|---|---|---|---|")
+    for name, t, arrays in (("forward", tf, 3), ("backward", tb, 4)):
+        gbs = arrays * 4 * n / t
+        print(f"| {name} | {t * 1e3:.2f} | {gbs / 1e9:.0f} | {gbs / peak:.0%} |")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", nargs="*", type=float, default=[1e5, 1e6, 1e7])
+    ap.add_argument("--gpu", action="store_true")
+    args = ap.parse_args()
+    versions = [f"python {platform.python_version()}", f"numpy {np.__version__}"]
+    for mod in ("torch", "paddle"):
+        try:
+            versions.append(f"{mod} {__import__(mod).__version__}")
+        except ImportError:
+            pass
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+          + ", ".join(versions))
+
+    rows = kernels([int(s) for s in args.sizes])
+    print("\nLoss kernels, float32, elementwise (reduction='none'); best of 9 interleaved "
+          "rounds, ms (median in brackets). Ratio = other's time / minifluid's time.")
+    has_torch = "torch fwd" in rows[0]
+    head = "| N | pass | minifluid | numpy | ratio vs numpy |" + (
+        " torch | ratio vs torch |" if has_torch else "")
+    print(head + "\n|" + "---|" * (head.count("|") - 1))
+    for r in rows:
+        for p in ("fwd", "bwd"):
+            mf, npy = r[f"mf {p}"], r[f"np {p}"]
+            line = (f"| {r['N']} | {p} | {mf[0] * 1e3:.3f} ({mf[1] * 1e3:.3f}) | "
+                    f"{npy[0] * 1e3:.3f} | {npy[0] / mf[0]:.2f} |")
+            if has_torch:
+                t = r[f"torch {p}"]
+                line += f" {t[0] * 1e3:.3f} ({t[1] * 1e3:.3f}) | {t[0] / mf[0]:.2f} |"
+            print(line)
+    print("\nExtra memory of the forward kernel beyond its output, in arrays the size of X: "
+          + ", ".join(f"N={r['N']}: minifluid {r['mf mem']:.2f}, numpy {r['np mem']:.2f}"
+                      for r in rows))
+
+    res = executor_run()
+    print("\nOne run of the README program at N = 100 (two feeds, fetch the total), us, "
+          "best (median):")
+    print("| what | best | median |\n|---|---|---|")
+    for k, (b, m) in res.items():
+        print(f"| {k} | {b * 1e6:.1f} | {m * 1e6:.1f} |")
+    if args.gpu:
+        gpu()
+
+
+if __name__ == "__main__":
+    main()
