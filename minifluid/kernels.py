@@ -29,28 +29,27 @@ _pool = None
 _zeros = {}
 
 
-def zeros(n: int, dtype):
-    """A read-only zero array of n <= BLOCK elements: numpy's maximum(x, 0) against a scalar
-    runs 4x slower than maximum(x, zeros), which has a SIMD loop."""
-    z = _zeros.get(dtype)
+def zeros(like: np.ndarray) -> np.ndarray:
+    """Read-only zeros shaped like `like` (at most BLOCK elements): numpy's maximum(x, 0)
+    against a scalar runs 4x slower than maximum(x, zeros), which has a SIMD loop."""
+    z = _zeros.get(like.dtype)
     if z is None:
-        z = _zeros[dtype] = np.zeros(BLOCK, dtype)
+        z = _zeros[like.dtype] = np.zeros(BLOCK, like.dtype)
         z.flags.writeable = False
-    return z[:n]
+    return z[:like.size].reshape(like.shape)
 
 
 _local = threading.local()
 
 
-def scratch(shape, dtype):
-    """A block-sized work array of this thread, reused from call to call: a fresh 256 KiB
-    array would be mapped from the OS, and page-faulted in, every time."""
-    n = int(np.prod(shape))
+def scratch(like: np.ndarray) -> np.ndarray:
+    """A work array shaped like `like`, this thread's, reused from call to call: a fresh
+    1 MiB array would be mapped from the OS, and page-faulted in, every time."""
     bufs = _local.__dict__.setdefault("bufs", {})
-    buf = bufs.get(dtype)
-    if buf is None or buf.size < n:
-        buf = bufs[dtype] = np.empty(max(n, BLOCK), dtype)
-    return buf[:n].reshape(shape)
+    buf = bufs.get(like.dtype)
+    if buf is None or buf.size < like.size:
+        buf = bufs[like.dtype] = np.empty(max(like.size, BLOCK), like.dtype)
+    return buf[:like.size].reshape(like.shape)
 
 
 def _loop(fn, lo, hi, step):

@@ -8,7 +8,7 @@ Shapes and attrs as reduce_sum.
 from minifluid.place import get_array_module
 from minifluid.registry import register_op
 
-from .reduce_sum import ATTRS, axes, broadcast_back, grad_maker, reduced_shape, shape_rule
+from .reduce_sum import ATTRS, axes, broadcast_back, grad_maker, reduce_sum, shape_rule
 
 op = register_op("reduce_mean", inputs=["X"], outputs=["Out"], attrs=ATTRS, doc=__doc__)
 op.shape_rule(shape_rule)
@@ -16,19 +16,18 @@ op.grad_maker(grad_maker)
 
 
 def _count(x, dim, reduce_all):
+    ax = axes(x.ndim, dim, reduce_all)
     n = 1
-    for a in axes(x.ndim, dim, reduce_all):
+    for a in range(x.ndim) if ax is None else ax:
         n *= x.shape[a]
     return n
 
 
 @op.kernel(("cpu", "cuda"), "float32", "float64")
 def reduce_mean(x, *, dim, keep_dim, reduce_all):
-    xp = get_array_module(x)
-    out = x.sum(axis=axes(x.ndim, dim, reduce_all), keepdims=keep_dim, dtype=x.dtype)
-    out = xp.reshape(out, reduced_shape(x.shape, dim, keep_dim, reduce_all))
+    out = reduce_sum(x, dim=dim, keep_dim=keep_dim, reduce_all=reduce_all)
     n = _count(x, dim, reduce_all)
-    return out / out.dtype.type(n) if n else xp.full_like(out, xp.nan)
+    return out / out.dtype.type(n) if n else get_array_module(x).full_like(out, float("nan"))
 
 
 grad = register_op("reduce_mean_grad", inputs=["X", "Out@GRAD"], outputs=["X@GRAD?"],

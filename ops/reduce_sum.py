@@ -1,6 +1,7 @@
 """reduce_sum: the sum of X over the dimensions `dim` (all of them when reduce_all).
 
-    Out    = sum(X, axis=dim, keepdims=keep_dim); shape [1] when reduce_all and not keep_dim
+    Out    = sum(X, axis=dim, keepdims=keep_dim); shape [1] when every dimension is reduced
+             (reduce_all, or dim empty or listing all) and not keep_dim
     X@GRAD = dOut broadcast back over the reduced dimensions
 
 reduce_mean (ops/reduce_mean.py) shares the shape rule and grad maker below.
@@ -12,13 +13,15 @@ ATTRS = {"dim": [], "keep_dim": False, "reduce_all": False}
 
 
 def axes(ndim, dim, reduce_all):
-    return tuple(range(ndim)) if reduce_all or not dim else tuple(d % ndim for d in dim)
+    """The reduced axes, or None when all of them are (the result then has shape [1])."""
+    ax = tuple(sorted({d % ndim for d in dim})) if ndim else ()
+    return None if reduce_all or len(ax) in (0, ndim) else ax
 
 
 def reduced_shape(shape, dim, keep_dim, reduce_all):
     ax = axes(len(shape), dim, reduce_all)
-    if reduce_all and not keep_dim:
-        return (1,)
+    if ax is None:
+        return (1,) * len(shape) if keep_dim else (1,)
     return tuple(1 if i in ax else d for i, d in enumerate(shape) if keep_dim or i not in ax)
 
 
@@ -44,7 +47,7 @@ def broadcast_back(x, dout, dim, reduce_all, scale=1):
     """dOut reshaped to keep the reduced dimensions, written out at X's shape."""
     ax = axes(x.ndim, dim, reduce_all)
     dx = get_array_module(x).empty_like(x)
-    dx[...] = dout.reshape([1 if i in ax else d for i, d in enumerate(x.shape)])
+    dx[...] = dout.reshape([1 if ax is None or i in ax else d for i, d in enumerate(x.shape)])
     if scale != 1:
         dx *= scale
     return dx
@@ -57,8 +60,9 @@ op.grad_maker(grad_maker)
 
 @op.kernel(("cpu", "cuda"), "float32", "float64", "int32", "int64")
 def reduce_sum(x, *, dim, keep_dim, reduce_all):
-    out = x.sum(axis=axes(x.ndim, dim, reduce_all), keepdims=keep_dim, dtype=x.dtype)
-    return get_array_module(x).reshape(out, reduced_shape(x.shape, dim, keep_dim, reduce_all))
+    ax = axes(x.ndim, dim, reduce_all)
+    out = x.sum(axis=ax, keepdims=keep_dim, dtype=x.dtype)
+    return out.reshape(1) if ax is None and not keep_dim else out
 
 
 grad = register_op("reduce_sum_grad", inputs=["X", "Out@GRAD"], outputs=["X@GRAD?"],

@@ -18,6 +18,7 @@ pw z, the loss is exact for infinite x too, where |x| c is taken as 0 when c is 
 """
 import numpy as np
 
+from minifluid import kernels
 from minifluid.kernels import for_blocks, scratch, zeros
 from minifluid.registry import register_op
 
@@ -71,26 +72,47 @@ grad_op = register_op("sigmoid_cross_entropy_with_logits_grad",
 
 
 # -- numpy ------------------------------------------------------------------------------------
+# Arrays up to kernels.BLOCK elements are computed whole. Larger ones are viewed as 2-D
+# (rows, cols), PosWeight as a (1, cols) row (or (rows, 1) when it has X's size), and
+# computed a block of rows at a time, so that the intermediate values stay in cache.
 
-def _views(x, z, pw, *more):
-    """2-D views (rows, cols) in which PosWeight broadcasts as a (1, cols) row."""
+def _blocks(kernel, x, z, pw, *more):
+    """Run kernel(out, x, z, pw, *more) over blocks of rows; returns out."""
     if x.shape != z.shape:
         raise ValueError(f"X has shape {list(x.shape)} but Label has shape {list(z.shape)}")
+    out = np.empty(x.shape, x.dtype)
+    if x.size <= kernels.BLOCK:
+        if x.size:
+            kernel(out, x, z, pw, *more)
+        return out
     cols = 1
-    if x.size == 0:
-        pw = None
-    elif pw is not None and pw.size != x.size:
-        tail = x.shape[x.ndim - pw.ndim:] if pw.ndim else ()
-        pw = np.broadcast_to(pw, tail).reshape(1, -1)
+    if pw is not None and pw.size != x.size:
+        pw = np.broadcast_to(pw, x.shape[x.ndim - pw.ndim:]).reshape(1, -1)
         cols = pw.shape[1]
     elif pw is not None:
         pw = np.broadcast_to(pw, x.shape).reshape(-1, 1)
-    flat = [np.ascontiguousarray(a).reshape(-1, cols) for a in (x, z) + more]
-    return flat, pw, cols
+    o2 = out.reshape(-1, cols)
+    x2, z2, *m2 = (np.ascontiguousarray(a).reshape(-1, cols) for a in (x, z) + more)
+
+    def block(lo, hi):
+        pb = pw if pw is None or pw.shape[0] == 1 else pw[lo:hi]
+        kernel(o2[lo:hi], x2[lo:hi], z2[lo:hi], pb, *(a[lo:hi] for a in m2))
+
+    for_blocks(block, x2.shape[0], cols)
+    return out
 
 
 def _divisor(z, ignore_index, normalize):
     return max(z.size - int(np.count_nonzero(z == ignore_index)), 1) if normalize else 1
+
+
+def _finish(out, z, ignore_index, div):
+    """Zero ignored elements, then divide by the divisor."""
+    ign = np.equal(z, ignore_index)
+    if np.count_nonzero(ign):
+        np.copyto(out, 0, where=ign)
+    if div != 1:
+        np.divide(out, div, out=out)
 
 
 def _mend_infinite(out, x, z, pw):
@@ -102,96 +124,66 @@ def _mend_infinite(out, x, z, pw):
     out[inf] = np.where(c == 0, 0, np.inf * np.where(c == 0, 1, c))
 
 
-def _finish(out, z, ignore_index, div):
-    """Zero ignored elements, then divide by the divisor."""
-    ign = np.equal(z, ignore_index)
-    if ign.any():
-        np.copyto(out, 0, where=ign)
-    if div != 1:
-        np.divide(out, div, out=out)
+def _loss(out, x, z, pw, ignore_index, div):
+    t = scratch(x)                              # the only work array, one block long
+    with np.errstate(invalid="ignore"):         # an infinite x gives inf * 0: mended below
+        np.abs(x, out=t)
+        np.negative(t, out=t)
+        np.exp(t, out=t)
+        np.log1p(t, out=t)                      # log1p(exp(-|x|)), in [0, log 2]
+        if pw is None:
+            np.multiply(x, z, out=out)
+            np.subtract(t, out, out=out)
+            np.maximum(x, zeros(x), out=t)
+            np.add(out, t, out=out)
+        else:
+            np.minimum(x, zeros(x), out=out)
+            np.subtract(t, out, out=t)          # log1p(exp(-|x|)) + max(-x, 0)
+            np.subtract(pw, 1, out=out)
+            np.multiply(out, z, out=out)
+            np.add(out, 1, out=out)             # lw
+            np.multiply(t, out, out=t)
+            np.subtract(1, z, out=out)
+            np.multiply(out, x, out=out)
+            np.add(out, t, out=out)
+    if np.isnan(np.minimum.reduce(out, axis=None)):
+        _mend_infinite(out, x, z, pw)
+    _finish(out, z, ignore_index, div)
 
 
-def _rows(pw, lo, hi):
-    return pw if pw is None or pw.shape[0] == 1 else pw[lo:hi]
+def _loss_grad(dx, x, z, pw, dout, ignore_index, div):
+    np.multiply(x, 0.5, out=dx)
+    np.tanh(dx, out=dx)
+    np.multiply(dx, 0.5, out=dx)                # sigmoid(x) - 1/2, exactly 0 at x = 0
+    if pw is None:
+        np.add(dx, 0.5, out=dx)
+        np.subtract(dx, z, out=dx)
+    else:
+        t = scratch(x)
+        np.subtract(pw, 1, out=t)
+        np.multiply(t, z, out=t)
+        np.add(t, 1, out=t)                     # lw
+        np.subtract(dx, 0.5, out=dx)            # sigmoid(x) - 1
+        np.multiply(dx, t, out=dx)
+        np.subtract(1, z, out=t)
+        np.add(dx, t, out=dx)
+    np.multiply(dx, dout, out=dx)
+    _finish(dx, z, ignore_index, div)
 
 
 @op.kernel("cpu", "float32", "float64")
 def sigmoid_cross_entropy_with_logits(x, label, pos_weight, *, ignore_index, normalize):
-    (x2, z2), pw, cols = _views(x, label, pos_weight)
-    out = np.empty(x.shape, x.dtype)
-    if out.size == 0:
-        return out
-    o2 = out.reshape(-1, cols)
     div = _divisor(label, ignore_index, normalize)
-
-    def block(lo, hi):
-        xb, zb, ob, pb = x2[lo:hi], z2[lo:hi], o2[lo:hi], _rows(pw, lo, hi)
-        with np.errstate(invalid="ignore"):  # an infinite x gives inf * 0 = nan: mended next
-            _loss(xb, zb, pb, ob)
-        if np.isnan(np.minimum.reduce(ob, axis=None)):
-            _mend_infinite(ob, xb, zb, pb)
-        _finish(ob, zb, ignore_index, div)
-
-    for_blocks(block, x2.shape[0], cols)
-    return out
-
-
-def _loss(x, z, pw, out):
-    t = scratch(x.shape, x.dtype)               # the only scratch array, one block long
-    np.abs(x, out=t)
-    np.negative(t, out=t)
-    np.exp(t, out=t)
-    np.log1p(t, out=t)                          # log1p(exp(-|x|)), in [0, log 2]
-    zero = zeros(x.size, x.dtype).reshape(x.shape)
-    if pw is None:
-        np.multiply(x, z, out=out)
-        np.subtract(t, out, out=out)
-        np.maximum(x, zero, out=t)
-        np.add(out, t, out=out)
-    else:
-        np.minimum(x, zero, out=out)
-        np.subtract(t, out, out=t)              # log1p(exp(-|x|)) + max(-x, 0)
-        np.subtract(pw, 1, out=out)
-        np.multiply(out, z, out=out)
-        np.add(out, 1, out=out)                 # lw
-        np.multiply(t, out, out=t)
-        np.subtract(1, z, out=out)
-        np.multiply(out, x, out=out)
-        np.add(out, t, out=out)
+    return _blocks(lambda o, x, z, pw: _loss(o, x, z, pw, ignore_index, div),
+                   x, label, pos_weight)
 
 
 @grad_op.kernel("cpu", "float32", "float64")
 def sigmoid_cross_entropy_with_logits_grad(x, label, pos_weight, dout, *, ignore_index,
                                            normalize):
-    (x2, z2, d2), pw, cols = _views(x, label, pos_weight, dout)
-    dx = np.empty(x.shape, x.dtype)
-    if dx.size == 0:
-        return dx
-    g2 = dx.reshape(-1, cols)
     div = _divisor(label, ignore_index, normalize)
-
-    def block(lo, hi):
-        xb, zb, gb, pb = x2[lo:hi], z2[lo:hi], g2[lo:hi], _rows(pw, lo, hi)
-        np.multiply(xb, 0.5, out=gb)
-        np.tanh(gb, out=gb)
-        np.multiply(gb, 0.5, out=gb)            # sigmoid(x) - 1/2, exact 0 at x = 0
-        if pb is None:
-            np.add(gb, 0.5, out=gb)
-            np.subtract(gb, zb, out=gb)
-        else:
-            t = scratch(xb.shape, xb.dtype)
-            np.subtract(pb, 1, out=t)
-            np.multiply(t, zb, out=t)
-            np.add(t, 1, out=t)                 # lw
-            np.subtract(gb, 0.5, out=gb)        # sigmoid(x) - 1
-            np.multiply(gb, t, out=gb)
-            np.subtract(1, zb, out=t)
-            np.add(gb, t, out=gb)
-        np.multiply(gb, d2[lo:hi], out=gb)
-        _finish(gb, zb, ignore_index, div)
-
-    for_blocks(block, x2.shape[0], cols)
-    return dx
+    return _blocks(lambda g, x, z, pw, d: _loss_grad(g, x, z, pw, d, ignore_index, div),
+                   x, label, pos_weight, dout)
 
 
 # -- cupy: one fused pass each (plus a count of kept labels when normalizing) -----------------

@@ -6,12 +6,13 @@ from minifluid.testing import check_grad, check_output
 CASES = [  # dim, keep_dim, reduce_all, numpy axis
     ([], False, True, None), ([], True, True, None), ([0], False, False, 0),
     ([1], True, False, 1), ([-1], False, False, -1), ([0, 2], False, False, (0, 2)),
+    ([0, 1, -1], False, False, None), ([], False, False, None),  # all dims: shape [1]
 ]
 
 
 def _want(x, axis, keep_dim, reduce_all, op):
     out = op(x.astype(np.float64), axis=axis, keepdims=keep_dim)
-    return np.reshape(out, (1,)) if reduce_all and not keep_dim else out
+    return np.reshape(out, (1,)) if axis is None and not keep_dim else out
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
