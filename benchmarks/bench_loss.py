@@ -26,13 +26,17 @@ OP = "sigmoid_cross_entropy_with_logits"
 
 def race(fns: dict, number=None, rounds=9) -> dict:
     """{name: (best, median) seconds per call}, timing the candidates in turn, round after
-    round, so that a noisy neighbour slows all of them alike."""
+    round, so that a noisy neighbour slows all of them alike. Before each batch a pause lets
+    torch's OpenMP threads stop spinning (they would slow whoever runs next), and one
+    untimed call wakes the candidate's own threads, so each is timed in its steady state."""
     if number is None:
         t = max(timeit.timeit(f, number=1) for f in fns.values())
         number = max(1, int(0.03 / max(t, 1e-9)))
     times = {k: [] for k in fns}
     for _ in range(rounds):
         for k, f in fns.items():
+            time.sleep(0.02)
+            f()
             times[k].append(timeit.timeit(f, number=number) / number)
     return {k: (min(v), statistics.median(v)) for k, v in times.items()}
 
