@@ -15,19 +15,23 @@ if _util.find_spec(__name__ + ".ops") is None:  # a source checkout: ops/ lies b
     _spec.loader.exec_module(_sys.modules[_spec.name])
 
 from . import ops  # noqa: E402  (registers every op)
-from . import backward, core, layers, registry  # noqa: E402
+from . import (backward, core, initializer, io, layers, optimizer, registry,  # noqa: E402
+               regularizer)
 from .backward import append_backward, gradients  # noqa: E402
+from .data_feeder import DataFeeder, batch  # noqa: E402
 from .executor import Executor, Scope, global_scope, scope_guard  # noqa: E402
 from .framework import (Operator, Parameter, Program, Variable,  # noqa: E402
                         default_main_program, default_startup_program, program_guard,
                         unique_name)
 from .layers.io import fluid_data as data  # noqa: E402
+from .param_attr import ParamAttr  # noqa: E402
 from .place import CPUPlace, CUDAPlace, is_compiled_with_cuda  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = [
-    "CPUPlace", "CUDAPlace", "Executor", "Operator", "Parameter", "Program", "Scope",
-    "Variable", "append_backward", "backward", "core", "data", "default_main_program",
-    "default_startup_program", "global_scope", "gradients", "is_compiled_with_cuda", "layers",
-    "program_guard", "registry", "scope_guard", "unique_name",
+    "CPUPlace", "CUDAPlace", "DataFeeder", "Executor", "Operator", "ParamAttr", "Parameter",
+    "Program", "Scope", "Variable", "append_backward", "backward", "batch", "core", "data",
+    "default_main_program", "default_startup_program", "global_scope", "gradients",
+    "initializer", "io", "is_compiled_with_cuda", "layers", "optimizer", "program_guard",
+    "registry", "regularizer", "scope_guard", "unique_name",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Optional
 
 from . import registry
-from .framework import Parameter, Variable, grad_var_name
+from .framework import EMPTY, GRAD_SUFFIX, Variable, grad_var_name
 
 __all__ = ["append_backward", "gradients"]
 
@@ -110,10 +110,10 @@ def _backward(block, targets, target_grads, wanted, no_grad) -> dict:
     for i, t in enumerate(targets):
         given = target_grads[i] if target_grads else None
         # The seed of t@GRAD: ones, or a copy of the given target gradient.
-        seed = (dict(type="fill_any_like", inputs={"X": [t.name]}, outputs={"Out": []},
+        seed = (dict(type="fill_any_like", inputs={"X": [t.name]}, outputs={"Out": [""]},
                      attrs={"value": 1.0}) if given is None else
-                dict(type="sum", inputs={"X": [given.name]}, outputs={"Out": []}))
-        _add_contribution(contributions, t.name, seed, "Out")
+                dict(type="sum", inputs={"X": [given.name]}, outputs={"Out": [""]}))
+        _add_contribution(contributions, t.name, seed, "Out", 0)
         descs.append(seed)
     done = {}
     for op in reversed(ops):
@@ -126,12 +126,17 @@ def _backward(block, targets, target_grads, wanted, no_grad) -> dict:
         for desc in registry.OPS[op.type].grad(op):
             keep = False
             for slot, names in desc["outputs"].items():
-                var = names[0][:-len("@GRAD")] if names else None
-                if var is None or var not in carries:
+                names = desc["outputs"][slot] = list(names)
+                for i, name in enumerate(names):
+                    var = name[:-len(GRAD_SUFFIX)]
+                    if name.endswith(GRAD_SUFFIX) and var in carries:
+                        _add_contribution(contributions, var, desc, slot, i)
+                        keep = True
+                    else:
+                        names[i] = EMPTY
+                if all(n == EMPTY for n in names) and slot not in \
+                        registry.OPS[desc["type"]].duplicable:
                     desc["outputs"][slot] = []
-                else:
-                    _add_contribution(contributions, var, desc, slot)
-                    keep = True
             if keep:
                 descs.append(desc)
     for n in list(contributions):
@@ -149,11 +154,11 @@ def _backward(block, targets, target_grads, wanted, no_grad) -> dict:
     return done
 
 
-def _add_contribution(contributions, var, desc, slot):
+def _add_contribution(contributions, var, desc, slot, i):
     parts = contributions.setdefault(var, [])
     name = grad_var_name(var) if not parts else f"{grad_var_name(var)}@RENAME@{len(parts)}"
-    desc["outputs"][slot] = [name]
-    parts.append((desc, slot))
+    desc["outputs"][slot][i] = name
+    parts.append((desc, slot, i))
 
 
 def _finish(contributions, var, descs) -> str:
@@ -161,8 +166,8 @@ def _finish(contributions, var, descs) -> str:
     parts = contributions[var]
     target = grad_var_name(var)
     if len(parts) > 1:
-        first, slot = parts[0]
-        first["outputs"][slot] = [f"{target}@RENAME@0"]
-        names = [desc["outputs"][slot][0] for desc, slot in parts]
+        first, slot, i = parts[0]
+        first["outputs"][slot][i] = f"{target}@RENAME@0"
+        names = [desc["outputs"][slot][i] for desc, slot, i in parts]
         descs.append(dict(type="sum", inputs={"X": names}, outputs={"Out": [target]}))
     return target

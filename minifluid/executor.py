@@ -16,7 +16,7 @@ from typing import Optional
 import numpy as np
 
 from . import registry
-from .framework import Program, Variable, default_main_program
+from .framework import EMPTY, Program, Variable, default_main_program
 from .place import CPUPlace
 
 __all__ = ["Executor", "Scope", "global_scope", "scope_guard"]
@@ -141,7 +141,8 @@ class _Plan:
             step.outs = []
             for s in opdef.outputs:
                 names = op.output(s)
-                step.outs.append(index(names[0]) if names else 1)
+                idx = [1 if n == EMPTY else index(n) for n in names]
+                step.outs.append(idx if s in opdef.duplicable else (idx[0] if idx else 1))
                 available.update(names)
             dtype = _kernel_dtype(op)
             step.fn = registry.get_kernel(op.type, place.kind, dtype)
@@ -196,11 +197,15 @@ class _Plan:
                 else:
                     args = [env[i] for i in step.ins]
                 res = step.fn(*args, **step.attrs)
-                if len(step.outs) == 1:
+                if len(step.outs) == 1 and not step.packed:
                     env[step.outs[0]] = res
                 else:
-                    for i, r in zip(step.outs, res):
-                        env[i] = r
+                    for i, r in zip(step.outs, (res,) if len(step.outs) == 1 else res):
+                        if i.__class__ is list:
+                            for j, rj in zip(i, r):
+                                env[j] = rj
+                        else:
+                            env[i] = r
                 for i in step.free:
                     env[i] = None
         except Exception as e:

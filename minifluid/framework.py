@@ -7,6 +7,7 @@ shape/dtype rule at once, so a bad shape fails on the line of user code that bui
 from __future__ import annotations
 
 import contextlib
+import copy
 import linecache
 import os
 import sys
@@ -24,6 +25,7 @@ __all__ = [
 ]
 
 GRAD_SUFFIX = "@GRAD"
+EMPTY = "@EMPTY@"  # an output slot entry whose value nobody wants (a gradient not needed)
 
 
 def grad_var_name(name: str) -> str:
@@ -118,10 +120,13 @@ class Variable:
 class Parameter(Variable):
     """A persistable, trainable variable, initialised by the startup program."""
 
-    def __init__(self, block, name, shape, dtype="float32", trainable=True, **kw):
+    def __init__(self, block, name, shape, dtype="float32", trainable=True, learning_rate=1.0,
+                 regularizer=None, **kw):
         kw.setdefault("persistable", True)
         super().__init__(block, name, shape, dtype, stop_gradient=not trainable, **kw)
         self.trainable = trainable
+        self.learning_rate = learning_rate  # a factor on the optimizer's learning rate
+        self.regularizer = regularizer
 
 
 class Operator:
@@ -151,7 +156,7 @@ class Operator:
 
     @property
     def output_arg_names(self) -> list:
-        return [n for names in self.outputs.values() for n in names]
+        return [n for names in self.outputs.values() for n in names if n != EMPTY]
 
     def in_var(self, slot: str) -> Optional[Variable]:
         """The single variable in input `slot`, or None when the slot is empty."""
@@ -166,10 +171,12 @@ class Operator:
         return f"op '{self.type}' created at {self.callsite}"
 
     def __repr__(self) -> str:
+        def show(n):
+            return n if n == EMPTY else f"{n}{list(self.block.var(n).shape)}"
+
         def slots(d):
-            return ", ".join(
-                f"{s}=[{', '.join(f'{n}{list(self.block.var(n).shape)}' for n in names)}]"
-                for s, names in d.items() if names)
+            return ", ".join(f"{s}=[{', '.join(map(show, names))}]" for s, names in d.items()
+                             if names)
         attrs = ", ".join(f"{k}={v!r}" for k, v in self.attrs.items())
         return (f"{{{slots(self.outputs)}}} = {self.type}({slots(self.inputs)})"
                 + (f" {{{attrs}}}" if attrs else "") + f"  # {self.callsite}")
@@ -212,6 +219,8 @@ class Block:
         return v
 
     def create_parameter(self, name: str, shape, dtype="float32", trainable=True, **kw):
+        if name in self.vars:
+            raise ValueError(f"a variable named '{name}' already exists in block {self.idx}")
         p = Parameter(self, name, shape, dtype, trainable=trainable, **kw)
         self.vars[name] = p
         self.program._bump()
@@ -237,7 +246,7 @@ class Block:
                 raise ValueError(f"op '{type}' at {callsite}: input variable '{name}' is not "
                                  f"in block {self.idx}")
         for name in (n for names in outs.values() for n in names):
-            if name not in self.vars:
+            if name not in self.vars and name != EMPTY:
                 self.create_var(name)
         op = Operator(self, type, ins, outs, opdef.fill_attrs(attrs or {}), callsite, role)
         if opdef.infer_shape is not None:
@@ -284,6 +293,32 @@ class Program:
 
     def all_parameters(self) -> list:
         return [p for b in self.blocks for p in b.all_parameters()]
+
+    def clone(self, for_test: bool = False) -> "Program":
+        """A copy of the program. With for_test, backward and optimizer ops are left out and
+        every op with an `is_test` attr (dropout) gets is_test=True; parameters stay shared
+        with this program through the scope, by name.
+
+        Example:
+            test_program = fluid.default_main_program().clone(for_test=True)
+        """
+        p = Program()
+        p.random_seed = self.random_seed
+        for src, dst in zip(self.blocks, p.blocks):
+            for name, v in src.vars.items():
+                nv = copy.copy(v)
+                nv.block = dst
+                dst.vars[name] = nv
+            for op in src.ops:
+                if for_test and op.role != "forward":
+                    continue
+                attrs = dict(op.attrs)
+                if for_test and "is_test" in attrs:
+                    attrs["is_test"] = True
+                dst.ops.append(Operator(dst, op.type, {k: list(v) for k, v in op.inputs.items()},
+                                        {k: list(v) for k, v in op.outputs.items()}, attrs,
+                                        op.callsite, op.role))
+        return p
 
     def to_string(self, throw_on_error: bool = False, with_details: bool = False) -> str:
         return "\n".join(repr(b) for b in self.blocks)

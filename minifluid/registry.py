@@ -93,6 +93,8 @@ def _like_forward(op):
     for slot, names in op.outputs.items():
         src = op.in_var(slot[:-len("@GRAD")])
         for n in names:
+            if n == "@EMPTY@":
+                continue
             v = op.block.var(n)
             v.shape, v.dtype, v.lod_level = src.shape, src.dtype, src.lod_level
 

@@ -1,6 +1,7 @@
-"""The ops, one file each: formula docstring, shape rule, grad maker and kernels.
-
-Importing this package registers them all. Installed as `minifluid.ops`.
+"""The ops, one file each (a family of near-identical ops shares one): formula docstring,
+shape rule, grad maker and kernels. Importing this package registers them all. Installed as
+`minifluid.ops`.
 """
-from . import (fill_any_like, mean, reduce_mean, reduce_sum,  # noqa: F401
-               sigmoid_cross_entropy_with_logits, sum)
+from . import (activation, cast, concat, dropout, elementwise, fill_any_like,  # noqa: F401
+               fill_constant, matmul, mean, mul, optimizers, reduce_mean, reduce_sum,
+               reshape, scale, sigmoid_cross_entropy_with_logits, softmax, sum)

@@ -1,5 +1,7 @@
 """fluid.layers: functions that append ops to the default main program."""
 from .io import data
-from .nn import mean, reduce_mean, reduce_sum, sigmoid_cross_entropy_with_logits
+from .nn import *  # noqa: F401,F403
+from .nn import __all__ as _nn
+from .tensor import create_global_var, fill_constant
 
-__all__ = ["data", "mean", "reduce_mean", "reduce_sum", "sigmoid_cross_entropy_with_logits"]
+__all__ = ["data", "fill_constant", "create_global_var"] + _nn

@@ -1,4 +1,5 @@
-"""What every layer does: check its arguments, create outputs, append the op.
+"""What every layer does: check its arguments, name and create its outputs and parameters,
+append its ops (fluid's LayerHelper).
 
 Most layers are one op with no extra logic; `generate_layer` builds those from the op's
 declaration in ops/, so the op file is the one place they are described.
@@ -9,9 +10,12 @@ import inspect
 import re
 
 from .. import registry
-from ..framework import Variable, default_main_program, unique_name
+from ..framework import (Variable, default_main_program, default_startup_program,
+                         unique_name)
+from ..initializer import Constant, Xavier
+from ..param_attr import ParamAttr
 
-__all__ = ["append_layer_op", "check_variable", "generate_layer"]
+__all__ = ["LayerHelper", "activate", "append_layer_op", "check_variable", "generate_layer"]
 
 
 def check_variable(layer: str, arg: str, value, optional: bool = False):
@@ -26,26 +30,64 @@ def check_variable(layer: str, arg: str, value, optional: bool = False):
                          f"program; build the whole network inside one program_guard")
 
 
+class LayerHelper:
+    """Names a layer ('fc_0', or `name`) and creates its variables: 'fc_0.tmp_0',
+    parameters 'fc_0.w_0' / 'fc_0.b_0' with their initializers in the startup program."""
+
+    def __init__(self, layer_type: str, name=None):
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{layer_type}: name must be a str, got {type(name).__name__}")
+        self.layer_type = layer_type
+        self.name = name or unique_name.generate(layer_type)
+        self.main = default_main_program()
+        self.block = self.main.current_block()
+
+    def tmp(self, name=None) -> Variable:
+        """A new output variable; its op's shape rule gives it shape and dtype."""
+        if name is not None and self.block.has_var(name):
+            raise ValueError(f"{self.layer_type}: a variable named '{name}' already exists")
+        return self.block.create_var(name or unique_name.generate(f"{self.name}.tmp"))
+
+    def append_op(self, type, inputs=None, outputs=None, attrs=None):
+        return self.block.append_op(type, inputs, outputs, attrs)
+
+    def create_parameter(self, attr: ParamAttr, shape, dtype, is_bias=False) -> Variable:
+        suffix = "b" if is_bias else "w"
+        name = attr.name or unique_name.generate(f"{self.name}.{suffix}")
+        init = attr.initializer or (Constant(0.0) if is_bias else Xavier())
+        kw = dict(trainable=attr.trainable, learning_rate=attr.learning_rate,
+                  regularizer=attr.regularizer)
+        startup = default_startup_program().global_block()
+        if not startup.has_var(name):
+            init(startup.create_parameter(name, shape, dtype, **kw), startup)
+        return self.block.create_parameter(name, shape, dtype, **kw)
+
+ACTIVATIONS = ("sigmoid", "relu", "tanh", "softmax")
+
+
+def activate(x: Variable, act, layer: str) -> Variable:
+    """x through the activation op `act` ('relu', ...), or x itself when act is None."""
+    if act is None:
+        return x
+    if not isinstance(act, str) or act not in ACTIVATIONS:
+        raise ValueError(f"{layer}: act must be None or one of {list(ACTIVATIONS)}, got "
+                         f"{act!r}")
+    return append_layer_op(act, {"X": ("x", x)}, {})
+
+
 def append_layer_op(op_type: str, inputs: dict, attrs: dict, name=None, outputs=("Out",)):
     """Append `op_type` to the main program; returns its output Variable(s).
 
-    `inputs` maps slot -> (argument name, Variable or None). The single output is named
-    `name` when given, else '<op_type>_<n>.tmp_0' as fluid names it.
+    `inputs` maps slot -> (argument name, Variable or None, or a list of Variables). A
+    single output is named `name` when given, else '<op_type>_<n>.tmp_0' as fluid names it.
     """
+    opdef = registry.get_op(op_type)
     for slot, (arg, value) in inputs.items():
-        check_variable(op_type, arg, value, optional=slot in registry.get_op(op_type).optional)
-    block = default_main_program().current_block()
-    if name is not None:
-        if not isinstance(name, str):
-            raise TypeError(f"{op_type}: name must be a str, got {type(name).__name__}")
-        if block.has_var(name):
-            raise ValueError(f"{op_type}: a variable named '{name}' already exists")
-        names = [name] if len(outputs) == 1 else [f"{name}.tmp_{i}" for i in range(len(outputs))]
-    else:
-        base = unique_name.generate(op_type)
-        names = [f"{base}.tmp_{i}" for i in range(len(outputs))]
-    outs = {s: [block.create_var(n)] for s, n in zip(outputs, names)}
-    block.append_op(op_type, {s: v for s, (_, v) in inputs.items()}, outs, attrs)
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            check_variable(op_type, arg, v, optional=slot in opdef.optional)
+    helper = LayerHelper(op_type, name)
+    outs = {s: [helper.tmp(name if len(outputs) == 1 else None)] for s in outputs}
+    helper.append_op(op_type, {s: v for s, (_, v) in inputs.items()}, outs, attrs)
     result = [vs[0] for vs in outs.values()]
     return result[0] if len(result) == 1 else result
 

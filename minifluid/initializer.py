@@ -1,0 +1,99 @@
+"""Initializers: each appends one op to the startup program that fills a parameter.
+
+    Constant(value)                  fill_constant
+    Uniform(low, high, seed)         uniform_random
+    Normal(loc, scale, seed)         gaussian_random
+    Xavier(uniform=True)             U(+-sqrt(6 / (fan_in + fan_out))) or N(0, 2 / (fan_in + fan_out))
+    MSRA(uniform=True)               U(+-sqrt(6 / fan_in)) or N(0, 2 / fan_in)
+
+A seed of 0 takes the program's `random_seed` (offset by the op's position, so two
+parameters of one shape still differ); when that is 0 too, every run draws fresh values.
+"""
+from __future__ import annotations
+
+import math
+
+__all__ = ["Initializer", "Constant", "Uniform", "Normal", "Xavier", "MSRA",
+           "ConstantInitializer", "UniformInitializer", "NormalInitializer",
+           "XavierInitializer", "MSRAInitializer"]
+
+
+class Initializer:
+    seed = 0
+
+    def op(self, var) -> tuple:
+        """(op type, attrs) that fill `var`."""
+        raise NotImplementedError
+
+    def __call__(self, var, block):
+        type, attrs = self.op(var)
+        if "seed" in attrs and not attrs["seed"]:
+            base = block.program.random_seed
+            attrs["seed"] = base + len(block.ops) if base else 0
+        attrs.update(shape=list(var.shape), dtype=var.dtype.name)
+        return block.append_op(type, outputs={"Out": [var]}, attrs=attrs)
+
+
+class Constant(Initializer):
+    def __init__(self, value: float = 0.0, force_cpu: bool = False):
+        self.value = float(value)
+
+    def op(self, var):
+        return "fill_constant", {"value": self.value}
+
+
+class Uniform(Initializer):
+    def __init__(self, low: float = -1.0, high: float = 1.0, seed: int = 0):
+        if low > high:
+            raise ValueError(f"Uniform: low ({low}) must not exceed high ({high})")
+        self.low, self.high, self.seed = float(low), float(high), int(seed)
+
+    def op(self, var):
+        return "uniform_random", {"min": self.low, "max": self.high, "seed": self.seed}
+
+
+class Normal(Initializer):
+    def __init__(self, loc: float = 0.0, scale: float = 1.0, seed: int = 0):
+        self.loc, self.scale, self.seed = float(loc), float(scale), int(seed)
+
+    def op(self, var):
+        return "gaussian_random", {"mean": self.loc, "std": self.scale, "seed": self.seed}
+
+
+def _fans(shape):
+    if len(shape) < 2:
+        n = shape[0] if shape else 1
+        return n, n
+    receptive = math.prod(shape[2:])
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    return shape[1] * receptive, shape[0] * receptive
+
+
+class Xavier(Initializer):
+    def __init__(self, uniform: bool = True, fan_in=None, fan_out=None, seed: int = 0):
+        self.uniform, self.fan_in, self.fan_out, self.seed = uniform, fan_in, fan_out, seed
+
+    def op(self, var):
+        fan_in, fan_out = _fans(var.shape)
+        fan_in, fan_out = self.fan_in or fan_in, self.fan_out or fan_out
+        if self.uniform:
+            limit = math.sqrt(6.0 / (fan_in + fan_out))
+            return Uniform(-limit, limit, self.seed).op(var)
+        return Normal(0.0, math.sqrt(2.0 / (fan_in + fan_out)), self.seed).op(var)
+
+
+class MSRA(Initializer):
+    def __init__(self, uniform: bool = True, fan_in=None, seed: int = 0):
+        self.uniform, self.fan_in, self.seed = uniform, fan_in, seed
+
+    def op(self, var):
+        fan_in = self.fan_in or _fans(var.shape)[0]
+        if self.uniform:
+            limit = math.sqrt(6.0 / fan_in)
+            return Uniform(-limit, limit, self.seed).op(var)
+        return Normal(0.0, math.sqrt(2.0 / fan_in), self.seed).op(var)
+
+
+ConstantInitializer, UniformInitializer, NormalInitializer = Constant, Uniform, Normal
+XavierInitializer, MSRAInitializer = Xavier, MSRA

@@ -1,0 +1,135 @@
+"""Optimizers: `minimize(loss)` appends the backward pass, weight decay and one update op per
+parameter (sgd, momentum or adam, see ops/optimizers.py), whose accumulators are
+persistable variables initialised by the startup program.
+
+Example:
+    loss = fluid.layers.mean(cost)
+    fluid.optimizer.Adam(learning_rate=1e-3).minimize(loss)
+"""
+from __future__ import annotations
+
+from .backward import append_backward
+from .framework import Variable, default_startup_program, unique_name
+
+__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "SGDOptimizer", "MomentumOptimizer",
+           "AdamOptimizer"]
+
+
+class Optimizer:
+    type = ""
+
+    def __init__(self, learning_rate, regularization=None, name=None):
+        if isinstance(learning_rate, bool) or isinstance(learning_rate, int):
+            raise TypeError(f"{type(self).__name__}: learning_rate must be a float or a "
+                            f"Variable, got int {learning_rate!r} (write {learning_rate}.0)")
+        if not isinstance(learning_rate, (float, Variable)):
+            raise TypeError(f"{type(self).__name__}: learning_rate must be a float or a "
+                            f"Variable, got {type(learning_rate).__name__}")
+        if isinstance(learning_rate, float) and not learning_rate > 0:
+            raise ValueError(f"{type(self).__name__}: learning_rate must be > 0, got "
+                             f"{learning_rate}")
+        if isinstance(learning_rate, Variable) and learning_rate.shape not in ((1,), ()):
+            raise ValueError(f"{type(self).__name__}: a learning_rate Variable must have "
+                             f"shape [1], '{learning_rate.name}' has {list(learning_rate.shape)}")
+        self.learning_rate = learning_rate
+        self.regularization = regularization
+
+    def minimize(self, loss, startup_program=None, parameter_list=None, no_grad_set=None):
+        """Append backward and update ops; returns (optimize_ops, params_grads)."""
+        params_grads = append_backward(loss, parameter_list, no_grad_set)
+        block = loss.block
+        startup = (startup_program or default_startup_program()).global_block()
+        for param, grad in params_grads:
+            reg = param.regularizer or self.regularization
+            if reg is not None:
+                reg.append(block, param, grad)
+        lr = self._lr_var(block, startup, loss.dtype)
+        ops = [self._update(block, startup, p, g, self._param_lr(block, p, lr))
+               for p, g in params_grads]
+        return ops, params_grads
+
+    def _lr_var(self, block, startup, dtype):
+        if isinstance(self.learning_rate, Variable):
+            return self.learning_rate
+        name = unique_name.generate("learning_rate")
+        return self._persistable(block, startup, name, [1], dtype, self.learning_rate)
+
+    def _param_lr(self, block, param, lr):
+        if param.learning_rate == 1.0:
+            return lr
+        scaled = block.create_var(unique_name.generate(f"{param.name}_learning_rate"))
+        block.append_op("scale", {"X": lr}, {"Out": scaled},
+                        {"scale": float(param.learning_rate)}, role="optimize")
+        return scaled
+
+    @staticmethod
+    def _persistable(block, startup, name, shape, dtype, value):
+        """A persistable variable in `block`, set to `value` by the startup program."""
+        var = block.create_var(name, shape, dtype, persistable=True, stop_gradient=True)
+        svar = startup.create_var(name, shape, dtype, persistable=True)
+        startup.append_op("fill_constant", outputs={"Out": svar},
+                          attrs={"shape": list(shape), "dtype": svar.dtype.name,
+                                 "value": float(value)})
+        return var
+
+    def _accumulator(self, block, startup, param, what, value=0.0, shape=None):
+        name = unique_name.generate(f"{param.name}_{what}")
+        return self._persistable(block, startup, name, shape or list(param.shape), param.dtype,
+                                 value)
+
+    def _update(self, block, startup, param, grad, lr):
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """param -= learning_rate * grad"""
+
+    def __init__(self, learning_rate, regularization=None, name=None):
+        super().__init__(learning_rate, regularization, name)
+
+    def _update(self, block, startup, param, grad, lr):
+        return block.append_op("sgd", {"Param": param, "Grad": grad, "LearningRate": lr},
+                               {"ParamOut": param}, role="optimize")
+
+
+class Momentum(Optimizer):
+    """velocity = momentum * velocity + grad; param -= learning_rate * velocity
+    (with use_nesterov: param -= learning_rate * (grad + momentum * velocity))."""
+
+    def __init__(self, learning_rate, momentum, use_nesterov=False, regularization=None,
+                 name=None):
+        super().__init__(learning_rate, regularization, name)
+        self.momentum, self.use_nesterov = float(momentum), bool(use_nesterov)
+
+    def _update(self, block, startup, param, grad, lr):
+        v = self._accumulator(block, startup, param, "velocity")
+        return block.append_op("momentum", {"Param": param, "Grad": grad, "Velocity": v,
+                                            "LearningRate": lr},
+                               {"ParamOut": param, "VelocityOut": v},
+                               {"mu": self.momentum, "use_nesterov": self.use_nesterov},
+                               role="optimize")
+
+
+class Adam(Optimizer):
+    """Adam with fluid's bias correction folded into the step size (see ops/optimizers.py)."""
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8,
+                 regularization=None, name=None, lazy_mode=False):
+        super().__init__(learning_rate, regularization, name)
+        self.beta1, self.beta2, self.epsilon = float(beta1), float(beta2), float(epsilon)
+
+    def _update(self, block, startup, param, grad, lr):
+        m1 = self._accumulator(block, startup, param, "moment1")
+        m2 = self._accumulator(block, startup, param, "moment2")
+        b1 = self._accumulator(block, startup, param, "beta1_pow_acc", self.beta1, [1])
+        b2 = self._accumulator(block, startup, param, "beta2_pow_acc", self.beta2, [1])
+        return block.append_op(
+            "adam", {"Param": param, "Grad": grad, "LearningRate": lr, "Moment1": m1,
+                     "Moment2": m2, "Beta1Pow": b1, "Beta2Pow": b2},
+            {"ParamOut": param, "Moment1Out": m1, "Moment2Out": m2, "Beta1PowOut": b1,
+             "Beta2PowOut": b2},
+            {"beta1": self.beta1, "beta2": self.beta2, "epsilon": self.epsilon},
+            role="optimize")
+
+
+SGDOptimizer, MomentumOptimizer, AdamOptimizer = SGD, Momentum, Adam

@@ -1,0 +1,57 @@
+"""sigmoid, relu, tanh: elementwise activations; each gradient is written with Out.
+
+    sigmoid: Out = 1 / (1 + exp(-X)) = (1 + tanh(X/2)) / 2   X@GRAD = dOut Out (1 - Out)
+    relu:    Out = max(X, 0)                                   X@GRAD = dOut [Out > 0]
+    tanh:    Out = tanh(X)                                     X@GRAD = dOut (1 - Out^2)
+
+sigmoid goes through tanh, which never overflows.
+"""
+from minifluid.place import get_array_module
+from minifluid.registry import register_op
+
+
+def _sigmoid(x):
+    xp = get_array_module(x)
+    out = xp.tanh(x * x.dtype.type(0.5))
+    out += 1
+    out *= x.dtype.type(0.5)
+    return out
+
+
+ACTIVATIONS = {
+    "sigmoid": (_sigmoid, lambda out, d: d * out * (1 - out)),
+    "relu": (lambda x: get_array_module(x).maximum(x, x.dtype.type(0)), lambda out, d: d * (out > 0)),
+    "tanh": (lambda x: get_array_module(x).tanh(x), lambda out, d: d * (1 - out * out)),
+}
+
+
+def same_shape(op):
+    x, out = op.in_var("X"), op.out_var("Out")
+    if x.dtype.kind != "f":
+        raise TypeError(f"X ('{x.name}') must be a float tensor, got {x.dtype}")
+    out.shape, out.dtype, out.lod_level = x.shape, x.dtype, x.lod_level
+
+
+def _make(type, forward, backward):
+    op = register_op(type, inputs=["X"], outputs=["Out"], doc=__doc__)
+    op.shape_rule(same_shape)
+    op.kernel(("cpu", "cuda"), "float32", "float64")(forward)
+
+    @op.grad_maker
+    def _(op):
+        return [dict(type=type + "_grad",
+                     inputs={"Out": op.output("Out"), "Out@GRAD": [op.output("Out")[0] + "@GRAD"]},
+                     outputs={"X@GRAD": [op.input("X")[0] + "@GRAD"]})]
+
+    grad = register_op(type + "_grad", inputs=["Out", "Out@GRAD"], outputs=["X@GRAD?"])
+
+    @grad.shape_rule
+    def _(op):
+        out, dx = op.in_var("Out"), op.out_var("X@GRAD")
+        dx.shape, dx.dtype = out.shape, out.dtype
+
+    grad.kernel(("cpu", "cuda"), "float32", "float64")(backward)
+
+
+for _type, (_f, _b) in ACTIVATIONS.items():
+    _make(_type, _f, _b)

@@ -1,0 +1,93 @@
+"""elementwise_add, elementwise_sub, elementwise_mul, elementwise_div: X op Y, with fluid's
+broadcasting: Y's dimensions line up with X's starting at dimension `axis` (-1: at the end),
+then broadcast as numpy does.
+
+    Out    = X op Y'      (Y' = Y with size-1 dimensions added before and after)
+    X@GRAD = sum over the broadcast dimensions of  dOut * dOp/dX
+    Y@GRAD = the same for Y', reshaped back to Y
+
+with dOp/dX, dOp/dY = (1, 1) for add, (1, -1) for sub, (Y, X) for mul, (1/Y, -X/Y^2) for div.
+"""
+from minifluid.place import get_array_module
+from minifluid.registry import register_op
+
+FORWARD = {"elementwise_add": lambda x, y: x + y, "elementwise_sub": lambda x, y: x - y,
+           "elementwise_mul": lambda x, y: x * y, "elementwise_div": lambda x, y: x / y}
+GRADS = {  # (dOut, X, Y') -> (dX, dY') before reduction
+    "elementwise_add": lambda d, x, y: (d, d),
+    "elementwise_sub": lambda d, x, y: (d, -d),
+    "elementwise_mul": lambda d, x, y: (d * y, d * x),
+    "elementwise_div": lambda d, x, y: (d / y, -d * x / (y * y)),
+}
+DTYPES = ("float32", "float64", "int32", "int64")
+
+
+def aligned_shape(x_shape, y_shape, axis):
+    """Y's shape padded with 1s so that it lines up with X from dimension `axis`."""
+    if len(y_shape) > len(x_shape):
+        raise ValueError(f"Y has more dimensions ({list(y_shape)}) than X ({list(x_shape)})")
+    axis = len(x_shape) - len(y_shape) if axis == -1 else axis
+    if not 0 <= axis <= len(x_shape) - len(y_shape):
+        raise ValueError(f"axis {axis} does not fit Y of shape {list(y_shape)} into X of "
+                         f"shape {list(x_shape)}")
+    return (1,) * axis + tuple(y_shape) + (1,) * (len(x_shape) - axis - len(y_shape))
+
+
+def broadcast_shape(a, b):
+    out = []
+    for p, q in zip(a, b):
+        if p == 1 or q == 1 or p == q or -1 in (p, q):
+            out.append(q if p == 1 else p if q == 1 else max(p, q) if -1 not in (p, q)
+                       else -1)
+        else:
+            raise ValueError(f"shapes {list(a)} and {list(b)} do not broadcast")
+    return tuple(out)
+
+
+def reduce_to(g, shape):
+    """Sum g over the dimensions in which `shape` was broadcast."""
+    axes = tuple(i for i, (n, s) in enumerate(zip(g.shape, shape)) if s == 1 and n != 1)
+    return g.sum(axis=axes, keepdims=True) if axes else g
+
+
+def _make(type):
+    op = register_op(type, inputs=["X", "Y"], outputs=["Out"], attrs={"axis": -1},
+                     doc=__doc__)
+
+    @op.shape_rule
+    def _(op):
+        x, y = op.in_var("X"), op.in_var("Y")
+        if x.dtype != y.dtype:
+            raise TypeError(f"X ('{x.name}', {x.dtype}) and Y ('{y.name}', {y.dtype}) must "
+                            f"have one dtype")
+        out = op.out_var("Out")
+        out.shape = broadcast_shape(x.shape, aligned_shape(x.shape, y.shape, op.attr("axis")))
+        out.dtype, out.lod_level = x.dtype, x.lod_level
+
+    @op.grad_maker
+    def _(op):
+        return [dict(type=type + "_grad",
+                     inputs={"X": op.input("X"), "Y": op.input("Y"),
+                             "Out@GRAD": [op.output("Out")[0] + "@GRAD"]},
+                     outputs={"X@GRAD": [op.input("X")[0] + "@GRAD"],
+                              "Y@GRAD": [op.input("Y")[0] + "@GRAD"]}, attrs=dict(op.attrs))]
+
+    @op.kernel(("cpu", "cuda"), *DTYPES)
+    def forward(x, y, *, axis):
+        return FORWARD[type](x, y.reshape(aligned_shape(x.shape, y.shape, axis)))
+
+    grad = register_op(type + "_grad", inputs=["X", "Y", "Out@GRAD"],
+                       outputs=["X@GRAD?", "Y@GRAD?"], attrs={"axis": -1})
+
+    @grad.kernel(("cpu", "cuda"), "float32", "float64")
+    def backward(x, y, dout, *, axis):
+        y2 = y.reshape(aligned_shape(x.shape, y.shape, axis))
+        dx, dy = GRADS[type](dout, x, y2)
+        xp = get_array_module(x)
+        dx = xp.broadcast_to(reduce_to(dx, x.shape), x.shape)
+        dy = xp.broadcast_to(reduce_to(dy, y2.shape), y2.shape).reshape(y.shape)
+        return xp.ascontiguousarray(dx), xp.ascontiguousarray(dy)
+
+
+for _type in FORWARD:
+    _make(_type)

@@ -1,0 +1,65 @@
+"""mul: a matrix product after flattening X into 2-D at x_num_col_dims and Y at
+y_num_col_dims (what fc uses).
+
+    X2 = X as [prod(X.shape[:xn]), prod(X.shape[xn:])], Y2 likewise at yn
+    Out    = X2 @ Y2, shaped X.shape[:xn] + Y.shape[yn:]
+    X@GRAD = dOut2 @ Y2^T,  Y@GRAD = X2^T @ dOut2   (reshaped back)
+"""
+import math
+
+from minifluid.registry import register_op
+
+ATTRS = {"x_num_col_dims": 1, "y_num_col_dims": 1}
+op = register_op("mul", inputs=["X", "Y"], outputs=["Out"], attrs=ATTRS, doc=__doc__)
+
+
+def _prod(dims):
+    return -1 if -1 in dims else math.prod(dims)
+
+
+@op.shape_rule
+def _(op):
+    x, y = op.in_var("X"), op.in_var("Y")
+    xn, yn = op.attr("x_num_col_dims"), op.attr("y_num_col_dims")
+    if x.dtype != y.dtype:
+        raise TypeError(f"X ('{x.name}', {x.dtype}) and Y ('{y.name}', {y.dtype}) must have "
+                        f"one dtype")
+    if not (0 < xn < len(x.shape) + 1 and 0 < yn < len(y.shape)):
+        raise ValueError(f"x_num_col_dims={xn} / y_num_col_dims={yn} do not fit X "
+                         f"{list(x.shape)} and Y {list(y.shape)}")
+    k1, k2 = _prod(x.shape[xn:]), _prod(y.shape[:yn])
+    if -1 not in (k1, k2) and k1 != k2:
+        raise ValueError(f"X ('{x.name}') of shape {list(x.shape)} flattens to width {k1} "
+                         f"but Y ('{y.name}') of shape {list(y.shape)} to height {k2}")
+    out = op.out_var("Out")
+    out.shape, out.dtype = tuple(x.shape[:xn]) + tuple(y.shape[yn:]), x.dtype
+
+
+def _flat(a, n):
+    return a.reshape(math.prod(a.shape[:n]), -1) if a.size else a.reshape(
+        math.prod(a.shape[:n]), math.prod(a.shape[n:]))
+
+
+@op.kernel(("cpu", "cuda"), "float32", "float64")
+def mul(x, y, *, x_num_col_dims, y_num_col_dims):
+    out = _flat(x, x_num_col_dims) @ _flat(y, y_num_col_dims)
+    return out.reshape(x.shape[:x_num_col_dims] + y.shape[y_num_col_dims:])
+
+
+@op.grad_maker
+def _(op):
+    return [dict(type="mul_grad", inputs={"X": op.input("X"), "Y": op.input("Y"),
+                                          "Out@GRAD": [op.output("Out")[0] + "@GRAD"]},
+                 outputs={"X@GRAD": [op.input("X")[0] + "@GRAD"],
+                          "Y@GRAD": [op.input("Y")[0] + "@GRAD"]}, attrs=dict(op.attrs))]
+
+
+grad = register_op("mul_grad", inputs=["X", "Y", "Out@GRAD"], outputs=["X@GRAD?", "Y@GRAD?"],
+                   attrs=ATTRS)
+
+
+@grad.kernel(("cpu", "cuda"), "float32", "float64")
+def mul_grad(x, y, dout, *, x_num_col_dims, y_num_col_dims):
+    x2, y2 = _flat(x, x_num_col_dims), _flat(y, y_num_col_dims)
+    d2 = dout.reshape(x2.shape[0], y2.shape[1])
+    return (d2 @ y2.T).reshape(x.shape), (x2.T @ d2).reshape(y.shape)

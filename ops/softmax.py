@@ -1,0 +1,42 @@
+"""softmax: exp(X) normalised along `axis`, computed as exp(X - max(X)) so nothing overflows.
+
+    Out    = exp(X - max X) / sum(exp(X - max X))
+    X@GRAD = Out (dOut - sum(dOut Out))          (sums along `axis`)
+"""
+from minifluid.place import get_array_module
+from minifluid.registry import register_op
+
+from .activation import same_shape
+
+op = register_op("softmax", inputs=["X"], outputs=["Out"], attrs={"axis": -1}, doc=__doc__)
+op.shape_rule(same_shape)
+
+
+@op.grad_maker
+def _(op):
+    return [dict(type="softmax_grad",
+                 inputs={"Out": op.output("Out"), "Out@GRAD": [op.output("Out")[0] + "@GRAD"]},
+                 outputs={"X@GRAD": [op.input("X")[0] + "@GRAD"]}, attrs=dict(op.attrs))]
+
+
+@op.kernel(("cpu", "cuda"), "float32", "float64")
+def softmax(x, *, axis):
+    xp = get_array_module(x)
+    e = xp.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+grad = register_op("softmax_grad", inputs=["Out", "Out@GRAD"], outputs=["X@GRAD?"],
+                   attrs={"axis": -1})
+
+
+@grad.shape_rule
+def _(op):
+    out, dx = op.in_var("Out"), op.out_var("X@GRAD")
+    dx.shape, dx.dtype = out.shape, out.dtype
+
+
+@grad.kernel(("cpu", "cuda"), "float32", "float64")
+def softmax_grad(out, dout, *, axis):
+    return out * (dout - (dout * out).sum(axis=axis, keepdims=True))
