@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Optional
 
 from . import registry
-from .framework import EMPTY, GRAD_SUFFIX, Variable, grad_var_name
+from .framework import EMPTY, GRAD_SUFFIX, Variable, grad_var_name, unique_name
 
 __all__ = ["append_backward", "gradients"]
 
@@ -104,33 +104,35 @@ def _backward(block, targets, target_grads, wanted, no_grad) -> dict:
             carries |= {n for n in op.output_arg_names
                         if not block.var(n).stop_gradient and n not in no_grad}
 
-    # contributions[v]: the grad ops' output slots that hold a part of v's gradient.
-    contributions: dict = {}
+    grads = _Grads(block)
     descs = []
     for i, t in enumerate(targets):
         given = target_grads[i] if target_grads else None
-        # The seed of t@GRAD: ones, or a copy of the given target gradient.
+        # The seed of t's gradient: ones, or a copy of the given target gradient.
         seed = (dict(type="fill_any_like", inputs={"X": [t.name]}, outputs={"Out": [""]},
                      attrs={"value": 1.0}) if given is None else
                 dict(type="sum", inputs={"X": [given.name]}, outputs={"Out": [""]}))
-        _add_contribution(contributions, t.name, seed, "Out", 0)
+        grads.add(t.name, seed, "Out", 0)
         descs.append(seed)
     done = {}
     for op in reversed(ops):
-        outs = [n for n in op.output_arg_names if n in contributions]
+        outs = [n for n in op.output_arg_names if n in grads.parts]
         if (not outs or registry.OPS[op.type].grad is None
                 or not any(n in carries for n in op.input_arg_names)):
             continue
         for n in outs:
-            done[n] = _finish(contributions, n, descs)
+            done[n] = grads.finish(n, descs)
         for desc in registry.OPS[op.type].grad(op):
+            for slot, names in desc["inputs"].items():  # name the gradients this pass made
+                desc["inputs"][slot] = [done.get(n[:-len(GRAD_SUFFIX)], n)
+                                        if n.endswith(GRAD_SUFFIX) else n for n in names]
             keep = False
             for slot, names in desc["outputs"].items():
                 names = desc["outputs"][slot] = list(names)
                 for i, name in enumerate(names):
                     var = name[:-len(GRAD_SUFFIX)]
                     if name.endswith(GRAD_SUFFIX) and var in carries:
-                        _add_contribution(contributions, var, desc, slot, i)
+                        grads.add(var, desc, slot, i)
                         keep = True
                     else:
                         names[i] = EMPTY
@@ -139,14 +141,14 @@ def _backward(block, targets, target_grads, wanted, no_grad) -> dict:
                     desc["outputs"][slot] = []
             if keep:
                 descs.append(desc)
-    for n in list(contributions):
+    for n in list(grads.parts):
         if n not in done:
-            done[n] = _finish(contributions, n, descs)
+            done[n] = grads.finish(n, descs)
 
     for desc in descs:
         for slot, names in desc["inputs"].items():
             for name in names:
-                if name.endswith("@GRAD") and not block.has_var(name):
+                if name.endswith(GRAD_SUFFIX) and not block.has_var(name):
                     raise NotImplementedError(
                         f"backward: '{desc['type']}' needs '{name}', which no op produced")
         block.append_op(desc["type"], desc["inputs"], desc["outputs"], desc.get("attrs"),
@@ -154,20 +156,27 @@ def _backward(block, targets, target_grads, wanted, no_grad) -> dict:
     return done
 
 
-def _add_contribution(contributions, var, desc, slot, i):
-    parts = contributions.setdefault(var, [])
-    name = grad_var_name(var) if not parts else f"{grad_var_name(var)}@RENAME@{len(parts)}"
-    desc["outputs"][slot][i] = name
-    parts.append((desc, slot, i))
+class _Grads:
+    """The parts of each variable's gradient (grad op output slots), summed by `finish` into
+    one variable: name@GRAD, or name@GRAD_<n> when an earlier backward pass took that."""
 
+    def __init__(self, block):
+        self.block, self.parts, self.name = block, {}, {}
 
-def _finish(contributions, var, descs) -> str:
-    """Sum the parts of var's gradient into var@GRAD; return its name."""
-    parts = contributions[var]
-    target = grad_var_name(var)
-    if len(parts) > 1:
-        first, slot, i = parts[0]
-        first["outputs"][slot][i] = f"{target}@RENAME@0"
-        names = [desc["outputs"][slot][i] for desc, slot, i in parts]
-        descs.append(dict(type="sum", inputs={"X": names}, outputs={"Out": [target]}))
-    return target
+    def add(self, var, desc, slot, i):
+        parts = self.parts.setdefault(var, [])
+        if not parts:
+            base = grad_var_name(var)
+            self.name[var] = unique_name.generate(base) if self.block.has_var(base) else base
+        name = self.name[var]
+        desc["outputs"][slot][i] = f"{name}@RENAME@{len(parts)}" if parts else name
+        parts.append((desc, slot, i))
+
+    def finish(self, var, descs) -> str:
+        parts, target = self.parts[var], self.name[var]
+        if len(parts) > 1:
+            first, slot, i = parts[0]
+            first["outputs"][slot][i] = f"{target}@RENAME@0"
+            names = [desc["outputs"][slot][i] for desc, slot, i in parts]
+            descs.append(dict(type="sum", inputs={"X": names}, outputs={"Out": [target]}))
+        return target

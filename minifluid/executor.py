@@ -42,7 +42,7 @@ class _Tensor:
         return value if dtype is None else value.astype(dtype)
 
     def set(self, array, place=None):
-        array = np.asarray(array)
+        array = np.array(array)  # a copy: optimizers update parameters in place
         self._scope._vars[self._name] = place.to_device(array) if place else array
 
     def shape(self):
@@ -101,7 +101,7 @@ class _Plan:
         for name in feed_names:
             if not block.has_var(name):
                 warnings.warn(f"feed '{name}' is not a variable of the program; it is ignored",
-                              UserWarning, stacklevel=4)
+                              UserWarning, stacklevel=3)
         ops = _prune(block, fetch_names, feeds)
 
         # Slot 0 always holds None (an absent optional input); slot 1 takes discarded outputs.
@@ -113,7 +113,8 @@ class _Plan:
         self.feeds = []
         for name in feeds:
             v = block.var(name)
-            self.feeds.append((name, index(name), v.dtype, v.shape if v.need_check_feed else None))
+            self.feeds.append((name, index(name), v.dtype, v.shape if v.need_check_feed else None,
+                               v.persistable))
         available = set(feeds)
         self.reads = []  # persistables read from the scope
         self.steps = []
@@ -144,8 +145,10 @@ class _Plan:
                 idx = [1 if n == EMPTY else index(n) for n in names]
                 step.outs.append(idx if s in opdef.duplicable else (idx[0] if idx else 1))
                 available.update(names)
-            dtype = _kernel_dtype(op)
-            step.fn = registry.get_kernel(op.type, place.kind, dtype)
+            try:
+                step.fn = registry.get_kernel(op.type, place.kind, _kernel_dtype(op))
+            except NotImplementedError as e:
+                raise NotImplementedError(f"{e}\n  needed by {op.where()}") from None
             self.steps.append(step)
         keep = set(fetch_names) | {n for n in slot if block.var(n).persistable}
         for step in self.steps:
@@ -164,22 +167,27 @@ class _Plan:
                                                    if v.is_data else ""))
                 self.reads.append((name, index(name)))
         self.fetch = [slot[n] for n in fetch_names]
+        # Fetched persistables are copied: a later run updates them in place.
+        self.fetch_copy = [block.var(n).persistable for n in fetch_names]
         self.nslots = len(slot) + 2
         self.place = place
 
     def run(self, feed: dict, scope: Scope, return_numpy: bool):
         env = [None] * self.nslots
-        to_device = None if self.place.kind == "cpu" else self.place.to_device
-        for name, i, dtype, shape in self.feeds:
+        place = self.place
+        on_cpu = place.kind == "cpu"
+        for name, i, dtype, shape, persistable in self.feeds:
             value = feed[name]
             if not hasattr(value, "dtype"):  # a list, a scalar, a LoDTensor-like object
-                value = np.asarray(value, dtype=dtype)
+                value = _convert(name, value, dtype)
             elif value.dtype != dtype:
                 raise ValueError(f"feed '{name}': the variable is declared {dtype.name} but "
                                  f"the fed array is {value.dtype}")
             if shape is not None:
                 _check_fed_shape(name, shape, value.shape)
-            env[i] = to_device(value) if to_device else value
+            if persistable:  # it will be written back to the scope, and may be updated there
+                value = value.copy()
+            env[i] = value if on_cpu else place.to_device(value)
         values = scope._vars
         for name, i in self.reads:
             value = values.get(name)
@@ -187,8 +195,23 @@ class _Plan:
                 raise RuntimeError(f"variable '{name}' has no value in the scope: run the "
                                    f"startup program first (exe.run(fluid.default_startup_"
                                    f"program())), or feed it")
+            if value.__class__ is not np.ndarray or not on_cpu:  # it may live elsewhere
+                value = values[name] = place.to_device(value)
             env[i] = value
-        step = None
+        if on_cpu:
+            self._execute(env)
+        else:
+            with place.device():
+                self._execute(env)
+        for name, i in self.writes:
+            values[name] = env[i]
+        out = [env[i].copy() if c else env[i] for i, c in zip(self.fetch, self.fetch_copy)]
+        if return_numpy and not on_cpu:
+            out = [place.to_numpy(v) for v in out]
+        return out
+
+    def _execute(self, env):
+        step = args = None
         try:
             for step in self.steps:
                 if step.packed:
@@ -209,23 +232,32 @@ class _Plan:
                 for i in step.free:
                     env[i] = None
         except Exception as e:
-            raise _kernel_error(e, step, args) from e
-        for name, i in self.writes:
-            values[name] = env[i]
-        out = [env[i] for i in self.fetch]
-        if return_numpy and to_device:
-            out = [self.place.to_numpy(v) for v in out]
-        return out
+            raise _kernel_error(e, step, args) from None
+
+
+def _convert(name, value, dtype):
+    if value is None:
+        raise ValueError(f"feed '{name}' is None; feed an array of {dtype.name}")
+    try:
+        return np.asarray(value, dtype=dtype)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"feed '{name}': cannot make a {dtype.name} array of the fed "
+                         f"{type(value).__name__} ({e})") from None
+
+
+_KEPT_ERRORS = (ValueError, TypeError, IndexError, ArithmeticError, NotImplementedError,
+                MemoryError, RuntimeError)
 
 
 def _kernel_error(e, step, args):
+    """The kernel's error, re-raised naming the op, its input shapes and the user's line
+    (the original stays in __context__ for kernel writers)."""
     shapes = ", ".join(f"{s}: {_describe(a)}"
-                       for s, a in zip(registry.OPS[step.op.type].inputs, args) if a is not None)
+                       for s, a in zip(registry.OPS[step.op.type].inputs, args or ())
+                       if a is not None)
     msg = f"{step.op.where()}\n  failed on inputs {shapes}:\n  {type(e).__name__}: {e}"
-    try:
-        return type(e)(msg)
-    except Exception:
-        return RuntimeError(msg)
+    cls = type(e) if type(e) in _KEPT_ERRORS else RuntimeError
+    return cls(msg)
 
 
 def _describe(a):
@@ -293,6 +325,8 @@ class Executor:
         elif not isinstance(feed, dict):
             raise TypeError(f"Executor.run: feed must be a dict of name -> array, got "
                             f"{type(feed).__name__}")
+        if isinstance(fetch_list, (str, Variable)):
+            fetch_list = [fetch_list]
         fetch_names = tuple([_fetch_name(f) for f in fetch_list]) if fetch_list else ()
         # Plans are cached per program; a program that changed (its version) is recompiled.
         cached = self._plans.get(id(program))

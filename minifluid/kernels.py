@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["BLOCK", "for_blocks", "scratch", "zeros"]
+__all__ = ["BLOCK", "for_blocks", "scratch", "via_float32", "zeros"]
 
 BLOCK = 1 << 18  # elements per block: 1 MiB per float32 array; a few stay in L2/L3 cache
 PARALLEL_MIN = 1 << 19  # elements; below this a second thread costs more than it saves
@@ -26,30 +26,50 @@ THREADS = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaf
 _pool = None
 
 
-_zeros = {}
+def _forget_pool():
+    global _pool
+    _pool = None  # a forked child inherits the pool but not its threads
 
 
-def zeros(like: np.ndarray) -> np.ndarray:
-    """Read-only zeros shaped like `like` (at most BLOCK elements): numpy's maximum(x, 0)
-    against a scalar runs 4x slower than maximum(x, zeros), which has a SIMD loop."""
-    z = _zeros.get(like.dtype)
-    if z is None:
-        z = _zeros[like.dtype] = np.zeros(BLOCK, like.dtype)
-        z.flags.writeable = False
-    return z[:like.size].reshape(like.shape)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 _local = threading.local()
 
 
-def scratch(like: np.ndarray) -> np.ndarray:
-    """A work array shaped like `like`, this thread's, reused from call to call: a fresh
-    1 MiB array would be mapped from the OS, and page-faulted in, every time."""
+def _buffer(key, like, fill):
+    """This thread's buffer `key` for like's dtype, at least like.size long, kept between
+    calls: a fresh 1 MiB array would be mapped from the OS, and page-faulted in, each time."""
     bufs = _local.__dict__.setdefault("bufs", {})
-    buf = bufs.get(like.dtype)
+    buf = bufs.get((key, like.dtype))
     if buf is None or buf.size < like.size:
-        buf = bufs[like.dtype] = np.empty(max(like.size, BLOCK), like.dtype)
+        buf = bufs[(key, like.dtype)] = fill(max(like.size, BLOCK), like.dtype)
     return buf[:like.size].reshape(like.shape)
+
+
+def scratch(like: np.ndarray, k: int = 0) -> np.ndarray:
+    """Work array number k, shaped like `like`; its contents are undefined."""
+    return _buffer(k, like, np.empty)
+
+
+def zeros(like: np.ndarray) -> np.ndarray:
+    """Zeros shaped like `like`; never write to them. numpy's maximum(x, 0) against a
+    scalar runs 4x slower than maximum(x, zeros), which has a SIMD loop."""
+    return _buffer("zeros", like, np.zeros)
+
+
+def via_float32(kernel):
+    """A float16 kernel from a float32 one: float16 inputs are computed in float32 and the
+    float16 results rounded back."""
+    def half(*args, **attrs):
+        res = kernel(*(a.astype(np.float32) if getattr(a, "dtype", None) == np.float16 else a
+                       for a in args), **attrs)
+        if isinstance(res, (tuple, list)):
+            return type(res)(None if r is None else r.astype(np.float16) for r in res)
+        return res.astype(np.float16)
+    half.__name__ = half.__qualname__ = f"{kernel.__name__}_float16"
+    return half
 
 
 def _loop(fn, lo, hi, step):

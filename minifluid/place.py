@@ -13,10 +13,10 @@ class CPUPlace:
     kind = "cpu"
 
     def to_device(self, array):
-        return array
+        return array if isinstance(array, np.ndarray) else self.to_numpy(array)
 
     def to_numpy(self, array):
-        return array
+        return array if isinstance(array, np.ndarray) else array.get()  # cupy -> host
 
     def check(self):
         pass
@@ -54,6 +54,11 @@ class CUDAPlace:
     def to_numpy(self, array):
         import cupy
         return cupy.asnumpy(array)  # the device sync point of a run
+
+    def device(self):
+        """The context in which kernels run on this GPU."""
+        import cupy
+        return cupy.cuda.Device(self.device_id)
 
     def __eq__(self, other):
         return isinstance(other, CUDAPlace) and other.device_id == self.device_id

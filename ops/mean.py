@@ -4,6 +4,7 @@
     X@GRAD = dOut / numel(X), everywhere
 """
 from minifluid.place import get_array_module
+from minifluid.kernels import via_float32
 from minifluid.registry import register_op
 
 op = register_op("mean", inputs=["X"], outputs=["Out"], doc=__doc__)
@@ -41,3 +42,8 @@ def mean_grad(x, dout):
     dx = get_array_module(x).empty_like(x)
     dx[...] = dout.reshape(()) / max(x.size, 1)
     return dx
+
+
+# float16: computed in float32, returned as float16
+op.kernel(("cpu", "cuda"), "float16")(via_float32(mean))
+grad.kernel(("cpu", "cuda"), "float16")(via_float32(mean_grad))

@@ -6,6 +6,7 @@
 Shapes and attrs as reduce_sum.
 """
 from minifluid.place import get_array_module
+from minifluid.kernels import via_float32
 from minifluid.registry import register_op
 
 from .reduce_sum import ATTRS, axes, broadcast_back, grad_maker, reduce_sum, shape_rule
@@ -37,3 +38,8 @@ grad = register_op("reduce_mean_grad", inputs=["X", "Out@GRAD"], outputs=["X@GRA
 @grad.kernel(("cpu", "cuda"), "float32", "float64")
 def reduce_mean_grad(x, dout, *, dim, keep_dim, reduce_all):
     return broadcast_back(x, dout, dim, reduce_all, 1 / max(_count(x, dim, reduce_all), 1))
+
+
+# float16: computed in float32, returned as float16
+op.kernel(("cpu", "cuda"), "float16")(via_float32(reduce_mean))
+grad.kernel(("cpu", "cuda"), "float16")(via_float32(reduce_mean_grad))

@@ -7,6 +7,7 @@
 reduce_mean (ops/reduce_mean.py) shares the shape rule and grad maker below.
 """
 from minifluid.place import get_array_module
+from minifluid.kernels import via_float32
 from minifluid.registry import register_op
 
 ATTRS = {"dim": [], "keep_dim": False, "reduce_all": False}
@@ -72,3 +73,8 @@ grad = register_op("reduce_sum_grad", inputs=["X", "Out@GRAD"], outputs=["X@GRAD
 @grad.kernel(("cpu", "cuda"), "float32", "float64")
 def reduce_sum_grad(x, dout, *, dim, keep_dim, reduce_all):
     return broadcast_back(x, dout, dim, reduce_all)
+
+
+# float16: computed in float32, returned as float16
+op.kernel(("cpu", "cuda"), "float16")(via_float32(reduce_sum))
+grad.kernel(("cpu", "cuda"), "float16")(via_float32(reduce_sum_grad))

@@ -16,10 +16,12 @@ Numerics: exp only ever sees -|x| and sigmoid is computed as (1 + tanh(x/2)) / 2
 finite input overflows. Written as lw log1p(exp(-|x|)) + |x| c, c = (1 - z) if x >= 0 else
 pw z, the loss is exact for infinite x too, where |x| c is taken as 0 when c is 0.
 """
+import math
+
 import numpy as np
 
 from minifluid import kernels
-from minifluid.kernels import for_blocks, scratch, zeros
+from minifluid.kernels import for_blocks, scratch, via_float32, zeros
 from minifluid.registry import register_op
 
 FLOATS = ("float16", "float32", "float64")
@@ -86,11 +88,12 @@ def _blocks(kernel, x, z, pw, *more):
             kernel(out, x, z, pw, *more)
         return out
     cols = 1
-    if pw is not None and pw.size != x.size:
-        pw = np.broadcast_to(pw, x.shape[x.ndim - pw.ndim:]).reshape(1, -1)
+    tail = x.shape[x.ndim - pw.ndim:] if pw is not None and pw.ndim else ()
+    if pw is not None and pw.size != x.size and math.prod(tail) <= kernels.BLOCK:
+        pw = np.broadcast_to(pw, tail).reshape(1, -1)
         cols = pw.shape[1]
-    elif pw is not None:
-        pw = np.broadcast_to(pw, x.shape).reshape(-1, 1)
+    elif pw is not None:  # as large as X, or rows too long to block: one weight per element
+        pw = np.ascontiguousarray(np.broadcast_to(pw, x.shape)).reshape(-1, 1)
     o2 = out.reshape(-1, cols)
     x2, z2, *m2 = (np.ascontiguousarray(a).reshape(-1, cols) for a in (x, z) + more)
 
@@ -102,13 +105,20 @@ def _blocks(kernel, x, z, pw, *more):
     return out
 
 
+def _ignored(z, ignore_index):
+    """Label == ignore_index compared as numbers: an ignore_index that the label dtype cannot
+    hold exactly (2**24 + 1 in float32, say) matches no label."""
+    value = z.dtype.type(ignore_index)
+    return np.equal(z, value) if float(value) == ignore_index else np.zeros(z.shape, bool)
+
+
 def _divisor(z, ignore_index, normalize):
-    return max(z.size - int(np.count_nonzero(z == ignore_index)), 1) if normalize else 1
+    return max(z.size - int(np.count_nonzero(_ignored(z, ignore_index))), 1) if normalize else 1
 
 
 def _finish(out, z, ignore_index, div):
     """Zero ignored elements, then divide by the divisor."""
-    ign = np.equal(z, ignore_index)
+    ign = _ignored(z, ignore_index)
     if np.count_nonzero(ign):
         np.copyto(out, 0, where=ign)
     if div != 1:
@@ -136,15 +146,16 @@ def _loss(out, x, z, pw, ignore_index, div):
             np.subtract(t, out, out=out)
             np.maximum(x, zeros(x), out=t)
             np.add(out, t, out=out)
-        else:
-            np.minimum(x, zeros(x), out=out)
-            np.subtract(t, out, out=t)          # log1p(exp(-|x|)) + max(-x, 0)
-            np.subtract(pw, 1, out=out)
-            np.multiply(out, z, out=out)
-            np.add(out, 1, out=out)             # lw
-            np.multiply(t, out, out=t)
-            np.subtract(1, z, out=out)
-            np.multiply(out, x, out=out)
+        else:  # lw log1p(exp(-|x|)) + |x| c, c = 1 - z if x >= 0 else pw z: never overflows
+            a = scratch(x, 1)
+            np.subtract(pw, 1, out=a)
+            np.multiply(a, z, out=a)
+            np.add(a, 1, out=a)                 # lw
+            np.multiply(t, a, out=t)
+            np.multiply(pw, z, out=out)
+            np.subtract(1, z, out=out, where=np.greater_equal(x, zeros(x)))  # c
+            np.abs(x, out=a)
+            np.multiply(out, a, out=out)
             np.add(out, t, out=out)
     if np.isnan(np.minimum.reduce(out, axis=None)):
         _mend_infinite(out, x, z, pw)
@@ -186,6 +197,10 @@ def sigmoid_cross_entropy_with_logits_grad(x, label, pos_weight, dout, *, ignore
                    x, label, pos_weight, dout)
 
 
+op.kernel("cpu", "float16")(via_float32(sigmoid_cross_entropy_with_logits))
+grad_op.kernel("cpu", "float16")(via_float32(sigmoid_cross_entropy_with_logits_grad))
+
+
 # -- cupy: one fused pass each (plus a count of kept labels when normalizing) -----------------
 
 _CUDA_FWD = """
@@ -215,17 +230,24 @@ def _cuda_run(name, body, outs, x, label, pos_weight, *more, ignore_index, norma
         _cuda_kernels[name] = cupy.ElementwiseKernel(ins, outs, body, f"minifluid_{name}")
     one = x.dtype.type(1)
     pw = one if pos_weight is None else pos_weight
+    ign = x.dtype.type(ignore_index)
+    if float(ign) != ignore_index:  # not representable in this dtype: no label equals it
+        ign = x.dtype.type("nan")
     div = one
     if normalize:  # the count stays on the device: no sync
-        div = cupy.maximum(cupy.count_nonzero(label != ignore_index), 1).astype(x.dtype)
-    return _cuda_kernels[name](x, label, pw, *more, div, x.dtype.type(ignore_index))
+        div = cupy.maximum(cupy.count_nonzero(label != ign), 1).astype(x.dtype)
+    return _cuda_kernels[name](x, label, pw, *more, div, ign)
 
 
 @op.kernel("cuda", "float32", "float64")
-def _(x, label, pos_weight, **attrs):
+def _cuda_forward(x, label, pos_weight, **attrs):
     return _cuda_run("sce_fwd", _CUDA_FWD, "T out", x, label, pos_weight, **attrs)
 
 
 @grad_op.kernel("cuda", "float32", "float64")
-def _(x, label, pos_weight, dout, **attrs):
+def _cuda_backward(x, label, pos_weight, dout, **attrs):
     return _cuda_run("sce_bwd", _CUDA_BWD, "T dx", x, label, pos_weight, dout, **attrs)
+
+
+op.kernel("cuda", "float16")(via_float32(_cuda_forward))
+grad_op.kernel("cuda", "float16")(via_float32(_cuda_backward))

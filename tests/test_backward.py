@@ -111,3 +111,17 @@ def test_gradients_of_an_unrelated_input_is_none(fresh):
     total = fluid.layers.reduce_sum(fluid.layers.sigmoid_cross_entropy_with_logits(x, z))
     dx, do = fluid.gradients(total, [x, other])
     assert dx is not None and do is None
+
+
+def test_a_second_backward_pass_gets_its_own_gradient_names(fresh, rng):
+    x = fluid.data("x", [3], "float64")
+    x.stop_gradient = False
+    a = fluid.layers.reduce_sum(fluid.layers.sigmoid(x))
+    b = fluid.layers.reduce_sum(fluid.layers.tanh(x))
+    ga, = fluid.gradients([a], [x])
+    gb, = fluid.gradients([b], [x])
+    assert ga.name == "x@GRAD" and gb.name != ga.name
+    xv = rng.normal(size=3)
+    da, db = fluid.Executor().run(fresh, {"x": xv}, [ga, gb])
+    np.testing.assert_allclose(da, sigmoid(xv) * (1 - sigmoid(xv)), rtol=1e-12)
+    np.testing.assert_allclose(db, 1 - np.tanh(xv) ** 2, rtol=1e-12)

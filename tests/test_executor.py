@@ -180,3 +180,40 @@ def test_no_warnings_on_a_plain_run(fresh):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fluid.Executor().run(fresh, _feed(), [total])
+
+
+def test_fetched_parameters_are_copies(fresh):
+    w = fresh.global_block().create_parameter("w", [2], "float32")
+    m = fluid.layers.mean(w)
+    scope = fluid.Scope()
+    scope.var("w").get_tensor().set(np.ones(2, np.float32))
+    exe = fluid.Executor()
+    wv, = exe.run(fresh, fetch_list=[w], scope=scope)
+    wv[:] = 5
+    out, = exe.run(fresh, fetch_list=m, scope=scope)  # a single Variable is accepted
+    assert out[0] == 1
+
+
+def test_feed_errors_for_none_and_ragged_lists(fresh):
+    m = fluid.layers.mean(fluid.data("a", [None, 2]))
+    exe = fluid.Executor()
+    with pytest.raises(ValueError, match="feed 'a' is None"):
+        exe.run(fresh, {"a": None}, [m])
+    with pytest.raises(ValueError, match="feed 'a': cannot make a float32 array of the fed "
+                                         "list"):
+        exe.run(fresh, {"a": [[1, 2], [3]]}, [m])
+
+
+def test_unknown_feed_warning_points_at_the_callers_line(fresh):
+    _, _, total = _loss_program()
+    with pytest.warns(UserWarning) as record:
+        fluid.Executor().run(fresh, {**_feed(), "nope": np.ones(3)}, [total])
+    assert record[0].filename == __file__
+
+
+def test_missing_kernel_names_the_op_and_line(fresh):
+    a = fluid.data("a", [3], "int32")
+    m = fluid.layers.reduce_mean(a)  # no int32 kernel for reduce_mean
+    with pytest.raises(NotImplementedError, match=r"(?s)dtype 'int32'.*needed by op "
+                                                  r"'reduce_mean' created at .*reduce_mean\(a\)"):
+        fluid.Executor().run(fresh, {"a": np.ones(3, np.int32)}, [m])

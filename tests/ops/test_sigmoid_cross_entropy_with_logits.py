@@ -216,3 +216,43 @@ def test_run_time_shape_mismatch_names_op_shapes_and_line(fresh):
     msg = str(e.value)
     assert OP in msg and "[4, 10]" in msg and "[3, 10]" in msg
     assert "loss = fluid.layers.sigmoid_cross_entropy_with_logits(x, y)" in msg
+
+
+def test_pos_weight_with_rows_longer_than_a_block(rng, monkeypatch):
+    monkeypatch.setattr(kernels, "BLOCK", 1000)
+    x, z = _case(rng, (4, 3000), "float64")
+    for pw_shape in [(3000,), (4, 1), (1,), (1, 3000)]:
+        _check(x, z, rng.uniform(0.5, 3, pw_shape))
+
+
+@pytest.mark.parametrize("dtype,big", [("float32", 2e38), ("float64", 1e308)])
+def test_pos_weight_does_not_overflow_where_the_loss_is_finite(dtype, big):
+    x = np.array([-big, big, -1e4], dtype)
+    z = np.array([0.5, 0.5, 0.5], dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = run_op(OP, {"X": x, "Label": z, "PosWeight": np.full(3, 3, dtype)})["Out"]
+    np.testing.assert_allclose(out, [1.5 * big, 0.5 * big, 1.5e4], rtol=1e-6)
+
+
+def test_ignore_index_the_dtype_cannot_hold_matches_nothing():
+    z = np.array([16777216.0, 1.0], np.float32)  # 2**24; 2**24 + 1 rounds to it in float32
+    out = run_op(OP, {"X": np.zeros(2, np.float32), "Label": z},
+                 {"ignore_index": 16777217})["Out"]
+    assert out[0] != 0
+
+
+def test_float16_is_computed_in_float32(rng):
+    x = rng.normal(0, 4, (6, 7)).astype(np.float16)
+    z = rng.uniform(size=(6, 7)).astype(np.float16)
+    out = run_op(OP, {"X": x, "Label": z})["Out"]
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(out, bce_with_logits(x, z), rtol=2e-3, atol=1e-3)
+    dx = run_op(OP + "_grad", {"X": x, "Label": z, "Out@GRAD": np.ones_like(x)},
+                outputs=("X@GRAD",))["X@GRAD"]
+    assert dx.dtype == np.float16
+    np.testing.assert_allclose(dx, bce_with_logits_grad(x, z, 1.0), atol=1e-3)
+    ext = np.array([-6e4, 6e4, 0], np.float16)
+    out = run_op(OP, {"X": ext, "Label": np.array([0.5, 0.5, -100], np.float16)},
+                 {"normalize": True})["Out"]
+    assert np.all(np.isfinite(out)) and out[2] == 0

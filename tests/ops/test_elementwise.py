@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from minifluid.testing import check_grad, check_output
+
+OPS = {"elementwise_add": np.add, "elementwise_sub": np.subtract,
+       "elementwise_mul": np.multiply, "elementwise_div": np.divide}
+CASES = [  # x shape, y shape, axis, y as numpy broadcasts it
+    ((2, 3, 4), (2, 3, 4), -1, (2, 3, 4)),
+    ((2, 3, 4), (4,), -1, (4,)),
+    ((2, 3, 4), (3,), 1, (3, 1)),
+    ((2, 3, 4), (2, 3), 0, (2, 3, 1)),
+    ((2, 3, 4), (3, 4), 1, (3, 4)),
+    ((5, 3), (1, 3), -1, (1, 3)),
+]
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("xs,ys,axis,yb", CASES)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_forward_matches_numpy_broadcasting(rng, op, xs, ys, axis, yb, dtype):
+    x = rng.uniform(0.5, 2, xs).astype(dtype)
+    y = rng.uniform(0.5, 2, ys).astype(dtype)
+    want = OPS[op](x.astype(np.float64), y.reshape(yb)).astype(dtype)
+    check_output(op, {"X": x, "Y": y}, {"Out": want}, {"axis": axis}, rtol=1e-6)
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("xs,ys,axis,yb", CASES)
+def test_gradients(rng, op, xs, ys, axis, yb):
+    x, y = rng.uniform(0.5, 2, xs), rng.uniform(0.5, 2, ys)
+    check_grad(op, {"X": x, "Y": y}, {"axis": axis}, inputs_to_check=("X", "Y"))
+
+
+def test_integer_add():
+    x = np.arange(6, dtype=np.int64).reshape(2, 3)
+    check_output("elementwise_add", {"X": x, "Y": np.array([1, 2, 3])}, {"Out": x + [1, 2, 3]})
+
+
+def test_bad_axis_is_a_build_error(fresh):
+    import minifluid as fluid
+    x = fluid.layers.data("x", [3, 4])
+    y = fluid.layers.data("y", [5], append_batch_size=False)
+    with pytest.raises(ValueError, match=r"shapes \[-1, 3, 4\] and \[1, 1, 5\] do not "
+                                         r"broadcast"):
+        fluid.layers.elementwise_add(x, y)
+    with pytest.raises(ValueError, match="axis 3 does not fit Y"):
+        fluid.layers.elementwise_add(x, fluid.layers.data("z", [4], append_batch_size=False),
+                                     axis=3)

@@ -1,0 +1,43 @@
+"""mul and matmul."""
+import numpy as np
+import pytest
+
+from minifluid.testing import check_grad, check_output
+
+
+@pytest.mark.parametrize("xs,ys,xn,yn", [((4, 3), (3, 5), 1, 1), ((2, 3, 4), (12, 5), 1, 1),
+                                         ((2, 3, 4), (4, 5), 2, 1), ((2, 6), (3, 2, 5), 1, 2)])
+def test_mul(rng, xs, ys, xn, yn):
+    x, y = rng.normal(size=xs), rng.normal(size=ys)
+    want = (x.reshape(int(np.prod(xs[:xn])), -1) @ y.reshape(int(np.prod(ys[:yn])), -1))
+    want = want.reshape(xs[:xn] + ys[yn:])
+    attrs = {"x_num_col_dims": xn, "y_num_col_dims": yn}
+    check_output("mul", {"X": x, "Y": y}, {"Out": want}, attrs, rtol=1e-12)
+    check_output("mul", {"X": x.astype("float32"), "Y": y.astype("float32")},
+                 {"Out": want.astype("float32")}, attrs, rtol=1e-5, atol=1e-5)
+    check_grad("mul", {"X": x, "Y": y}, attrs, inputs_to_check=("X", "Y"))
+
+
+@pytest.mark.parametrize("xs,ys,tx,ty", [
+    ((3, 4), (4, 5), False, False), ((4, 3), (4, 5), True, False),
+    ((3, 4), (5, 4), False, True), ((2, 3, 4), (2, 4, 5), False, False),
+    ((2, 3, 4), (4, 5), False, False), ((3, 4), (2, 4, 5), False, False),
+    ((4,), (4, 5), False, False), ((3, 4), (4,), False, False), ((4,), (4,), False, False),
+])
+def test_matmul(rng, xs, ys, tx, ty):
+    x, y = rng.normal(size=xs), rng.normal(size=ys)
+    opx = x.swapaxes(-1, -2) if tx else x
+    opy = y.swapaxes(-1, -2) if ty else y
+    attrs = {"transpose_X": tx, "transpose_Y": ty, "alpha": 2.0}
+    check_output("matmul", {"X": x, "Y": y}, {"Out": 2.0 * np.matmul(opx, opy)}, attrs,
+                 rtol=1e-12)
+    check_grad("matmul", {"X": x, "Y": y}, attrs, inputs_to_check=("X", "Y"))
+
+
+def test_shape_errors(fresh):
+    import minifluid as fluid
+    x = fluid.data("x", [None, 3])
+    with pytest.raises(ValueError, match=r"flattens to width 3 but Y \('y'\) of shape \[4, 5\]"):
+        fluid.layers.mul(x, fluid.data("y", [4, 5]))
+    with pytest.raises(ValueError, match=r"inner dimensions differ: \[-1, 3\] and \[4, 2\]"):
+        fluid.layers.matmul(x, fluid.data("z", [4, 2]))

@@ -1,0 +1,45 @@
+import multiprocessing
+
+import numpy as np
+import pytest
+
+from minifluid import kernels
+from minifluid.registry import get_kernel
+
+LOSS = "sigmoid_cross_entropy_with_logits"
+
+
+def _loss_sum(n):
+    x = np.linspace(-5, 5, n)
+    return float(get_kernel(LOSS, "cpu", "float64")(x, np.zeros(n), None, ignore_index=-100,
+                                                    normalize=False).sum())
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork")
+def test_threaded_kernels_work_in_a_forked_child(monkeypatch):
+    monkeypatch.setattr(kernels, "BLOCK", 1000)
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", 2000)
+    monkeypatch.setattr(kernels, "THREADS", 2)
+    want = _loss_sum(20000)  # starts the thread pool in this process
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        got = pool.apply_async(_loss_sum, (20000,)).get(timeout=60)
+    assert got == pytest.approx(want)
+
+
+def test_for_blocks_covers_every_row_once(monkeypatch):
+    monkeypatch.setattr(kernels, "BLOCK", 100)
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", 150)
+    monkeypatch.setattr(kernels, "THREADS", 3)
+    for rows, size in [(1, 1), (99, 1), (1000, 1), (37, 7), (5, 500)]:
+        seen = np.zeros(rows, int)
+
+        def fn(lo, hi):
+            seen[lo:hi] += 1
+        kernels.for_blocks(fn, rows, size)
+        assert np.all(seen == 1), (rows, size)
+
+
+def test_work_buffers_grow_and_zeros_stay_zero():
+    big = np.ones(kernels.BLOCK * 2 + 5)
+    assert kernels.zeros(big).shape == big.shape and not kernels.zeros(big).any()
+    assert kernels.scratch(big, 1).shape == big.shape
