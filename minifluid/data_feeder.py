@@ -38,11 +38,23 @@ class DataFeeder:
                                  f"{len(self.vars)} ({', '.join(v.name for v in self.vars)})")
         out = {}
         for i, v in enumerate(self.vars):
-            a = np.asarray([s[i] for s in samples], dtype=v.dtype)
             tail = v.shape[1:] if v.shape and v.shape[0] == -1 else v.shape
-            if -1 not in tail and int(np.prod(tail)) * len(samples) == a.size:
-                a = a.reshape((len(samples),) + tuple(tail))
-            out[v.name] = a
+            fields = []
+            for k, s in enumerate(samples):
+                try:
+                    a = np.asarray(s[i], dtype=v.dtype)
+                except (TypeError, ValueError) as e:
+                    raise ValueError(f"DataFeeder: field {i} ('{v.name}') of sample {k} is not "
+                                     f"an array of {v.dtype}: {e}") from None
+                if -1 not in tail and a.size == int(np.prod(tail)):
+                    a = a.reshape(tail)
+                fields.append(a)
+            try:
+                out[v.name] = np.stack(fields) if fields else np.zeros(
+                    (0,) + tuple(max(d, 0) for d in tail), v.dtype)
+            except ValueError:
+                raise ValueError(f"DataFeeder: the samples' '{v.name}' fields have different "
+                                 f"shapes: {sorted({f.shape for f in fields})}") from None
         return out
 
 

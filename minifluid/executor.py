@@ -134,7 +134,7 @@ class _Plan:
                             what = "fed" if v.is_data else "computed by any earlier op"
                             raise ValueError(f"variable '{n}' is needed by {op.where()} but was "
                                              f"not {what}")
-                        self.reads.append((n, index(n)))
+                        self.reads.append((n, index(n), v.dtype))
                         available.add(n)
                     last_use[n] = k
                 idx = [slot[n] for n in names]
@@ -165,7 +165,7 @@ class _Plan:
                     raise ValueError(f"fetch target '{name}' is neither fed nor computed by the "
                                      f"program" + (" (it is a data variable: feed it)"
                                                    if v.is_data else ""))
-                self.reads.append((name, index(name)))
+                self.reads.append((name, index(name), v.dtype))
         self.fetch = [slot[n] for n in fetch_names]
         # Fetched persistables are copied: a later run updates them in place.
         self.fetch_copy = [block.var(n).persistable for n in fetch_names]
@@ -189,12 +189,15 @@ class _Plan:
                 value = value.copy()
             env[i] = value if on_cpu else place.to_device(value)
         values = scope._vars
-        for name, i in self.reads:
+        for name, i, dtype in self.reads:
             value = values.get(name)
             if value is None:
                 raise RuntimeError(f"variable '{name}' has no value in the scope: run the "
                                    f"startup program first (exe.run(fluid.default_startup_"
                                    f"program())), or feed it")
+            if value.dtype != dtype:
+                raise ValueError(f"variable '{name}' holds {value.dtype} in the scope but the "
+                                 f"program declares {dtype.name}")
             if value.__class__ is not np.ndarray or not on_cpu:  # it may live elsewhere
                 value = values[name] = place.to_device(value)
             env[i] = value

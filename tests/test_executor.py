@@ -217,3 +217,13 @@ def test_missing_kernel_names_the_op_and_line(fresh):
     with pytest.raises(NotImplementedError, match=r"(?s)dtype 'int32'.*needed by op "
                                                   r"'reduce_mean' created at .*reduce_mean\(a\)"):
         fluid.Executor().run(fresh, {"a": np.ones(3, np.int32)}, [m])
+
+
+def test_a_scope_value_of_another_dtype_is_an_error(fresh):
+    w = fresh.global_block().create_parameter("w", [2], "float32")
+    m = fluid.layers.mean(w)
+    scope = fluid.Scope()
+    scope.var("w").get_tensor().set(np.ones(2))  # float64
+    with pytest.raises(ValueError, match="variable 'w' holds float64 in the scope but the "
+                                         "program declares float32"):
+        fluid.Executor().run(fresh, fetch_list=[m], scope=scope)
