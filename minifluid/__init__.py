@@ -15,8 +15,8 @@ if _util.find_spec(__name__ + ".ops") is None:  # a source checkout: ops/ lies b
     _spec.loader.exec_module(_sys.modules[_spec.name])
 
 from . import ops  # noqa: E402  (registers every op)
-from . import (backward, core, initializer, io, layers, optimizer, registry,  # noqa: E402
-               regularizer)
+from . import (backward, compat, core, initializer, io, layers, nn,  # noqa: E402
+               optimizer, registry, regularizer)
 from .backward import append_backward, gradients  # noqa: E402
 from .data_feeder import DataFeeder, batch  # noqa: E402
 from .executor import Executor, Scope, global_scope, scope_guard  # noqa: E402
@@ -32,6 +32,7 @@ __all__ = [
     "CPUPlace", "CUDAPlace", "DataFeeder", "Executor", "Operator", "ParamAttr", "Parameter",
     "Program", "Scope", "Variable", "append_backward", "backward", "batch", "core", "data",
     "default_main_program", "default_startup_program", "global_scope", "gradients",
-    "initializer", "io", "is_compiled_with_cuda", "layers", "optimizer", "program_guard",
+    "compat", "initializer", "io", "is_compiled_with_cuda", "layers", "nn", "optimizer",
+    "program_guard",
     "registry", "regularizer", "scope_guard", "unique_name",
 ]

@@ -8,6 +8,7 @@ then broadcast as numpy does.
 
 with dOp/dX, dOp/dY = (1, 1) for add, (1, -1) for sub, (Y, X) for mul, (1/Y, -X/Y^2) for div.
 """
+from minifluid.kernels import via_float32
 from minifluid.place import get_array_module
 from minifluid.registry import register_op
 
@@ -76,6 +77,8 @@ def _make(type):
     def forward(x, y, *, axis):
         return FORWARD[type](x, y.reshape(aligned_shape(x.shape, y.shape, axis)))
 
+    op.kernel(("cpu", "cuda"), "float16")(via_float32(forward))
+
     grad = register_op(type + "_grad", inputs=["X", "Y", "Out@GRAD"],
                        outputs=["X@GRAD?", "Y@GRAD?"], attrs={"axis": -1})
 
@@ -87,6 +90,8 @@ def _make(type):
         dx = xp.broadcast_to(reduce_to(dx, x.shape), x.shape)
         dy = xp.broadcast_to(reduce_to(dy, y2.shape), y2.shape).reshape(y.shape)
         return xp.ascontiguousarray(dx), xp.ascontiguousarray(dy)
+
+    grad.kernel(("cpu", "cuda"), "float16")(via_float32(backward))
 
 
 for _type in FORWARD:

@@ -42,7 +42,7 @@ def _(op):
     out.shape, out.dtype = resolve(x.shape, op.attr("shape")), x.dtype
 
 
-@op.kernel(("cpu", "cuda"), "float32", "float64", "int32", "int64", "bool")
+@op.kernel(("cpu", "cuda"), "float16", "float32", "float64", "int32", "int64", "bool")
 def reshape(x, *, shape):
     return x.reshape([x.shape[i] if d == 0 else d for i, d in enumerate(shape)])
 
@@ -57,6 +57,6 @@ def _(op):
 grad = register_op("reshape_grad", inputs=["X", "Out@GRAD"], outputs=["X@GRAD?"])
 
 
-@grad.kernel(("cpu", "cuda"), "float32", "float64")
+@grad.kernel(("cpu", "cuda"), "float16", "float32", "float64")
 def reshape_grad(x, dout):
     return dout.reshape(x.shape)

@@ -1,0 +1,60 @@
+"""tf.nn.sigmoid_cross_entropy_with_logits and tf.nn.weighted_cross_entropy_with_logits, as
+TensorFlow spells them, over minifluid's sigmoid_cross_entropy_with_logits op.
+
+    sigmoid_cross_entropy_with_logits:  max(x, 0) - x z + log(1 + exp(-|x|))
+    weighted_cross_entropy_with_logits: the same with pos_weight on the positive term,
+        (1 - z) x + (1 + (pos_weight - 1) z) (log(1 + exp(-|x|)) + max(-x, 0))
+"""
+from __future__ import annotations
+
+import numbers
+
+from ...framework import Variable
+from ...layers.helper import append_layer_op
+from ...layers.tensor import fill_constant
+
+__all__ = ["sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits"]
+
+
+def _shape(v):
+    return "(" + ", ".join("None" if d == -1 else str(d) for d in v.shape) + \
+        ("," if len(v.shape) == 1 else "") + ")"
+
+
+def _check(where, labels, logits):
+    for arg, v in (("labels", labels), ("logits", logits)):
+        if not isinstance(v, Variable):
+            raise TypeError(f"{where}: '{arg}' must be a Variable, got {type(v).__name__}")
+    if len(labels.shape) != len(logits.shape) or any(
+            a != b and -1 not in (a, b) for a, b in zip(labels.shape, logits.shape)):
+        raise ValueError(f"logits and labels must have the same shape ({_shape(logits)} vs "
+                         f"{_shape(labels)})")
+
+
+def sigmoid_cross_entropy_with_logits(*args, labels=None, logits=None, name=None):
+    """The elementwise logistic loss; keyword arguments only, as TensorFlow 1.x enforced.
+
+    Example:
+        loss = tf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x)
+    """
+    if args:
+        raise TypeError("sigmoid_cross_entropy_with_logits takes keyword arguments only: "
+                        "labels=..., logits=...")
+    _check("sigmoid_cross_entropy_with_logits", labels, logits)
+    return append_layer_op("sigmoid_cross_entropy_with_logits",
+                           {"X": ("logits", logits), "Label": ("labels", labels)}, {}, name)
+
+
+def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
+    """The logistic loss with the positive term weighted by `pos_weight` (a number, as TF
+    users usually pass, or a Variable broadcast over the trailing dimensions)."""
+    where = "weighted_cross_entropy_with_logits"
+    _check(where, labels, logits)
+    if isinstance(pos_weight, numbers.Real) and not isinstance(pos_weight, bool):
+        pos_weight = fill_constant([1], logits.dtype, float(pos_weight))
+    elif not isinstance(pos_weight, Variable):
+        raise TypeError(f"{where}: pos_weight must be a number or a Variable, got "
+                        f"{type(pos_weight).__name__}")
+    return append_layer_op("sigmoid_cross_entropy_with_logits",
+                           {"X": ("logits", logits), "Label": ("labels", labels),
+                            "PosWeight": ("pos_weight", pos_weight)}, {}, name)

@@ -1,0 +1,27 @@
+"""Paddle 2.x's nn spellings: nn.functional and nn.BCEWithLogitsLoss."""
+from __future__ import annotations
+
+from . import functional
+from .functional import check_reduction
+
+__all__ = ["BCEWithLogitsLoss", "functional"]
+
+
+class BCEWithLogitsLoss:
+    """The loss object of Paddle 2.x: settings now, (logit, label) when called.
+
+    Example:
+        loss_fn = minifluid.nn.BCEWithLogitsLoss(pos_weight=pw)
+        loss = loss_fn(logit, label)          # a 0-D Variable
+    """
+
+    def __init__(self, weight=None, reduction="mean", pos_weight=None, name=None):
+        check_reduction(reduction, "BCEWithLogitsLoss")
+        self.weight, self.reduction, self.pos_weight, self.name = (weight, reduction,
+                                                                   pos_weight, name)
+
+    def __call__(self, logit, label):
+        return functional.binary_cross_entropy_with_logits(
+            logit, label, self.weight, self.reduction, self.pos_weight, self.name)
+
+    forward = __call__

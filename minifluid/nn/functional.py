@@ -1,0 +1,85 @@
+"""Paddle 2.x's functional spelling of the loss, building static-graph ops.
+
+    binary_cross_entropy_with_logits(logit, label, weight=None, reduction='mean',
+                                     pos_weight=None, name=None)
+
+loss = weight * sigmoid_cross_entropy_with_logits(logit, label, PosWeight=pos_weight), one
+fused op (the weight, when given, one multiply more); 'mean' and 'sum' reduce it to a 0-D
+result, 'none' keeps it elementwise.
+"""
+from __future__ import annotations
+
+from ..framework import Variable
+from ..layers.helper import append_layer_op
+from ..layers.nn import sigmoid_cross_entropy_with_logits  # noqa: F401  (Paddle 2.x alias)
+from ..ops.elementwise import aligned_shape, broadcast_shape
+
+__all__ = ["binary_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits"]
+
+REDUCTIONS = ("none", "mean", "sum")
+FLOATS = ("float16", "float32", "float64")
+
+
+def check_reduction(reduction, where):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{where}: reduction must be one of 'none', 'mean' or 'sum', got "
+                         f"{reduction!r}")
+
+
+def _check_float(where, arg, v):
+    if not isinstance(v, Variable):
+        raise TypeError(f"{where}: '{arg}' must be a Variable, got {type(v).__name__}")
+    if v.dtype.name not in FLOATS:
+        raise TypeError(f"{where}: '{arg}' ('{v.name}') must be float16, float32 or float64, "
+                        f"got {v.dtype}")
+
+
+def _check_broadcast(where, arg, v, logit):
+    """`v` must broadcast to logit's shape (numpy rules) without growing it."""
+    try:
+        ok = (len(v.shape) <= len(logit.shape) and broadcast_shape(
+            logit.shape, aligned_shape(logit.shape, v.shape, -1)) == logit.shape)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{where}: {arg} '{v.name}' of shape {list(v.shape)} does not "
+                         f"broadcast to logit '{logit.name}' of shape {list(logit.shape)}")
+
+
+def binary_cross_entropy_with_logits(logit, label, weight=None, reduction="mean",
+                                     pos_weight=None, name=None):
+    """Sigmoid cross entropy of `logit` against `label`, optionally weighted, reduced.
+
+    Args:
+        logit, label: float Variables of one shape and dtype (soft labels allowed).
+        weight: optional Variable broadcast against the elementwise loss.
+        reduction: 'none', 'mean' or 'sum'; 'mean' and 'sum' give a 0-D result.
+        pos_weight: optional Variable weighing the positive term, broadcast over trailing
+            dimensions (one weight per class, say).
+
+    Example:
+        loss = minifluid.nn.functional.binary_cross_entropy_with_logits(logit, label)
+    """
+    where = "binary_cross_entropy_with_logits"
+    check_reduction(reduction, where)
+    for arg, v in (("logit", logit), ("label", label), ("weight", weight),
+                   ("pos_weight", pos_weight)):
+        if v is not None or arg in ("logit", "label"):
+            _check_float(where, arg, v)
+    if weight is not None:
+        _check_broadcast(where, "weight", weight, logit)
+    if pos_weight is not None:
+        _check_broadcast(where, "pos_weight", pos_weight, logit)
+    last = reduction == "none" and weight is None
+    loss = append_layer_op("sigmoid_cross_entropy_with_logits",
+                           {"X": ("logit", logit), "Label": ("label", label),
+                            "PosWeight": ("pos_weight", pos_weight)}, {},
+                           name if last else None)
+    if weight is not None:
+        loss = append_layer_op("elementwise_mul", {"X": ("loss", loss), "Y": ("weight", weight)},
+                               {"axis": -1}, name if reduction == "none" else None)
+    if reduction == "none":
+        return loss
+    total = append_layer_op("reduce_" + reduction, {"X": ("loss", loss)},
+                            {"dim": [], "keep_dim": False, "reduce_all": True})
+    return append_layer_op("reshape", {"X": ("loss", total)}, {"shape": []}, name)
