@@ -145,6 +145,8 @@ class _Plan:
                 idx = [1 if n == EMPTY else index(n) for n in names]
                 step.outs.append(idx if s in opdef.duplicable else (idx[0] if idx else 1))
                 available.update(names)
+            if opdef.wants_outputs:
+                step.attrs = {**op.attrs, "wanted": tuple(i != 1 for i in step.outs)}
             try:
                 step.fn = registry.get_kernel(op.type, place.kind, _kernel_dtype(op))
             except NotImplementedError as e:

@@ -25,7 +25,8 @@ PLACES = ("cpu", "cuda")
 
 
 class OpDef:
-    def __init__(self, type: str, inputs, outputs, attrs, doc: str = ""):
+    def __init__(self, type: str, inputs, outputs, attrs, doc: str = "",
+                 wants_outputs: bool = False):
         self.type = type
         self.inputs = [s.rstrip("?*") for s in inputs]
         self.outputs = [s.rstrip("?*") for s in outputs]
@@ -33,6 +34,9 @@ class OpDef:
         self.duplicable = {s.rstrip("?*") for s in list(inputs) + list(outputs) if s[-1] == "*"}
         self.attrs = dict(attrs or {})
         self.doc = doc or ""
+        # With wants_outputs the kernel also gets wanted=(bool per output slot), so that a
+        # grad kernel can skip gradients nobody asked for.
+        self.wants_outputs = wants_outputs
         self.grad: Optional[Callable] = None
         self.kernels: dict = {}
         # A grad op whose outputs are all 'S@GRAD' gets them shaped like its input 'S'.
@@ -102,13 +106,14 @@ def _like_forward(op):
 OPS: dict = {}
 
 
-def register_op(type: str, inputs=(), outputs=("Out",), attrs=None, doc: str = "") -> OpDef:
+def register_op(type: str, inputs=(), outputs=("Out",), attrs=None, doc: str = "",
+                wants_outputs: bool = False) -> OpDef:
     """Declare op `type`; returns its OpDef for attaching the shape rule, grad and kernels.
 
     Registering a type twice replaces the earlier definition (handy when iterating on a
     user op in a notebook).
     """
-    opdef = OpDef(type, inputs, outputs, attrs, doc)
+    opdef = OpDef(type, inputs, outputs, attrs, doc, wants_outputs)
     OPS[type] = opdef
     return opdef
 

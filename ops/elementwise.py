@@ -14,11 +14,11 @@ from minifluid.registry import register_op
 
 FORWARD = {"elementwise_add": lambda x, y: x + y, "elementwise_sub": lambda x, y: x - y,
            "elementwise_mul": lambda x, y: x * y, "elementwise_div": lambda x, y: x / y}
-GRADS = {  # (dOut, X, Y') -> (dX, dY') before reduction
-    "elementwise_add": lambda d, x, y: (d, d),
-    "elementwise_sub": lambda d, x, y: (d, -d),
-    "elementwise_mul": lambda d, x, y: (d * y, d * x),
-    "elementwise_div": lambda d, x, y: (d / y, -d * x / (y * y)),
+GRADS = {  # (dOut, X, Y') -> (dX, dY') before reduction, each computed only when called
+    "elementwise_add": lambda d, x, y: (lambda: d, lambda: d),
+    "elementwise_sub": lambda d, x, y: (lambda: d, lambda: -d),
+    "elementwise_mul": lambda d, x, y: (lambda: d * y, lambda: d * x),
+    "elementwise_div": lambda d, x, y: (lambda: d / y, lambda: -d * x / (y * y)),
 }
 DTYPES = ("float32", "float64", "int32", "int64")
 
@@ -80,16 +80,19 @@ def _make(type):
     op.kernel(("cpu", "cuda"), "float16")(via_float32(forward))
 
     grad = register_op(type + "_grad", inputs=["X", "Y", "Out@GRAD"],
-                       outputs=["X@GRAD?", "Y@GRAD?"], attrs={"axis": -1})
+                       outputs=["X@GRAD?", "Y@GRAD?"], attrs={"axis": -1}, wants_outputs=True)
 
     @grad.kernel(("cpu", "cuda"), "float32", "float64")
-    def backward(x, y, dout, *, axis):
+    def backward(x, y, dout, *, axis, wanted=(True, True)):
         y2 = y.reshape(aligned_shape(x.shape, y.shape, axis))
-        dx, dy = GRADS[type](dout, x, y2)
         xp = get_array_module(x)
-        dx = xp.broadcast_to(reduce_to(dx, x.shape), x.shape)
-        dy = xp.broadcast_to(reduce_to(dy, y2.shape), y2.shape).reshape(y.shape)
-        return xp.ascontiguousarray(dx), xp.ascontiguousarray(dy)
+        grads = []
+        for g, shape, want in zip(GRADS[type](dout, x, y2), (x.shape, y2.shape), wanted):
+            grads.append(xp.ascontiguousarray(xp.broadcast_to(reduce_to(g(), shape), shape))
+                         if want else None)
+        if grads[1] is not None:
+            grads[1] = grads[1].reshape(y.shape)
+        return tuple(grads)
 
     grad.kernel(("cpu", "cuda"), "float16")(via_float32(backward))
 

@@ -55,11 +55,12 @@ def _(op):
 
 
 grad = register_op("mul_grad", inputs=["X", "Y", "Out@GRAD"], outputs=["X@GRAD?", "Y@GRAD?"],
-                   attrs=ATTRS)
+                   attrs=ATTRS, wants_outputs=True)
 
 
 @grad.kernel(("cpu", "cuda"), "float32", "float64")
-def mul_grad(x, y, dout, *, x_num_col_dims, y_num_col_dims):
+def mul_grad(x, y, dout, *, x_num_col_dims, y_num_col_dims, wanted=(True, True)):
     x2, y2 = _flat(x, x_num_col_dims), _flat(y, y_num_col_dims)
     d2 = dout.reshape(x2.shape[0], y2.shape[1])
-    return (d2 @ y2.T).reshape(x.shape), (x2.T @ d2).reshape(y.shape)
+    return ((d2 @ y2.T).reshape(x.shape) if wanted[0] else None,
+            (x2.T @ d2).reshape(y.shape) if wanted[1] else None)

@@ -13,8 +13,10 @@ are divided by max(number of kept elements in the whole tensor, 1). PosWeight br
 against X over trailing dimensions; Label and PosWeight get no gradient.
 
 Numerics: exp only ever sees -|x| and sigmoid is computed as (1 + tanh(x/2)) / 2, so no
-finite input overflows. Written as lw log1p(exp(-|x|)) + |x| c, c = (1 - z) if x >= 0 else
-pw z, the loss is exact for infinite x too, where |x| c is taken as 0 when c is 0.
+finite input overflows. With PosWeight the CPU kernel adds (pw - 1) z (log1p(exp(-|x|)) +
+max(-x, 0)) to the loss without it; neither term exceeds the result, so nothing overflows
+where the loss is finite. For infinite x the loss is |x| c, c = (1 - z) if x > 0 else pw z,
+taken as 0 when c is 0.
 """
 import math
 
@@ -125,76 +127,73 @@ def _finish(out, z, ignore_index, div):
         np.divide(out, div, out=out)
 
 
-def _mend_infinite(out, x, z, pw):
+def _mend_infinite(out, x, z, pm1):
     """Where x is infinite the loss is |x| c, c = (1 - z) if x > 0 else pw z, and 0 if c is 0."""
     inf = np.isinf(x)
     xi, zi = x[inf], z[inf]
-    pwi = 1 if pw is None else np.broadcast_to(pw, x.shape)[inf]
+    pwi = 1 if pm1 is None else np.broadcast_to(pm1, x.shape)[inf] + 1
     c = np.where(xi > 0, 1 - zi, zi * pwi)
     out[inf] = np.where(c == 0, 0, np.inf * np.where(c == 0, 1, c))
 
 
-def _loss(out, x, z, pw, ignore_index, div):
-    t = scratch(x)                              # the only work array, one block long
+def _loss(out, x, z, pm1, ignore_index, div):
+    """pm1 is PosWeight - 1 (None without PosWeight)."""
+    t = scratch(x)                              # the only work arrays, one block long
+    a = scratch(x, 1)
     with np.errstate(invalid="ignore"):         # an infinite x gives inf * 0: mended below
         np.abs(x, out=t)
         np.negative(t, out=t)
         np.exp(t, out=t)
         np.log1p(t, out=t)                      # log1p(exp(-|x|)), in [0, log 2]
-        if pw is None:
-            np.multiply(x, z, out=out)
-            np.subtract(t, out, out=out)
-            np.maximum(x, zeros(x), out=t)
-            np.add(out, t, out=out)
-        else:  # lw log1p(exp(-|x|)) + |x| c, c = 1 - z if x >= 0 else pw z: never overflows
-            a = scratch(x, 1)
-            np.subtract(pw, 1, out=a)
+        np.multiply(x, z, out=out)
+        np.subtract(t, out, out=out)
+        np.maximum(x, zeros(x), out=a)
+        np.add(out, a, out=out)                 # the loss without PosWeight
+        if pm1 is not None:                     # + (pw - 1) z (log1p(exp(-|x|)) + relu(-x)),
+            np.subtract(a, x, out=a)            # no larger than the loss: no overflow
+            np.add(a, t, out=a)
             np.multiply(a, z, out=a)
-            np.add(a, 1, out=a)                 # lw
-            np.multiply(t, a, out=t)
-            np.multiply(pw, z, out=out)
-            np.subtract(1, z, out=out, where=np.greater_equal(x, zeros(x)))  # c
-            np.abs(x, out=a)
-            np.multiply(out, a, out=out)
-            np.add(out, t, out=out)
+            np.multiply(a, pm1, out=a)
+            np.add(out, a, out=out)
     if np.isnan(np.minimum.reduce(out, axis=None)):
-        _mend_infinite(out, x, z, pw)
+        _mend_infinite(out, x, z, pm1)
     _finish(out, z, ignore_index, div)
 
 
-def _loss_grad(dx, x, z, pw, dout, ignore_index, div):
+def _loss_grad(dx, x, z, pm1, dout, ignore_index, div):
     np.multiply(x, 0.5, out=dx)
     np.tanh(dx, out=dx)
     np.multiply(dx, 0.5, out=dx)                # sigmoid(x) - 1/2, exactly 0 at x = 0
-    if pw is None:
-        np.add(dx, 0.5, out=dx)
-        np.subtract(dx, z, out=dx)
-    else:
-        t = scratch(x)
-        np.subtract(pw, 1, out=t)
-        np.multiply(t, z, out=t)
-        np.add(t, 1, out=t)                     # lw
-        np.subtract(dx, 0.5, out=dx)            # sigmoid(x) - 1
-        np.multiply(dx, t, out=dx)
-        np.subtract(1, z, out=t)
-        np.add(dx, t, out=dx)
+    np.add(dx, 0.5, out=dx)
+    np.subtract(dx, z, out=dx)                  # sigmoid(x) - z
+    if pm1 is not None:                         # + (pw - 1) z (sigmoid(x) - 1)
+        a = scratch(x)
+        np.add(dx, z, out=a)
+        np.subtract(a, 1, out=a)
+        np.multiply(a, z, out=a)
+        np.multiply(a, pm1, out=a)
+        np.add(dx, a, out=dx)
     np.multiply(dx, dout, out=dx)
     _finish(dx, z, ignore_index, div)
+
+
+def _minus_one(pos_weight):
+    return None if pos_weight is None else pos_weight - pos_weight.dtype.type(1)
 
 
 @op.kernel("cpu", "float32", "float64")
 def sigmoid_cross_entropy_with_logits(x, label, pos_weight, *, ignore_index, normalize):
     div = _divisor(label, ignore_index, normalize)
-    return _blocks(lambda o, x, z, pw: _loss(o, x, z, pw, ignore_index, div),
-                   x, label, pos_weight)
+    return _blocks(lambda o, x, z, pm1: _loss(o, x, z, pm1, ignore_index, div),
+                   x, label, _minus_one(pos_weight))
 
 
 @grad_op.kernel("cpu", "float32", "float64")
 def sigmoid_cross_entropy_with_logits_grad(x, label, pos_weight, dout, *, ignore_index,
                                            normalize):
     div = _divisor(label, ignore_index, normalize)
-    return _blocks(lambda g, x, z, pw, d: _loss_grad(g, x, z, pw, d, ignore_index, div),
-                   x, label, pos_weight, dout)
+    return _blocks(lambda g, x, z, pm1, d: _loss_grad(g, x, z, pm1, d, ignore_index, div),
+                   x, label, _minus_one(pos_weight), dout)
 
 
 op.kernel("cpu", "float16")(via_float32(sigmoid_cross_entropy_with_logits))
