@@ -7,8 +7,6 @@ get no gradient and stop it flowing further back.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from . import registry
 from .framework import EMPTY, GRAD_SUFFIX, Variable, grad_var_name, unique_name
 
@@ -146,7 +144,7 @@ def _backward(block, targets, target_grads, wanted, no_grad) -> dict:
             done[n] = grads.finish(n, descs)
 
     for desc in descs:
-        for slot, names in desc["inputs"].items():
+        for names in desc["inputs"].values():
             for name in names:
                 if name.endswith(GRAD_SUFFIX) and not block.has_var(name):
                     raise NotImplementedError(

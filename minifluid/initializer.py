@@ -1,10 +1,10 @@
 """Initializers: each appends one op to the startup program that fills a parameter.
 
-    Constant(value)                  fill_constant
-    Uniform(low, high, seed)         uniform_random
-    Normal(loc, scale, seed)         gaussian_random
-    Xavier(uniform=True)             U(+-sqrt(6 / (fan_in + fan_out))) or N(0, 2 / (fan_in + fan_out))
-    MSRA(uniform=True)               U(+-sqrt(6 / fan_in)) or N(0, 2 / fan_in)
+    Constant(value)        fill_constant
+    Uniform(low, high)     uniform_random
+    Normal(loc, scale)     gaussian_random
+    Xavier(uniform=True)   U(+-sqrt(6 / (fan_in + fan_out))) or N(0, 2 / (fan_in + fan_out))
+    MSRA(uniform=True)     U(+-sqrt(6 / fan_in)) or N(0, 2 / fan_in)
 
 A seed of 0 takes the program's `random_seed` (offset by the op's position, so two
 parameters of one shape still differ); when that is 0 too, every run draws fresh values.

@@ -6,7 +6,8 @@ An op file registers itself in a few adjacent declarations:
 
     @op.shape_rule
     def _(op):                       # runs when the op is appended; raise ValueError/TypeError
-        op.out_var("Out").shape, op.out_var("Out").dtype = op.in_var("X").shape, op.in_var("X").dtype
+        x, out = op.in_var("X"), op.out_var("Out")
+        out.shape, out.dtype = x.shape, x.dtype
 
     @op.kernel("cpu", "float32", "float64")
     def _(x, *, factor):             # arrays in slot order, attrs as keywords, arrays out

@@ -20,7 +20,8 @@ def _sigmoid(x):
 
 ACTIVATIONS = {
     "sigmoid": (_sigmoid, lambda out, d: d * out * (1 - out)),
-    "relu": (lambda x: get_array_module(x).maximum(x, x.dtype.type(0)), lambda out, d: d * (out > 0)),
+    "relu": (lambda x: get_array_module(x).maximum(x, x.dtype.type(0)),
+             lambda out, d: d * (out > 0)),
     "tanh": (lambda x: get_array_module(x).tanh(x), lambda out, d: d * (1 - out * out)),
 }
 

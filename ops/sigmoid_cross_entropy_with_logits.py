@@ -107,22 +107,25 @@ def _blocks(kernel, x, z, pw, *more):
     return out
 
 
-def _ignored(z, ignore_index):
-    """Label == ignore_index compared as numbers: an ignore_index that the label dtype cannot
-    hold exactly (2**24 + 1 in float32, say) matches no label."""
-    value = z.dtype.type(ignore_index)
-    return np.equal(z, value) if float(value) == ignore_index else np.zeros(z.shape, bool)
+def _ignore_value(dtype, ignore_index):
+    """ignore_index as a label value, or None when the dtype cannot hold it exactly (2**24 + 1
+    in float32, say): then no label equals it, compared as numbers."""
+    value = dtype.type(ignore_index)
+    return value if float(value) == ignore_index else None
 
 
-def _divisor(z, ignore_index, normalize):
-    return max(z.size - int(np.count_nonzero(_ignored(z, ignore_index))), 1) if normalize else 1
+def _divisor(z, ign, normalize):
+    if not normalize:
+        return 1
+    return max(z.size - (0 if ign is None else int(np.count_nonzero(np.equal(z, ign)))), 1)
 
 
-def _finish(out, z, ignore_index, div):
+def _finish(out, z, ign, div):
     """Zero ignored elements, then divide by the divisor."""
-    ign = _ignored(z, ignore_index)
-    if np.count_nonzero(ign):
-        np.copyto(out, 0, where=ign)
+    if ign is not None:
+        mask = np.equal(z, ign)
+        if np.count_nonzero(mask):
+            np.copyto(out, 0, where=mask)
     if div != 1:
         np.divide(out, div, out=out)
 
@@ -136,7 +139,7 @@ def _mend_infinite(out, x, z, pm1):
     out[inf] = np.where(c == 0, 0, np.inf * np.where(c == 0, 1, c))
 
 
-def _loss(out, x, z, pm1, ignore_index, div):
+def _loss(out, x, z, pm1, ign, div):
     """pm1 is PosWeight - 1 (None without PosWeight)."""
     t = scratch(x)                              # the only work arrays, one block long
     a = scratch(x, 1)
@@ -157,10 +160,10 @@ def _loss(out, x, z, pm1, ignore_index, div):
             np.add(out, a, out=out)
     if np.isnan(np.minimum.reduce(out, axis=None)):
         _mend_infinite(out, x, z, pm1)
-    _finish(out, z, ignore_index, div)
+    _finish(out, z, ign, div)
 
 
-def _loss_grad(dx, x, z, pm1, dout, ignore_index, div):
+def _loss_grad(dx, x, z, pm1, dout, ign, div):
     np.multiply(x, 0.5, out=dx)
     np.tanh(dx, out=dx)
     np.multiply(dx, 0.5, out=dx)                # sigmoid(x) - 1/2, exactly 0 at x = 0
@@ -174,7 +177,7 @@ def _loss_grad(dx, x, z, pm1, dout, ignore_index, div):
         np.multiply(a, pm1, out=a)
         np.add(dx, a, out=dx)
     np.multiply(dx, dout, out=dx)
-    _finish(dx, z, ignore_index, div)
+    _finish(dx, z, ign, div)
 
 
 def _minus_one(pos_weight):
@@ -183,16 +186,18 @@ def _minus_one(pos_weight):
 
 @op.kernel("cpu", "float32", "float64")
 def sigmoid_cross_entropy_with_logits(x, label, pos_weight, *, ignore_index, normalize):
-    div = _divisor(label, ignore_index, normalize)
-    return _blocks(lambda o, x, z, pm1: _loss(o, x, z, pm1, ignore_index, div),
+    ign = _ignore_value(label.dtype, ignore_index)
+    div = _divisor(label, ign, normalize)
+    return _blocks(lambda o, x, z, pm1: _loss(o, x, z, pm1, ign, div),
                    x, label, _minus_one(pos_weight))
 
 
 @grad_op.kernel("cpu", "float32", "float64")
 def sigmoid_cross_entropy_with_logits_grad(x, label, pos_weight, dout, *, ignore_index,
                                            normalize):
-    div = _divisor(label, ignore_index, normalize)
-    return _blocks(lambda g, x, z, pm1, d: _loss_grad(g, x, z, pm1, d, ignore_index, div),
+    ign = _ignore_value(label.dtype, ignore_index)
+    div = _divisor(label, ign, normalize)
+    return _blocks(lambda g, x, z, pm1, d: _loss_grad(g, x, z, pm1, d, ign, div),
                    x, label, _minus_one(pos_weight), dout)
 
 
@@ -229,8 +234,8 @@ def _cuda_run(name, body, outs, x, label, pos_weight, *more, ignore_index, norma
         _cuda_kernels[name] = cupy.ElementwiseKernel(ins, outs, body, f"minifluid_{name}")
     one = x.dtype.type(1)
     pw = one if pos_weight is None else pos_weight
-    ign = x.dtype.type(ignore_index)
-    if float(ign) != ignore_index:  # not representable in this dtype: no label equals it
+    ign = _ignore_value(x.dtype, ignore_index)
+    if ign is None:  # no label can equal it; NaN equals nothing
         ign = x.dtype.type("nan")
     div = one
     if normalize:  # the count stays on the device: no sync

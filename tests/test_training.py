@@ -90,7 +90,7 @@ def test_data_feeder_and_batch():
     main = fluid.Program()
     with fluid.program_guard(main, fluid.Program()):
         img = fluid.layers.data("img", [2, 2])
-        label = fluid.layers.data("label", [1], "int64")
+        fluid.layers.data("label", [1], "int64")
     feeder = fluid.DataFeeder([img, "label"], fluid.CPUPlace(), program=main)
     feed = feeder.feed([([1, 2, 3, 4], 0), (np.ones((2, 2)), 1)])
     assert feed["img"].shape == (2, 2, 2) and feed["img"].dtype == np.float32

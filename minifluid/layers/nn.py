@@ -73,7 +73,7 @@ def fc(input, size: int, num_flatten_dims: int = 1, param_attr=None, bias_attr=N
         hidden = fluid.layers.fc(input=x, size=64, act="relu")
     """
     inputs = input if isinstance(input, (list, tuple)) else [input]
-    for i, x in enumerate(inputs):
+    for x in inputs:
         check_variable("fc", "input", x)
     if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
         raise ValueError(f"fc: size must be a positive int, got {size!r}")

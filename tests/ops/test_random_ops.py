@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import minifluid as fluid
-from minifluid.testing import check_grad, check_output, run_op
+from minifluid.testing import check_output, run_op
 
 
 def test_fill_constant():
