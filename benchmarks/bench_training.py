@@ -9,27 +9,13 @@ The overhead is measured on a program of many tiny ops (scale on 1 element).
 """
 import os
 import platform
-import statistics
-import time
-import timeit
 
 import numpy as np
+from bench_loss import race
 
 import minifluid as fluid
 
 SIZES, BATCH = [784, 512, 512, 100], 256
-
-
-def race(fns, number, rounds=7):
-    """{name: (best, median) seconds per call}; candidates interleaved, each after a pause
-    and an untimed call (see bench_loss.py)."""
-    times = {k: [] for k in fns}
-    for _ in range(rounds):
-        for k, f in fns.items():
-            time.sleep(0.02)
-            f()
-            times[k].append(timeit.timeit(f, number=number) / number)
-    return {k: (min(v), statistics.median(v)) for k, v in times.items()}
 
 
 def minifluid_step(xv, yv, weights):

@@ -55,6 +55,19 @@ class OpDef:
         self.grad = fn
         return fn
 
+    def default_grad(self, inputs=("X",), grads=("X",), outputs=()):
+        """Set the usual grad maker: one '<type>_grad' op that reads the forward slots
+        `inputs` and `outputs` and Out@GRAD, writes S@GRAD for each slot S in `grads`, and
+        has the forward op's attrs."""
+        def make(op):
+            ins = {s: op.input(s) for s in inputs}
+            ins.update({s: op.output(s) for s in outputs})
+            ins["Out@GRAD"] = [n + "@GRAD" for n in op.output("Out")]
+            outs = {f"{s}@GRAD": [n + "@GRAD" for n in op.input(s)] for s in grads}
+            return [dict(type=op.type + "_grad", inputs=ins, outputs=outs, attrs=dict(op.attrs))]
+        self.grad = make
+        return self
+
     def kernel(self, places, *dtypes: str) -> Callable:
         """Decorator registering fn for each place ('cpu', 'cuda' or a tuple) and dtype."""
         places = (places,) if isinstance(places, str) else tuple(places)

@@ -38,11 +38,7 @@ def _make(type, forward, backward):
     op.shape_rule(same_shape)
     op.kernel(("cpu", "cuda"), "float32", "float64")(forward)
 
-    @op.grad_maker
-    def _(op):
-        return [dict(type=type + "_grad",
-                     inputs={"Out": op.output("Out"), "Out@GRAD": [op.output("Out")[0] + "@GRAD"]},
-                     outputs={"X@GRAD": [op.input("X")[0] + "@GRAD"]})]
+    op.default_grad(inputs=(), outputs=("Out",))
 
     grad = register_op(type + "_grad", inputs=["Out", "Out@GRAD"], outputs=["X@GRAD?"])
 

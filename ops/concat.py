@@ -34,12 +34,7 @@ def concat(xs, *, axis):
     return get_array_module(xs[0]).concatenate(xs, axis=axis)
 
 
-@op.grad_maker
-def _(op):
-    return [dict(type="concat_grad", inputs={"X": op.input("X"),
-                                             "Out@GRAD": [op.output("Out")[0] + "@GRAD"]},
-                 outputs={"X@GRAD": [n + "@GRAD" for n in op.input("X")]},
-                 attrs=dict(op.attrs))]
+op.default_grad()
 
 
 grad = register_op("concat_grad", inputs=["X*", "Out@GRAD"], outputs=["X@GRAD*"],

@@ -65,13 +65,7 @@ def _make(type):
         out.shape = broadcast_shape(x.shape, aligned_shape(x.shape, y.shape, op.attr("axis")))
         out.dtype, out.lod_level = x.dtype, x.lod_level
 
-    @op.grad_maker
-    def _(op):
-        return [dict(type=type + "_grad",
-                     inputs={"X": op.input("X"), "Y": op.input("Y"),
-                             "Out@GRAD": [op.output("Out")[0] + "@GRAD"]},
-                     outputs={"X@GRAD": [op.input("X")[0] + "@GRAD"],
-                              "Y@GRAD": [op.input("Y")[0] + "@GRAD"]}, attrs=dict(op.attrs))]
+    op.default_grad(inputs=("X", "Y"), grads=("X", "Y"))
 
     @op.kernel(("cpu", "cuda"), *DTYPES)
     def forward(x, y, *, axis):

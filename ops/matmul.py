@@ -55,12 +55,7 @@ def matmul(x, y, *, transpose_X, transpose_Y, alpha):
     return out * out.dtype.type(alpha) if alpha != 1 else out
 
 
-@op.grad_maker
-def _(op):
-    return [dict(type="matmul_grad", inputs={"X": op.input("X"), "Y": op.input("Y"),
-                                             "Out@GRAD": [op.output("Out")[0] + "@GRAD"]},
-                 outputs={"X@GRAD": [op.input("X")[0] + "@GRAD"],
-                          "Y@GRAD": [op.input("Y")[0] + "@GRAD"]}, attrs=dict(op.attrs))]
+op.default_grad(inputs=("X", "Y"), grads=("X", "Y"))
 
 
 grad = register_op("matmul_grad", inputs=["X", "Y", "Out@GRAD"],

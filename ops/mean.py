@@ -19,11 +19,7 @@ def _(op):
     out.shape, out.dtype = (1,), x.dtype
 
 
-@op.grad_maker
-def _(op):
-    return [dict(type="mean_grad", inputs={"X": op.input("X"), "Out@GRAD": [op.output("Out")[0]
-                                                                           + "@GRAD"]},
-                 outputs={"X@GRAD": [op.input("X")[0] + "@GRAD"]})]
+op.default_grad()
 
 
 @op.kernel(("cpu", "cuda"), "float32", "float64")

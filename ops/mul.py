@@ -46,12 +46,7 @@ def mul(x, y, *, x_num_col_dims, y_num_col_dims):
     return out.reshape(x.shape[:x_num_col_dims] + y.shape[y_num_col_dims:])
 
 
-@op.grad_maker
-def _(op):
-    return [dict(type="mul_grad", inputs={"X": op.input("X"), "Y": op.input("Y"),
-                                          "Out@GRAD": [op.output("Out")[0] + "@GRAD"]},
-                 outputs={"X@GRAD": [op.input("X")[0] + "@GRAD"],
-                          "Y@GRAD": [op.input("Y")[0] + "@GRAD"]}, attrs=dict(op.attrs))]
+op.default_grad(inputs=("X", "Y"), grads=("X", "Y"))
 
 
 grad = register_op("mul_grad", inputs=["X", "Y", "Out@GRAD"], outputs=["X@GRAD?", "Y@GRAD?"],

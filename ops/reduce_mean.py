@@ -9,11 +9,11 @@ from minifluid.place import get_array_module
 from minifluid.kernels import via_float32
 from minifluid.registry import register_op
 
-from .reduce_sum import ATTRS, axes, broadcast_back, grad_maker, reduce_sum, shape_rule
+from .reduce_sum import ATTRS, axes, broadcast_back, reduce_sum, shape_rule
 
 op = register_op("reduce_mean", inputs=["X"], outputs=["Out"], attrs=ATTRS, doc=__doc__)
 op.shape_rule(shape_rule)
-op.grad_maker(grad_maker)
+op.default_grad()
 
 
 def _count(x, dim, reduce_all):

@@ -38,12 +38,6 @@ def shape_rule(op):
     out.shape = reduced_shape(x.shape, dim, op.attr("keep_dim"), op.attr("reduce_all"))
 
 
-def grad_maker(op):
-    return [dict(type=op.type + "_grad",
-                 inputs={"X": op.input("X"), "Out@GRAD": [op.output("Out")[0] + "@GRAD"]},
-                 outputs={"X@GRAD": [op.input("X")[0] + "@GRAD"]}, attrs=dict(op.attrs))]
-
-
 def broadcast_back(x, dout, dim, reduce_all, scale=1):
     """dOut reshaped to keep the reduced dimensions, written out at X's shape."""
     ax = axes(x.ndim, dim, reduce_all)
@@ -56,7 +50,7 @@ def broadcast_back(x, dout, dim, reduce_all, scale=1):
 
 op = register_op("reduce_sum", inputs=["X"], outputs=["Out"], attrs=ATTRS, doc=__doc__)
 op.shape_rule(shape_rule)
-op.grad_maker(grad_maker)
+op.default_grad()
 
 
 @op.kernel(("cpu", "cuda"), "float32", "float64", "int32", "int64")

@@ -47,16 +47,11 @@ def reshape(x, *, shape):
     return x.reshape([x.shape[i] if d == 0 else d for i, d in enumerate(shape)])
 
 
-@op.grad_maker
-def _(op):
-    return [dict(type="reshape_grad", inputs={"X": op.input("X"),
-                                              "Out@GRAD": [op.output("Out")[0] + "@GRAD"]},
-                 outputs={"X@GRAD": [op.input("X")[0] + "@GRAD"]})]
-
-
-grad = register_op("reshape_grad", inputs=["X", "Out@GRAD"], outputs=["X@GRAD?"])
+op.default_grad()
+grad = register_op("reshape_grad", inputs=["X", "Out@GRAD"], outputs=["X@GRAD?"],
+                   attrs={"shape": []})
 
 
 @grad.kernel(("cpu", "cuda"), "float16", "float32", "float64")
-def reshape_grad(x, dout):
+def reshape_grad(x, dout, *, shape):
     return dout.reshape(x.shape)

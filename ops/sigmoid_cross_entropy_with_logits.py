@@ -61,15 +61,7 @@ def _(op):
     out.shape, out.dtype, out.lod_level = x.shape, x.dtype, x.lod_level
 
 
-@op.grad_maker
-def _(op):
-    return [dict(type="sigmoid_cross_entropy_with_logits_grad",
-                 inputs={"X": op.input("X"), "Label": op.input("Label"),
-                         "PosWeight": op.input("PosWeight"),
-                         "Out@GRAD": [n + "@GRAD" for n in op.output("Out")]},
-                 outputs={"X@GRAD": [n + "@GRAD" for n in op.input("X")]}, attrs=dict(op.attrs))]
-
-
+op.default_grad(inputs=("X", "Label", "PosWeight"))
 grad_op = register_op("sigmoid_cross_entropy_with_logits_grad",
                       inputs=["X", "Label", "PosWeight?", "Out@GRAD"], outputs=["X@GRAD?"],
                       attrs=op.attrs)

@@ -17,11 +17,7 @@ def _(op):
     out.shape, out.dtype = x.shape, x.dtype
 
 
-@op.grad_maker
-def _(op):
-    return [dict(type="test_scaled_square_grad",
-                 inputs={"X": op.input("X"), "Out@GRAD": [op.output("Out")[0] + "@GRAD"]},
-                 outputs={"X@GRAD": [op.input("X")[0] + "@GRAD"]}, attrs=dict(op.attrs))]
+op.default_grad(inputs=("X",), grads=("X",))
 
 
 @op.kernel(("cpu", "cuda"), "float32", "float64")
