@@ -1,6 +1,6 @@
 """sum: the elementwise sum of the tensors in X (backward adds fan-out gradients with it).
 
-    Out = X[0] + X[1] + ...
+    Out = X[0] + X[1] + ...;  X@GRAD[i] = dOut
 """
 from minifluid.registry import register_op
 
@@ -21,6 +21,13 @@ def _(op):
                              f"{list(first.shape)}, '{v.name}' is {list(v.shape)}")
     out = op.out_var("Out")
     out.shape, out.dtype = first.shape, first.dtype
+
+
+@op.grad_maker
+def _(op):
+    dout = op.output("Out")[0] + "@GRAD"
+    return [dict(type="scale", inputs={"X": [dout]}, outputs={"Out": [x + "@GRAD"]},
+                 attrs={"scale": 1.0}) for x in op.input("X")]
 
 
 @op.kernel(("cpu", "cuda"), "float32", "float64", "int32", "int64")

@@ -85,3 +85,18 @@ def test_one_op_layers(fresh, rng):
     for g, w, v in zip(got, want, outs):
         assert g.shape == w.shape and g.dtype == w.dtype, v.name
         np.testing.assert_allclose(g, w, rtol=1e-6)
+
+
+def test_fc_with_several_inputs_trains_every_weight(fresh, rng):
+    a, b = fluid.layers.data("a", [3], "float64"), fluid.layers.data("b", [2], "float64")
+    out = fluid.layers.fc([a, b], 1)
+    _, params_grads = fluid.optimizer.SGD(0.1).minimize(fluid.layers.mean(out))
+    assert sorted(p.name for p, _ in params_grads) == ["fc_0.b_0", "fc_0.w_0", "fc_0.w_1"]
+    exe = fluid.Executor()
+    exe.run(fluid.default_startup_program())
+    av, bv = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    grads = exe.run(fresh, {"a": av, "b": bv}, [g for _, g in params_grads])
+    want = {"fc_0.w_0": av.mean(0)[:, None], "fc_0.w_1": bv.mean(0)[:, None],
+            "fc_0.b_0": np.ones(1)}
+    for (p, _), g in zip(params_grads, grads):
+        np.testing.assert_allclose(g, want[p.name], rtol=1e-12)

@@ -67,3 +67,7 @@ def test_scale(rng, after):
     attrs = {"scale": 3.0, "bias": 2.0, "bias_after_scale": after}
     check_output("scale", {"X": x}, {"Out": want}, attrs, rtol=1e-12)
     check_grad("scale", {"X": x}, attrs)
+
+
+def test_cast_gradient_check(rng):
+    check_grad("cast", {"X": rng.normal(size=(3, 4))}, {"out_dtype": "float64"})

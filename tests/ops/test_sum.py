@@ -11,3 +11,9 @@ def test_sum_adds_all_inputs_without_touching_them(rng, n):
     check_output("sum", {"X": xs}, {"Out": np.sum(xs, axis=0)}, rtol=1e-12)
     for x, b in zip(xs, before):
         np.testing.assert_array_equal(x, b)
+
+
+def test_sum_gradient_reaches_every_input(rng):
+    from minifluid.testing import check_grad
+    check_grad("sum", {"X": [rng.normal(size=(2, 3)) for _ in range(3)]},
+               inputs_to_check=("X",))
