@@ -91,12 +91,15 @@ def _backward(block, targets, target_grads, wanted, no_grad) -> dict:
     """Append grad ops to `block`; return {var name: its gradient's name}."""
     producer = {n: k for k, op in enumerate(block.ops) for n in op.output_arg_names}
     end = max((producer.get(t.name, -1) for t in targets), default=-1) + 1
-    ops = block.ops[:end]
+    # Earlier backward and optimizer ops are not differentiated (an update writes its
+    # parameter, which is still a leaf of the forward pass).
+    ops = [op for op in block.ops[:end] if op.role == "forward"]
+    produced = {n for op in ops for n in op.output_arg_names}
 
     # Which variables carry a gradient: leaves that do not stop it, and what they reach.
     carries = {n for n in wanted if n not in no_grad}
     carries |= {v.name for v in block.vars.values()
-                if not v.stop_gradient and v.name not in no_grad and v.name not in producer}
+                if not v.stop_gradient and v.name not in no_grad and v.name not in produced}
     for op in ops:
         if registry.OPS[op.type].grad and any(n in carries for n in op.input_arg_names):
             carries |= {n for n in op.output_arg_names

@@ -46,7 +46,11 @@ class DataFeeder:
                 except (TypeError, ValueError) as e:
                     raise ValueError(f"DataFeeder: field {i} ('{v.name}') of sample {k} is not "
                                      f"an array of {v.dtype}: {e}") from None
-                if -1 not in tail and a.size == int(np.prod(tail)):
+                if -1 not in tail and a.shape != tuple(tail):
+                    if a.size != int(np.prod(tail)):
+                        raise ValueError(f"DataFeeder: field {i} ('{v.name}') of sample {k} "
+                                         f"has {a.size} values; the variable's shape "
+                                         f"{list(tail)} needs {int(np.prod(tail))}")
                     a = a.reshape(tail)
                 fields.append(a)
             try:

@@ -261,8 +261,7 @@ def _kernel_error(e, step, args):
                        for s, a in zip(registry.OPS[step.op.type].inputs, args or ())
                        if a is not None)
     msg = f"{step.op.where()}\n  failed on inputs {shapes}:\n  {type(e).__name__}: {e}"
-    cls = type(e) if type(e) in _KEPT_ERRORS else RuntimeError
-    return cls(msg)
+    return next((c for c in _KEPT_ERRORS if isinstance(e, c)), RuntimeError)(msg)
 
 
 def _describe(a):

@@ -7,6 +7,7 @@ passes its shape rule, that each array has the declared shape and dtype. It neve
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
 
@@ -33,33 +34,60 @@ def _scope_values(names, what):
             for n in names}
 
 
+def _write(path, write):
+    """Write a file whole or not at all: a crash midway leaves no truncated file."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
 def _save_vars(dirname, filename, names, what):
     os.makedirs(dirname, exist_ok=True)
     path = os.path.join(dirname, filename)
-    with open(path, "wb") as f:
-        np.savez(f, **_scope_values(names, what))
+    values = _scope_values(names, what)
+    _write(path, lambda f: np.savez(f, **values))
     return path
 
 
 def _load_vars(dirname, filename, vars_, what):
-    """Read arrays for `vars_` (Variables) from the .npz into the global scope."""
+    """Read arrays for `vars_` (Variables) from the .npz into the global scope, checking each
+    array's header against its variable before reading its data."""
     path = os.path.join(dirname, filename)
+    arrays = {}
     try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {v.name: data[v.name] for v in vars_ if v.name in data.files}
-            missing = [v.name for v in vars_ if v.name not in data.files]
+        with zipfile.ZipFile(path) as z:
+            members = {m[:-len(".npy")]: m for m in z.namelist() if m.endswith(".npy")}
+            missing = [v.name for v in vars_ if v.name not in members]
+            if missing:
+                raise ValueError(f"{what}: {path} lacks {missing}")
+            for v in vars_:
+                with z.open(members[v.name]) as f:
+                    version = np.lib.format.read_magic(f)
+                    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                                   else np.lib.format.read_array_header_2_0)
+                    shape, fortran, dtype = read_header(f)
+                    if dtype != v.dtype or len(shape) != len(v.shape) or any(
+                            d not in (-1, n) for d, n in zip(v.shape, shape)):
+                        raise ValueError(f"{what}: '{v.name}' in {path} is {dtype}"
+                                         f"{list(shape)}, the program declares {v.dtype}"
+                                         f"{list(v.shape)}")
+                    a = np.frombuffer(f.read(math.prod(shape) * dtype.itemsize), dtype)
+                    if a.size != math.prod(shape):
+                        raise ValueError(f"{what}: '{v.name}' in {path} is truncated")
+                    arrays[v.name] = a.reshape(shape, order="F" if fortran else "C").copy()
     except FileNotFoundError:
         raise FileNotFoundError(f"{what}: no file {path}") from None
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError) as e:
         raise ValueError(f"{what}: {path} is not a readable .npz of arrays ({e})") from None
-    if missing:
-        raise ValueError(f"{what}: {path} lacks {missing}")
-    for v in vars_:
-        a = arrays[v.name]
-        if a.dtype != v.dtype or len(a.shape) != len(v.shape) or any(
-                d not in (-1, n) for d, n in zip(v.shape, a.shape)):
-            raise ValueError(f"{what}: '{v.name}' in {path} is {a.dtype}{list(a.shape)}, "
-                             f"the program declares {v.dtype}{list(v.shape)}")
+    except ValueError as e:
+        if str(e).startswith(what):
+            raise
+        raise ValueError(f"{what}: {path} is not a readable .npz of arrays ({e})") from None
     global_scope()._vars.update(arrays)
 
 
@@ -134,8 +162,8 @@ def save_inference_model(dirname, feeded_var_names, target_vars, executor, main_
                  "attrs": op.attrs} for op in ops],
     }
     os.makedirs(dirname, exist_ok=True)
-    with open(os.path.join(dirname, model_filename or MODEL_FILE), "w") as f:
-        json.dump(doc, f, indent=1)
+    text = json.dumps(doc, indent=1).encode()
+    _write(os.path.join(dirname, model_filename or MODEL_FILE), lambda f: f.write(text))
     if not program_only:
         params = [n for n in block.vars if n in names and block.var(n).persistable]
         _save_vars(dirname, params_filename or PARAMS_FILE, params, "save_inference_model")
@@ -158,9 +186,9 @@ def load_inference_model(dirname, executor, model_filename=None, params_filename
             doc = json.load(f)
     except FileNotFoundError:
         raise FileNotFoundError(f"load_inference_model: no model file {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
         raise ValueError(f"load_inference_model: {path} is not a minifluid model (invalid "
-                         f"JSON: {e})") from None
+                         f"JSON: {type(e).__name__}: {e})") from None
     program = _program_from_json(doc, path)
     block = program.global_block()
     if not any(op for op in block.ops) and not doc["fetch"]:
@@ -204,8 +232,11 @@ def _program_from_json(doc, path) -> Program:
     for op in doc["ops"]:
         if not (isinstance(op, dict) and isinstance(op.get("type"), str)
                 and op["type"] in registry.OPS and _is_slots(op.get("inputs"))
-                and _is_slots(op.get("outputs")) and _is_attrs(op.get("attrs"))):
+                and _is_slots(op.get("outputs")) and isinstance(op.get("attrs"), dict)):
             raise bad(f"bad op entry {str(op)[:200]}")
+        wrong = _wrong_attr(registry.OPS[op["type"]].attrs, op["attrs"])
+        if wrong:
+            raise bad(f"op '{op['type']}': {wrong}")
         try:
             block.append_op(op["type"], op["inputs"], op["outputs"], op["attrs"])
         except (ValueError, TypeError) as e:
@@ -219,12 +250,28 @@ def _is_slots(d):
         for k, v in d.items())
 
 
-def _is_attrs(d):
-    def plain(x):
-        if isinstance(x, list):
-            return all(plain(i) for i in x)
-        return x is None or isinstance(x, (bool, int, float, str))
-    return isinstance(d, dict) and all(isinstance(k, str) and plain(v) for k, v in d.items())
+DTYPE_NAMES = {"float16", "float32", "float64", "int32", "int64", "bool", "uint8"}
+
+
+def _wrong_attr(defaults, attrs):
+    """What is wrong with `attrs` for an op whose attrs default to `defaults`, or ''. Each
+    value must have its default's type (an int may stand for a float), dtypes be plain."""
+    def fits(default, v):
+        if isinstance(default, bool):
+            return isinstance(v, bool)
+        if isinstance(default, (int, float)):
+            return isinstance(v, (int, float)) and not isinstance(v, bool) and (
+                isinstance(default, float) or isinstance(v, int))
+        if isinstance(default, list):
+            return isinstance(v, list) and all(isinstance(i, int) and not isinstance(i, bool)
+                                               for i in v)
+        return isinstance(v, type(default))
+    for k, v in attrs.items():
+        if k not in defaults or not fits(defaults[k], v):
+            return f"attr {k!r} = {str(v)[:50]} does not fit (expected like {defaults.get(k)!r})"
+        if k in ("dtype", "out_dtype") and v not in DTYPE_NAMES:
+            return f"attr {k!r} = {v!r} is not one of {sorted(DTYPE_NAMES)}"
+    return ""
 
 
 from .data_feeder import batch  # noqa: E402  (fluid.io.batch, as old scripts import it)

@@ -100,11 +100,18 @@ class OpDef:
         if unknown:
             raise ValueError(f"op '{self.type}' has no attribute(s) {sorted(unknown)}; its "
                              f"attributes are {sorted(self.attrs)}")
-        return {**self.attrs, **attrs}
+        return {**self.attrs, **{k: _plain(v) for k, v in attrs.items()}}
 
     def __repr__(self) -> str:
         return (f"OpDef({self.type!r}, inputs={self.inputs}, outputs={self.outputs}, "
                 f"attrs={self.attrs}, kernels={sorted(self.kernels)})")
+
+
+def _plain(v):
+    """numpy scalars (and lists of them) as Python values, so that programs save as JSON."""
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    return v.item() if hasattr(v, "item") and hasattr(v, "dtype") else v
 
 
 def _like_forward(op):

@@ -2,7 +2,8 @@
 
     downgrade_in_infer (fluid 1.x's default): train Out = X * Mask,           test Out = X (1 - p)
     upscale_in_train:                         train Out = X * Mask / (1 - p), test Out = X
-    X@GRAD = dOut * Mask (/ (1 - p) when upscale_in_train)
+    X@GRAD = dOut * Mask, where Mask holds the scale: 1/(1 - p) on kept elements when
+             upscale_in_train, and 1 - p (or 1) everywhere in testing
 
 Mask is 1 with probability 1 - p. With seed 0 every run draws fresh entropy; with another
 seed (Program.random_seed sets one) the masks follow one fixed sequence per op, so two runs
@@ -39,8 +40,9 @@ def _(op):
 def dropout(x, *, dropout_prob, is_test, seed, dropout_implementation):
     xp, t = get_array_module(x), x.dtype.type
     upscale = dropout_implementation == "upscale_in_train"
-    if is_test:
-        return (x.copy() if upscale else x * t(1 - dropout_prob)), None
+    if is_test:  # the mask is then the constant scale, so the gradient still works
+        scale = t(1 if upscale else 1 - dropout_prob)
+        return x * scale, xp.broadcast_to(scale, x.shape)
     rng = _streams.setdefault(seed, np.random.default_rng(seed)) if seed else \
         np.random.default_rng()
     mask = xp.asarray(rng.random(x.shape) >= dropout_prob).astype(x.dtype)

@@ -24,7 +24,7 @@ def _(op):
     if x.dtype != y.dtype:
         raise TypeError(f"X ('{x.name}', {x.dtype}) and Y ('{y.name}', {y.dtype}) must have "
                         f"one dtype")
-    if not (0 < xn < len(x.shape) + 1 and 0 < yn < len(y.shape)):
+    if not (0 < xn < len(x.shape) and 0 < yn < len(y.shape)):
         raise ValueError(f"x_num_col_dims={xn} / y_num_col_dims={yn} do not fit X "
                          f"{list(x.shape)} and Y {list(y.shape)}")
     k1, k2 = _prod(x.shape[xn:]), _prod(y.shape[:yn])

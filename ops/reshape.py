@@ -2,6 +2,8 @@
 -1 is inferred from the rest.
 
     Out = X.reshape(shape);  X@GRAD = dOut.reshape(X.shape)
+
+Out is a copy, not a view: X may be a parameter that an optimizer later updates in place.
 """
 import math
 
@@ -24,12 +26,14 @@ def resolve(x_shape, shape):
                                  f"X of shape {list(x_shape)} does not have")
             d = x_shape[i]
         out.append(d)
-    if -1 in out and -1 not in x_shape:
-        known = math.prod(d for d in out if d != -1)
-        total = math.prod(x_shape)
+    copied = {i for i, d in enumerate(shape) if d == 0}
+    if -1 in shape and all(d != -1 or i in copied for i, d in enumerate(x_shape)):
+        # The -1 is inferable: X's unknown dimensions (if any) are copied through by 0s.
+        known = math.prod(d for i, d in enumerate(out) if d != -1 and i not in copied)
+        total = math.prod(d for i, d in enumerate(x_shape) if i not in copied)
         if known == 0 or total % known:
             raise ValueError(f"cannot reshape X of shape {list(x_shape)} into {list(shape)}")
-        out[out.index(-1)] = total // known
+        out[shape.index(-1)] = total // known
     elif -1 not in out and -1 not in x_shape and math.prod(out) != math.prod(x_shape):
         raise ValueError(f"cannot reshape X of shape {list(x_shape)} ({math.prod(x_shape)} "
                          f"elements) into {list(shape)}")
@@ -44,7 +48,7 @@ def _(op):
 
 @op.kernel(("cpu", "cuda"), "float16", "float32", "float64", "int32", "int64", "bool")
 def reshape(x, *, shape):
-    return x.reshape([x.shape[i] if d == 0 else d for i, d in enumerate(shape)])
+    return x.reshape([x.shape[i] if d == 0 else d for i, d in enumerate(shape)]).copy()
 
 
 op.default_grad()

@@ -15,7 +15,7 @@ def _(op):
     out.shape, out.dtype, out.lod_level = x.shape, x.dtype, x.lod_level
 
 
-@op.kernel(("cpu", "cuda"), "float32", "float64", "int32", "int64")
+@op.kernel(("cpu", "cuda"), "float16", "float32", "float64", "int32", "int64")
 def scale(x, *, scale, bias, bias_after_scale):
     t = x.dtype.type
     return x * t(scale) + t(bias) if bias_after_scale else (x + t(bias)) * t(scale)

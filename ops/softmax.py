@@ -9,7 +9,14 @@ from minifluid.registry import register_op
 from .activation import same_shape
 
 op = register_op("softmax", inputs=["X"], outputs=["Out"], attrs={"axis": -1}, doc=__doc__)
-op.shape_rule(same_shape)
+
+
+@op.shape_rule
+def _(op):
+    same_shape(op)
+    rank, axis = len(op.in_var("X").shape), op.attr("axis")
+    if not -rank <= axis < rank:
+        raise ValueError(f"axis {axis} is out of range for X of rank {rank}")
 
 
 op.default_grad(inputs=(), outputs=("Out",))

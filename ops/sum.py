@@ -30,7 +30,7 @@ def _(op):
                  attrs={"scale": 1.0}) for x in op.input("X")]
 
 
-@op.kernel(("cpu", "cuda"), "float32", "float64", "int32", "int64")
+@op.kernel(("cpu", "cuda"), "float16", "float32", "float64", "int32", "int64")
 def sum(xs):
     out = xs[0].copy() if len(xs) == 1 else xs[0] + xs[1]
     for x in xs[2:]:

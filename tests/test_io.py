@@ -92,8 +92,9 @@ def test_truncated_pickled_or_mismatched_params_are_rejected(fresh, rng, tmp_pat
     path.write_bytes(good[: len(good) // 2])
     with pytest.raises(ValueError, match="is not a readable .npz"):
         fluid.io.load_inference_model(str(tmp_path), exe)
-    np.savez(path, **{"fc_0.w_0": np.array([object()], dtype=object)})
-    with pytest.raises(ValueError, match="is not a readable .npz"):  # never unpickled
+    np.savez(path, **{"fc_0.w_0": np.array([object()], dtype=object), "fc_0.b_0": 0,
+                       "fc_1.w_0": 0, "fc_1.b_0": 0})
+    with pytest.raises(ValueError, match=r"'fc_0.w_0' in .* is object\[1\]"):  # not unpickled
         fluid.io.load_inference_model(str(tmp_path), exe)
     np.savez(path, **{n: np.zeros(3) for n in ["fc_0.w_0", "fc_0.b_0", "fc_1.w_0",
                                                "fc_1.b_0"]})
@@ -111,3 +112,47 @@ def test_saving_before_startup_says_so(fresh, tmp_path):
     with fluid.scope_guard(fluid.Scope()):
         with pytest.raises(RuntimeError, match="have no value in the scope; run the startup"):
             fluid.io.save_inference_model(str(tmp_path), ["x"], [out], fluid.Executor())
+
+
+@pytest.mark.parametrize("attrs,match", [
+    ({"out_dtype": "object"}, "is not one of"),
+    ({"scale": [1, 2]}, "attr 'scale'"),
+    ({"is_test": "no"}, "attr 'is_test'"),
+])
+def test_attrs_of_the_wrong_type_are_rejected(fresh, rng, tmp_path, attrs, match):
+    exe = _saved(fresh, rng, tmp_path)
+    doc = json.loads((tmp_path / "__model__").read_text())
+    op = {"out_dtype": "cast", "scale": "scale", "is_test": "dropout"}[next(iter(attrs))]
+    doc["ops"].append({"type": op, "inputs": {"X": ["x"]}, "outputs": {"Out": ["x"]},
+                       "attrs": attrs})
+    (tmp_path / "__model__").write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match=match):
+        fluid.io.load_inference_model(str(tmp_path), exe)
+
+
+def test_deep_json_and_huge_array_headers_are_rejected_cleanly(fresh, rng, tmp_path):
+    import zipfile
+    exe = _saved(fresh, rng, tmp_path)
+    model = (tmp_path / "__model__").read_text()
+    (tmp_path / "__model__").write_text("[" * 100000 + "]" * 100000)
+    with pytest.raises(ValueError, match="is not a minifluid model"):
+        fluid.io.load_inference_model(str(tmp_path), exe)
+    (tmp_path / "__model__").write_text(model)
+    header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (10000000000000,), }"
+    npy = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
+    with zipfile.ZipFile(tmp_path / "__params__.npz", "w") as z:
+        for name in ["fc_0.w_0", "fc_0.b_0", "fc_1.w_0", "fc_1.b_0"]:
+            z.writestr(name + ".npy", npy)
+    with pytest.raises(ValueError, match=r"'fc_0.w_0' in .* is float32\[10000000000000\], the "
+                                         r"program declares float32\[4, 8\]"):
+        fluid.io.load_inference_model(str(tmp_path), exe)
+
+
+def test_numpy_scalar_attrs_save_as_json(fresh, rng, tmp_path):
+    x = fluid.data("x", [2, 3])
+    out = fluid.layers.concat([x, x], axis=np.int64(1))
+    exe = fluid.Executor()
+    fluid.io.save_inference_model(str(tmp_path), ["x"], [out], exe)
+    program, feeds, fetches = fluid.io.load_inference_model(str(tmp_path), exe)
+    got, = exe.run(program, {"x": np.ones((2, 3), np.float32)}, fetches)
+    assert got.shape == (2, 6)

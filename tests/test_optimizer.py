@@ -95,3 +95,41 @@ def test_minimize_needs_a_scalar_loss(fresh):
     with pytest.raises(ValueError, match=r"the loss must have exactly one element, but "
                                          r"'fc_0.tmp_1' has shape \[-1, 1\]"):
         fluid.optimizer.SGD(0.1).minimize(cost)
+
+
+def test_a_second_minimize_still_updates_shared_parameters(fresh, rng):
+    x = fluid.layers.data("x", [3], "float64")
+    h = fluid.layers.fc(x, 4, param_attr="shared", bias_attr=False)
+    loss1 = fluid.layers.mean(fluid.layers.fc(h, 1, bias_attr=False))
+    fluid.optimizer.SGD(0.1).minimize(loss1)
+    loss2 = fluid.layers.mean(fluid.layers.fc(h, 1, bias_attr=False))
+    _, params_grads = fluid.optimizer.SGD(0.1).minimize(loss2)
+    assert "shared" in [p.name for p, _ in params_grads]
+
+
+def test_param_attr_names_share_a_parameter(fresh):
+    x = fluid.layers.data("x", [3])
+    a = fluid.layers.fc(x, 2, param_attr=fluid.ParamAttr(name="w"), bias_attr=False)
+    b = fluid.layers.fc(x, 2, param_attr=fluid.ParamAttr(name="w"), bias_attr=False)
+    assert [p.name for p in fresh.all_parameters()] == ["w"]
+    exe = fluid.Executor()
+    exe.run(fluid.default_startup_program())
+    av, bv = exe.run(fresh, {"x": np.ones((1, 3), np.float32)}, [a, b])
+    np.testing.assert_array_equal(av, bv)
+    with pytest.raises(ValueError, match=r"parameter 'w' is shared but has float32\[3, 2\], "
+                                         r"here float32\[3, 5\] is needed"):
+        fluid.layers.fc(x, 5, param_attr=fluid.ParamAttr(name="w"))
+
+
+def test_a_fetched_view_of_a_parameter_keeps_its_forward_value(fresh):
+    x = fluid.layers.data("x", [2], "float64")
+    out = fluid.layers.fc(x, 2, param_attr=fluid.ParamAttr(
+        "w", fluid.initializer.Constant(1.0)), bias_attr=False)
+    flat = fluid.layers.reshape(fresh.global_block().var("w"), [-1])
+    fluid.optimizer.SGD(0.5).minimize(fluid.layers.mean(out))
+    exe = fluid.Executor()
+    exe.run(fluid.default_startup_program())
+    got, = exe.run(fresh, {"x": np.ones((1, 2))}, [flat])
+    np.testing.assert_array_equal(got, np.ones(4))
+    exe.run(fresh, {"x": np.ones((1, 2))}, [flat])
+    np.testing.assert_array_equal(got, np.ones(4))

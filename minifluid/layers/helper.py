@@ -9,8 +9,10 @@ from __future__ import annotations
 import inspect
 import re
 
+import numpy as np
+
 from .. import registry
-from ..framework import (Variable, default_main_program, default_startup_program,
+from ..framework import (Parameter, Variable, default_main_program, default_startup_program,
                          unique_name)
 from ..initializer import Constant, Xavier
 from ..param_attr import ParamAttr
@@ -57,6 +59,13 @@ class LayerHelper:
         init = attr.initializer or (Constant(0.0) if is_bias else Xavier())
         kw = dict(trainable=attr.trainable, learning_rate=attr.learning_rate,
                   regularizer=attr.regularizer)
+        existing = self.block.vars.get(name)
+        if isinstance(existing, Parameter):  # a shared parameter, as ParamAttr(name=...) asks
+            if existing.shape != tuple(shape) or existing.dtype != np.dtype(dtype):
+                raise ValueError(f"{self.layer_type}: parameter '{name}' is shared but has "
+                                 f"{existing.dtype}{list(existing.shape)}, here "
+                                 f"{np.dtype(dtype)}{list(shape)} is needed")
+            return existing
         startup = default_startup_program().global_block()
         if not startup.has_var(name):
             init(startup.create_parameter(name, shape, dtype, **kw), startup)

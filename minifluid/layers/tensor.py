@@ -19,7 +19,7 @@ def fill_constant(shape, dtype, value, force_cpu=False, out=None) -> Variable:
                                   stop_gradient=True)
     block.append_op("fill_constant", outputs={"Out": out},
                     attrs={"shape": list(shape), "dtype": np.dtype(dtype).name,
-                           "value": float(value)})
+                           "value": _value(value, dtype)})
     out.stop_gradient = True
     return out
 
@@ -34,5 +34,10 @@ def create_global_var(shape, value, dtype, persistable=False, force_cpu=False, n
     svar = startup.create_var(name, shape, dtype, persistable=persistable)
     startup.append_op("fill_constant", outputs={"Out": svar},
                       attrs={"shape": list(shape), "dtype": np.dtype(dtype).name,
-                             "value": float(value)})
+                             "value": _value(value, dtype)})
     return var
+
+
+def _value(value, dtype):
+    """An int stays an int for integer dtypes (a float would round 2**60 + 1)."""
+    return int(value) if np.dtype(dtype).kind in "iub" else float(value)

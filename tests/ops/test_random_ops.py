@@ -57,3 +57,13 @@ def test_dropout_gradient_through_the_layer(fresh, rng):
 def test_dropout_rejects_bad_probability(fresh):
     with pytest.raises(ValueError, match=r"dropout_prob must be in \[0, 1\], got 1.5"):
         fluid.layers.dropout(fluid.data("x", [3]), 1.5)
+
+
+def test_dropout_in_test_mode_has_a_gradient(fresh):
+    x = fluid.data("x", [3], "float64")
+    x.stop_gradient = False
+    y = fluid.layers.dropout(x, 0.25, is_test=True)
+    dx, = fluid.gradients(fluid.layers.reduce_sum(y), [x])
+    out, g = fluid.Executor().run(fresh, {"x": np.ones(3)}, [y, dx])
+    np.testing.assert_allclose(out, [0.75] * 3)
+    np.testing.assert_allclose(g, [0.75] * 3)

@@ -71,3 +71,10 @@ def test_scale(rng, after):
 
 def test_cast_gradient_check(rng):
     check_grad("cast", {"X": rng.normal(size=(3, 4))}, {"out_dtype": "float64"})
+
+
+def test_reshape_infers_the_minus_one_when_unknown_dims_are_copied(fresh):
+    import minifluid as fluid
+    img = fluid.layers.data("img", [3, 4, 4])
+    assert fluid.layers.reshape(img, [0, -1]).shape == (-1, 48)
+    assert fluid.layers.reshape(img, [-1, 16]).shape == (-1, 16)
