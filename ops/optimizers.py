@@ -10,6 +10,7 @@
               lr_t = lr * sqrt(1 - Beta2Pow) / (1 - Beta1Pow)
               Param -= lr_t * Moment1 / (sqrt(Moment2) + epsilon * sqrt(1 - Beta2Pow))
               Beta1Pow *= beta1; Beta2Pow *= beta2
+              (epsilon scaled by sqrt(1 - Beta2Pow) as in Paddle 2.x; fluid 1.x added it plain)
 """
 from minifluid.place import get_array_module
 from minifluid.registry import register_op
