@@ -69,8 +69,8 @@ grad_op = register_op("sigmoid_cross_entropy_with_logits_grad",
 
 # -- numpy ------------------------------------------------------------------------------------
 # Arrays up to kernels.BLOCK elements are computed whole. Larger ones are viewed as 2-D
-# (rows, cols), PosWeight as a (1, cols) row (or (rows, 1) when it has X's size), and
-# computed a block of rows at a time, so that the intermediate values stay in cache.
+# (rows, cols), PosWeight as its (1, cols) row tiled to one block (or (rows, 1) when it has
+# X's size), and computed a block of rows at a time, so that intermediates stay in cache.
 
 def _blocks(kernel, x, z, pw, *more):
     """Run kernel(out, x, z, pw, *more) over blocks of rows; returns out."""
@@ -81,18 +81,21 @@ def _blocks(kernel, x, z, pw, *more):
         if x.size:
             kernel(out, x, z, pw, *more)
         return out
-    cols = 1
+    cols, tiled = 1, False
     tail = x.shape[x.ndim - pw.ndim:] if pw is not None and pw.ndim else ()
     if pw is not None and pw.size != x.size and math.prod(tail) <= kernels.BLOCK:
-        pw = np.broadcast_to(pw, tail).reshape(1, -1)
-        cols = pw.shape[1]
+        # Rows of weights, tiled to a block: a same-shape multiply is ~2.5x faster than
+        # one broadcasting a short row.
+        cols = math.prod(tail)
+        rows = min(max(1, kernels.BLOCK // cols), x.size // cols)
+        pw, tiled = np.tile(np.broadcast_to(pw, tail).reshape(1, -1), (rows, 1)), True
     elif pw is not None:  # as large as X, or rows too long to block: one weight per element
         pw = np.ascontiguousarray(np.broadcast_to(pw, x.shape)).reshape(-1, 1)
     o2 = out.reshape(-1, cols)
     x2, z2, *m2 = (np.ascontiguousarray(a).reshape(-1, cols) for a in (x, z) + more)
 
     def block(lo, hi):
-        pb = pw if pw is None or pw.shape[0] == 1 else pw[lo:hi]
+        pb = None if pw is None else pw[:hi - lo] if tiled else pw[lo:hi]
         kernel(o2[lo:hi], x2[lo:hi], z2[lo:hi], pb, *(a[lo:hi] for a in m2))
 
     for_blocks(block, x2.shape[0], cols)
