@@ -40,7 +40,10 @@ _local = threading.local()
 
 def _buffer(key, like, fill):
     """This thread's buffer `key` for like's dtype, at least like.size long, kept between
-    calls: a fresh 1 MiB array would be mapped from the OS, and page-faulted in, each time."""
+    calls: a fresh 1 MiB array would be mapped from the OS, and page-faulted in, each time.
+    A small one is simply allocated: that is quicker than looking the buffer up."""
+    if like.size <= 4096:
+        return fill(like.shape, like.dtype)
     bufs = _local.__dict__.setdefault("bufs", {})
     buf = bufs.get((key, like.dtype))
     if buf is None or buf.size < like.size:

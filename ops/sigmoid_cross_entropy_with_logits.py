@@ -110,17 +110,22 @@ def _ignore_value(dtype, ignore_index):
 
 
 def _divisor(z, ign, normalize):
-    if not normalize:
-        return 1
+    """What normalize divides by: the kept count; None when X is one block (_finish counts)."""
+    if not normalize or z.size <= kernels.BLOCK:
+        return None if normalize else 1
     return max(z.size - (0 if ign is None else int(np.count_nonzero(np.equal(z, ign)))), 1)
 
 
 def _finish(out, z, ign, div):
-    """Zero ignored elements, then divide by the divisor."""
+    """Zero ignored elements, then divide by the divisor (None: this block's kept count)."""
+    ignored = 0
     if ign is not None:
         mask = np.equal(z, ign)
-        if np.count_nonzero(mask):
+        ignored = np.count_nonzero(mask)
+        if ignored:
             np.copyto(out, 0, where=mask)
+    if div is None:
+        div = max(z.size - ignored, 1)
     if div != 1:
         np.divide(out, div, out=out)
 
