@@ -62,9 +62,6 @@ class Scope:
     def find_var(self, name: str) -> Optional[_ScopeVar]:
         return _ScopeVar(self, name) if self._vars.get(name) is not None else None
 
-    def drop(self, name: str):
-        self._vars.pop(name, None)
-
 
 _global_scope = Scope()
 
@@ -335,7 +332,9 @@ class Executor:
         # Plans are cached per program; a program that changed (its version) is recompiled.
         cached = self._plans.get(id(program))
         if cached is None or cached[0]() is not program or cached[1] != program._version:
-            cached = self._plans[id(program)] = (weakref.ref(program), program._version, {})
+            forget = self._plans.pop  # a dead program's plans go with it
+            ref = weakref.ref(program, lambda _, k=id(program): forget(k, None))
+            cached = self._plans[id(program)] = (ref, program._version, {})
         key = (tuple(feed), fetch_names)
         plan = cached[2].get(key)
         if plan is None:
