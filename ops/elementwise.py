@@ -51,16 +51,22 @@ def reduce_to(g, shape):
     return g.sum(axis=axes, keepdims=True) if axes else g
 
 
+def x_and_y(op):
+    """The X and Y inputs of a binary op, which must share a dtype."""
+    x, y = op.in_var("X"), op.in_var("Y")
+    if x.dtype != y.dtype:
+        raise TypeError(f"X ('{x.name}', {x.dtype}) and Y ('{y.name}', {y.dtype}) must have "
+                        f"one dtype")
+    return x, y
+
+
 def _make(type):
     op = register_op(type, inputs=["X", "Y"], outputs=["Out"], attrs={"axis": -1},
                      doc=__doc__)
 
     @op.shape_rule
     def _(op):
-        x, y = op.in_var("X"), op.in_var("Y")
-        if x.dtype != y.dtype:
-            raise TypeError(f"X ('{x.name}', {x.dtype}) and Y ('{y.name}', {y.dtype}) must "
-                            f"have one dtype")
+        x, y = x_and_y(op)
         out = op.out_var("Out")
         out.shape = broadcast_shape(x.shape, aligned_shape(x.shape, y.shape, op.attr("axis")))
         out.dtype, out.lod_level = x.dtype, x.lod_level

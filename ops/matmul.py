@@ -7,7 +7,7 @@ dimensions broadcast as numpy's matmul; a 1-D X is a row, a 1-D Y a column.
 from minifluid.place import get_array_module
 from minifluid.registry import register_op
 
-from .elementwise import broadcast_shape, reduce_to
+from .elementwise import broadcast_shape, reduce_to, x_and_y
 
 ATTRS = {"transpose_X": False, "transpose_Y": False, "alpha": 1.0}
 op = register_op("matmul", inputs=["X", "Y"], outputs=["Out"], attrs=ATTRS, doc=__doc__)
@@ -40,10 +40,7 @@ def _shapes(xs, ys, tx, ty):
 
 @op.shape_rule
 def _(op):
-    x, y = op.in_var("X"), op.in_var("Y")
-    if x.dtype != y.dtype:
-        raise TypeError(f"X ('{x.name}', {x.dtype}) and Y ('{y.name}', {y.dtype}) must have "
-                        f"one dtype")
+    x, y = x_and_y(op)
     out = op.out_var("Out")
     out.shape = _shapes(x.shape, y.shape, op.attr("transpose_X"), op.attr("transpose_Y"))
     out.dtype = x.dtype

@@ -9,6 +9,8 @@ import math
 
 from minifluid.registry import register_op
 
+from .elementwise import x_and_y
+
 ATTRS = {"x_num_col_dims": 1, "y_num_col_dims": 1}
 op = register_op("mul", inputs=["X", "Y"], outputs=["Out"], attrs=ATTRS, doc=__doc__)
 
@@ -19,11 +21,8 @@ def _prod(dims):
 
 @op.shape_rule
 def _(op):
-    x, y = op.in_var("X"), op.in_var("Y")
+    x, y = x_and_y(op)
     xn, yn = op.attr("x_num_col_dims"), op.attr("y_num_col_dims")
-    if x.dtype != y.dtype:
-        raise TypeError(f"X ('{x.name}', {x.dtype}) and Y ('{y.name}', {y.dtype}) must have "
-                        f"one dtype")
     if not (0 < xn < len(x.shape) and 0 < yn < len(y.shape)):
         raise ValueError(f"x_num_col_dims={xn} / y_num_col_dims={yn} do not fit X "
                          f"{list(x.shape)} and Y {list(y.shape)}")
