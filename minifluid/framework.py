@@ -178,8 +178,9 @@ class Operator:
             return ", ".join(f"{s}=[{', '.join(map(show, names))}]" for s, names in d.items()
                              if names)
         attrs = ", ".join(f"{k}={v!r}" for k, v in self.attrs.items())
+        role = "" if self.role == "forward" else f"{self.role}, "
         return (f"{{{slots(self.outputs)}}} = {self.type}({slots(self.inputs)})"
-                + (f" {{{attrs}}}" if attrs else "") + f"  # {self.callsite}")
+                + (f" {{{attrs}}}" if attrs else "") + f"  # {role}{self.callsite}")
 
 
 def _names(value, what: str) -> list:
