@@ -90,6 +90,11 @@ def _names(vs) -> set:
 def _backward(block, targets, target_grads, wanted, no_grad) -> dict:
     """Append grad ops to `block`; return {var name: its gradient's name}."""
     producer = {n: k for k, op in enumerate(block.ops) for n in op.output_arg_names}
+    for t in targets:
+        if t.name in producer and block.ops[producer[t.name]].role != "forward":
+            raise NotImplementedError(f"backward: '{t.name}' is made by a "
+                                      f"{block.ops[producer[t.name]].role} op; gradients of "
+                                      f"gradients (or of updates) are not supported")
     end = max((producer.get(t.name, -1) for t in targets), default=-1) + 1
     # Earlier backward and optimizer ops are not differentiated (an update writes its
     # parameter, which is still a leaf of the forward pass).

@@ -83,7 +83,7 @@ def scope_guard(scope: Scope):
 
 
 class _Step:
-    __slots__ = ("fn", "ins", "outs", "attrs", "op", "free", "packed")
+    __slots__ = ("fn", "ins", "outs", "attrs", "op", "free", "packed", "expect")
 
 
 class _Plan:
@@ -136,12 +136,17 @@ class _Plan:
                     last_use[n] = k
                 idx = [slot[n] for n in names]
                 step.ins.append(idx if s in opdef.duplicable else (idx[0] if idx else 0))
-            step.outs = []
+            step.outs, step.expect = [], []
             for s in opdef.outputs:
                 names = op.output(s)
                 idx = [1 if n == EMPTY else index(n) for n in names]
                 step.outs.append(idx if s in opdef.duplicable else (idx[0] if idx else 1))
                 available.update(names)
+                for n, i in zip(names, idx):
+                    if i != 1:  # what the shape rule promised: checked after each run of it
+                        v = block.var(n)
+                        known = tuple((a, d) for a, d in enumerate(v.shape) if d != -1)
+                        step.expect.append((i, s, v.dtype, len(v.shape), known))
             if opdef.wants_outputs:
                 step.attrs = {**op.attrs, "wanted": tuple(i != 1 for i in step.outs)}
             try:
@@ -231,6 +236,11 @@ class _Plan:
                                 env[j] = rj
                         else:
                             env[i] = r
+                for i, slot, dtype, rank, known in step.expect:
+                    v = env[i]
+                    if v is not None and (v.dtype != dtype or len(v.shape) != rank or any(
+                            v.shape[a] != d for a, d in known)):
+                        raise ShapeMismatchError(slot, v, dtype, rank, known)
                 for i in step.free:
                     env[i] = None
         except Exception as e:
@@ -245,6 +255,19 @@ def _convert(name, value, dtype):
     except (ValueError, TypeError) as e:
         raise ValueError(f"feed '{name}': cannot make a {dtype.name} array of the fed "
                          f"{type(value).__name__} ({e})") from None
+
+
+class ShapeMismatchError(ValueError):
+    """A kernel's output is not what the op's shape rule promised when the program was built:
+    usually an input fed with another shape than declared (numpy then broadcasts silently)."""
+
+    def __init__(self, slot, value, dtype, rank, known):
+        want = ["-1"] * rank
+        for a, d in known:
+            want[a] = str(d)
+        super().__init__(f"its output {slot} is {value.dtype}{list(value.shape)}, but the "
+                         f"program was built for {dtype.name}[{', '.join(want)}]; were the "
+                         f"inputs fed with the shapes they were declared with?")
 
 
 _KEPT_ERRORS = (ValueError, TypeError, IndexError, ArithmeticError, NotImplementedError,

@@ -8,6 +8,8 @@ Example:
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .backward import append_backward
 from .framework import Variable, default_startup_program, unique_name
 
@@ -19,15 +21,17 @@ class Optimizer:
     type = ""
 
     def __init__(self, learning_rate, regularization=None, name=None):
-        if isinstance(learning_rate, bool) or isinstance(learning_rate, int):
-            raise TypeError(f"{type(self).__name__}: learning_rate must be a float or a "
-                            f"Variable, got int {learning_rate!r} (write {learning_rate}.0)")
+        where = type(self).__name__
+        if isinstance(learning_rate, (int, np.integer)) and not isinstance(learning_rate, bool):
+            raise TypeError(f"{where}: learning_rate must be a float or a Variable, got int "
+                            f"{learning_rate!r} (write {learning_rate}.0)")
+        if isinstance(learning_rate, np.floating):
+            learning_rate = float(learning_rate)
         if not isinstance(learning_rate, (float, Variable)):
-            raise TypeError(f"{type(self).__name__}: learning_rate must be a float or a "
-                            f"Variable, got {type(learning_rate).__name__}")
-        if isinstance(learning_rate, float) and not learning_rate > 0:
-            raise ValueError(f"{type(self).__name__}: learning_rate must be > 0, got "
-                             f"{learning_rate}")
+            raise TypeError(f"{where}: learning_rate must be a float or a Variable, got "
+                            f"{type(learning_rate).__name__}")
+        if isinstance(learning_rate, float) and not learning_rate >= 0:
+            raise ValueError(f"{where}: learning_rate must be >= 0, got {learning_rate}")
         if isinstance(learning_rate, Variable) and learning_rate.shape not in ((1,), ()):
             raise ValueError(f"{type(self).__name__}: a learning_rate Variable must have "
                              f"shape [1], '{learning_rate.name}' has {list(learning_rate.shape)}")

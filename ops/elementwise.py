@@ -67,8 +67,13 @@ def _make(type):
     @op.shape_rule
     def _(op):
         x, y = x_and_y(op)
-        out = op.out_var("Out")
-        out.shape = broadcast_shape(x.shape, aligned_shape(x.shape, y.shape, op.attr("axis")))
+        out, axis = op.out_var("Out"), op.attr("axis")
+        try:
+            out.shape = broadcast_shape(x.shape, aligned_shape(x.shape, y.shape, axis))
+        except ValueError as e:
+            raise ValueError(f"Y ('{y.name}') of shape {list(y.shape)} does not broadcast to X "
+                             f"('{x.name}') of shape {list(x.shape)} with axis={axis}: "
+                             f"{e}") from None
         out.dtype, out.lod_level = x.dtype, x.lod_level
 
     op.default_grad(inputs=("X", "Y"), grads=("X", "Y"))

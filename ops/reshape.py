@@ -48,7 +48,11 @@ def _(op):
 
 @op.kernel(("cpu", "cuda"), "float16", "float32", "float64", "int32", "int64", "bool")
 def reshape(x, *, shape):
-    return x.reshape([x.shape[i] if d == 0 else d for i, d in enumerate(shape)]).copy()
+    try:
+        return x.reshape([x.shape[i] if d == 0 else d for i, d in enumerate(shape)]).copy()
+    except (ValueError, IndexError):
+        raise ValueError(f"cannot reshape X of shape {list(x.shape)} into {list(shape)}") \
+            from None
 
 
 op.default_grad()

@@ -125,3 +125,11 @@ def test_a_second_backward_pass_gets_its_own_gradient_names(fresh, rng):
     da, db = fluid.Executor().run(fresh, {"x": xv}, [ga, gb])
     np.testing.assert_allclose(da, sigmoid(xv) * (1 - sigmoid(xv)), rtol=1e-12)
     np.testing.assert_allclose(db, 1 - np.tanh(xv) ** 2, rtol=1e-12)
+
+
+def test_gradients_of_gradients_say_they_are_unsupported(fresh):
+    x = fluid.data("x", [3], "float64")
+    x.stop_gradient = False
+    dx, = fluid.gradients(fluid.layers.reduce_sum(fluid.layers.sigmoid(x)), [x])
+    with pytest.raises(NotImplementedError, match="gradients of gradients"):
+        fluid.gradients(dx, [x])

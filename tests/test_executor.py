@@ -227,3 +227,16 @@ def test_a_scope_value_of_another_dtype_is_an_error(fresh):
     with pytest.raises(ValueError, match="variable 'w' holds float64 in the scope but the "
                                          "program declares float32"):
         fluid.Executor().run(fresh, fetch_list=[m], scope=scope)
+
+
+def test_a_feed_that_would_broadcast_silently_is_caught(fresh):
+    x = fluid.layers.data("x", [1])
+    y = fluid.layers.data("y", [1])
+    diff = fluid.layers.elementwise_sub(x, y)  # built for [-1, 1]
+    with pytest.raises(ValueError) as e:
+        fluid.Executor().run(fresh, {"x": np.ones((5, 1), np.float32),
+                                     "y": np.ones(5, np.float32)}, [diff])  # y is [5]
+    msg = str(e.value)
+    assert "op 'elementwise_sub' created at" in msg and "X: float32[5, 1], Y: float32[5]" in msg
+    assert "its output Out is float32[5, 5], but the program was built for float32[-1, 1]" \
+        in msg

@@ -100,3 +100,27 @@ def test_fc_with_several_inputs_trains_every_weight(fresh, rng):
             "fc_0.b_0": np.ones(1)}
     for (p, _), g in zip(params_grads, grads):
         np.testing.assert_allclose(g, want[p.name], rtol=1e-12)
+
+
+def test_arithmetic_on_variables(fresh, rng):
+    a = fluid.layers.data("a", [3], "float64")
+    b = fluid.layers.data("b", [3], "float64")
+    outs = [a + b, a - b, a * b, a / b, a + 2, 2 + a, a - 2, 2 - a, a * 3, 3 * a, a / 4,
+            4 / a, -a, (a - b) * (a - b)]
+    av, bv = rng.uniform(1, 2, (2, 3)), rng.uniform(1, 2, (2, 3))
+    got = fluid.Executor().run(fresh, {"a": av, "b": bv}, outs)
+    want = [av + bv, av - bv, av * bv, av / bv, av + 2, 2 + av, av - 2, 2 - av, av * 3,
+            3 * av, av / 4, 4 / av, -av, (av - bv) ** 2]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+    with pytest.raises(TypeError):
+        a + "x"
+    dx, = fluid.gradients(fluid.layers.mean((a - b) * (a - b)), [a])
+    g, = fluid.Executor().run(fresh, {"a": av, "b": bv}, [dx])
+    np.testing.assert_allclose(g, 2 * (av - bv) / 6, rtol=1e-12)
+
+
+def test_fc_activation_output_is_named_as_fluid_names_it(fresh):
+    out = fluid.layers.fc(fluid.layers.data("x", [3]), 2, act="relu")
+    assert out.name == "fc_0.tmp_2"
+    assert fluid.layers.relu(out).name == "relu_0.tmp_0"

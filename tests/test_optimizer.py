@@ -85,8 +85,12 @@ def test_bad_learning_rates():
         fluid.optimizer.SGD(1)
     with pytest.raises(TypeError, match="got str"):
         fluid.optimizer.Adam("0.1")
-    with pytest.raises(ValueError, match="learning_rate must be > 0, got -0.1"):
+    with pytest.raises(ValueError, match="learning_rate must be >= 0, got -0.1"):
         fluid.optimizer.Momentum(-0.1, 0.9)
+    with pytest.raises(TypeError, match="got bool"):
+        fluid.optimizer.SGD(True)
+    assert fluid.optimizer.SGD(np.float32(0.5)).learning_rate == 0.5
+    fluid.optimizer.SGD(0.0)  # a frozen run, as fluid allows
 
 
 def test_minimize_needs_a_scalar_loss(fresh):

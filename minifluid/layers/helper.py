@@ -74,18 +74,23 @@ class LayerHelper:
 ACTIVATIONS = ("sigmoid", "relu", "tanh", "softmax")
 
 
-def activate(x: Variable, act, layer: str) -> Variable:
-    """x through the activation op `act` ('relu', ...), or x itself when act is None."""
+def activate(x: Variable, act, helper: LayerHelper) -> Variable:
+    """x through the activation op `act` ('relu', ...), or x itself when act is None. The
+    output is the layer's next variable ('fc_0.tmp_2'), as fluid names it."""
     if act is None:
         return x
     if not isinstance(act, str) or act not in ACTIVATIONS:
-        raise ValueError(f"{layer}: act must be None or one of {list(ACTIVATIONS)}, got "
-                         f"{act!r}")
-    return append_layer_op(act, {"X": ("x", x)}, {})
+        raise ValueError(f"{helper.layer_type}: act must be None or one of "
+                         f"{list(ACTIVATIONS)}, got {act!r}")
+    out = helper.tmp()
+    helper.append_op(act, {"X": x}, {"Out": out})
+    return out
 
 
-def append_layer_op(op_type: str, inputs: dict, attrs: dict, name=None, outputs=("Out",)):
-    """Append `op_type` to the main program; returns its output Variable(s).
+def append_layer_op(op_type: str, inputs: dict, attrs: dict, name=None, outputs=("Out",),
+                    act=None):
+    """Append `op_type` (and the activation `act`) to the main program; returns its output
+    Variable(s).
 
     `inputs` maps slot -> (argument name, Variable or None, or a list of Variables). A
     single output is named `name` when given, else '<op_type>_<n>.tmp_0' as fluid names it.
@@ -95,9 +100,12 @@ def append_layer_op(op_type: str, inputs: dict, attrs: dict, name=None, outputs=
         for v in value if isinstance(value, (list, tuple)) else [value]:
             check_variable(op_type, arg, v, optional=slot in opdef.optional)
     helper = LayerHelper(op_type, name)
-    outs = {s: [helper.tmp(name if len(outputs) == 1 else None)] for s in outputs}
+    single = len(outputs) == 1 and act is None
+    outs = {s: [helper.tmp(name if single else None)] for s in outputs}
     helper.append_op(op_type, {s: v for s, (_, v) in inputs.items()}, outs, attrs)
     result = [vs[0] for vs in outs.values()]
+    if act is not None:
+        return activate(result[0], act, helper)
     return result[0] if len(result) == 1 else result
 
 

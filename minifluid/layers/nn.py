@@ -107,7 +107,7 @@ def fc(input, size: int, num_flatten_dims: int = 1, param_attr=None, bias_attr=N
         helper.append_op("elementwise_add", {"X": pre_bias, "Y": b}, {"Out": out},
                          {"axis": num_flatten_dims})
         pre_bias = out
-    return activate(pre_bias, act, "fc")
+    return activate(pre_bias, act, helper)
 
 
 def softmax(input, use_cudnn=False, name=None, axis=-1):
@@ -117,9 +117,8 @@ def softmax(input, use_cudnn=False, name=None, axis=-1):
 
 def _elementwise(op_type):
     def layer(x, y, axis=-1, act=None, name=None):
-        out = append_layer_op(op_type, {"X": ("x", x), "Y": ("y", y)}, {"axis": axis},
-                              name if act is None else None)
-        return activate(out, act, op_type)
+        return append_layer_op(op_type, {"X": ("x", x), "Y": ("y", y)}, {"axis": axis},
+                               name, act=act)
     layer.__name__ = layer.__qualname__ = op_type
     layer.__doc__ = (f"{op_type}(x, y, axis=-1, act=None, name=None): x {op_type[12:]} y, "
                      f"y lined up with x from dimension `axis` (-1: the last ones) and "
@@ -150,9 +149,7 @@ def reshape(x, shape, actual_shape=None, act=None, inplace=False, name=None):
         raise NotImplementedError("reshape: actual_shape is not supported; give `shape`")
     if not isinstance(shape, (list, tuple)):
         raise TypeError(f"reshape: shape must be a list or tuple, got {type(shape).__name__}")
-    out = append_layer_op("reshape", {"X": ("x", x)}, {"shape": list(shape)},
-                          name if act is None else None)
-    return activate(out, act, "reshape")
+    return append_layer_op("reshape", {"X": ("x", x)}, {"shape": list(shape)}, name, act=act)
 
 
 def concat(input, axis=0, name=None):
@@ -169,11 +166,9 @@ def cast(x, dtype):
 
 def scale(x, scale=1.0, bias=0.0, bias_after_scale=True, act=None, name=None):
     """scale * x + bias (or scale * (x + bias) with bias_after_scale=False)."""
-    out = append_layer_op("scale", {"X": ("x", x)},
-                          {"scale": float(scale), "bias": float(bias),
-                           "bias_after_scale": bool(bias_after_scale)},
-                          name if act is None else None)
-    return activate(out, act, "scale")
+    return append_layer_op("scale", {"X": ("x", x)},
+                           {"scale": float(scale), "bias": float(bias),
+                            "bias_after_scale": bool(bias_after_scale)}, name, act=act)
 
 
 def dropout(x, dropout_prob, is_test=False, seed=None, name=None,
