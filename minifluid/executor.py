@@ -144,9 +144,7 @@ class _Plan:
                 available.update(names)
                 for n, i in zip(names, idx):
                     if i != 1:  # what the shape rule promised: checked after each run of it
-                        v = block.var(n)
-                        known = tuple((a, d) for a, d in enumerate(v.shape) if d != -1)
-                        step.expect.append((i, s, v.dtype, len(v.shape), known))
+                        step.expect.append((i, s, block.var(n)))
             if opdef.wants_outputs:
                 step.attrs = {**op.attrs, "wanted": tuple(i != 1 for i in step.outs)}
             try:
@@ -236,11 +234,11 @@ class _Plan:
                                 env[j] = rj
                         else:
                             env[i] = r
-                for i, slot, dtype, rank, known in step.expect:
+                for i, slot, var in step.expect:
                     v = env[i]
-                    if v is not None and (v.dtype != dtype or len(v.shape) != rank or any(
-                            v.shape[a] != d for a, d in known)):
-                        raise ShapeMismatchError(slot, v, dtype, rank, known)
+                    if v is not None and (v.dtype != var.dtype or len(v.shape) != var.ndim
+                                          or v.shape[1:] != var.shape[1:]) and not _fits(v, var):
+                        raise ShapeMismatchError(slot, v, var)
                 for i in step.free:
                     env[i] = None
         except Exception as e:
@@ -257,16 +255,19 @@ def _convert(name, value, dtype):
                          f"{type(value).__name__} ({e})") from None
 
 
+def _fits(value, var):
+    """value has var's dtype and rank, and its size where var's is known (-1: any)."""
+    return value.dtype == var.dtype and len(value.shape) == var.ndim and all(
+        d in (-1, n) for d, n in zip(var.shape, value.shape))
+
+
 class ShapeMismatchError(ValueError):
     """A kernel's output is not what the op's shape rule promised when the program was built:
     usually an input fed with another shape than declared (numpy then broadcasts silently)."""
 
-    def __init__(self, slot, value, dtype, rank, known):
-        want = ["-1"] * rank
-        for a, d in known:
-            want[a] = str(d)
+    def __init__(self, slot, value, var):
         super().__init__(f"its output {slot} is {value.dtype}{list(value.shape)}, but the "
-                         f"program was built for {dtype.name}[{', '.join(want)}]; were the "
+                         f"program was built for {var.dtype.name}{list(var.shape)}; were the "
                          f"inputs fed with the shapes they were declared with?")
 
 
