@@ -83,7 +83,7 @@ def scope_guard(scope: Scope):
 
 
 class _Step:
-    __slots__ = ("fn", "ins", "outs", "attrs", "op", "free", "packed", "expect")
+    __slots__ = ("fn", "ins", "outs", "attrs", "op", "free", "packed", "expect", "single")
 
 
 class _Plan:
@@ -144,7 +144,9 @@ class _Plan:
                 available.update(names)
                 for n, i in zip(names, idx):
                     if i != 1:  # what the shape rule promised: checked after each run of it
-                        step.expect.append((i, s, block.var(n)))
+                        v = block.var(n)
+                        step.expect.append((i, s, v, v.dtype, len(v.shape), v.shape[1:]))
+            step.single = len(step.outs) == 1 and not step.packed
             if opdef.wants_outputs:
                 step.attrs = {**op.attrs, "wanted": tuple(i != 1 for i in step.outs)}
             try:
@@ -225,7 +227,7 @@ class _Plan:
                 else:
                     args = [env[i] for i in step.ins]
                 res = step.fn(*args, **step.attrs)
-                if len(step.outs) == 1 and not step.packed:
+                if step.single:
                     env[step.outs[0]] = res
                 else:
                     for i, r in zip(step.outs, (res,) if len(step.outs) == 1 else res):
@@ -234,10 +236,10 @@ class _Plan:
                                 env[j] = rj
                         else:
                             env[i] = r
-                for i, slot, var in step.expect:
+                for i, slot, var, dtype, rank, tail in step.expect:
                     v = env[i]
-                    if v is not None and (v.dtype != var.dtype or len(v.shape) != var.ndim
-                                          or v.shape[1:] != var.shape[1:]) and not _fits(v, var):
+                    if v is not None and (v.shape[1:] != tail or len(v.shape) != rank or
+                                          v.dtype != dtype) and not _fits(v, var):
                         raise ShapeMismatchError(slot, v, var)
                 for i in step.free:
                     env[i] = None

@@ -15,8 +15,10 @@ ATTRS = {"dim": [], "keep_dim": False, "reduce_all": False}
 
 def axes(ndim, dim, reduce_all):
     """The reduced axes, or None when all of them are (the result then has shape [1])."""
-    ax = tuple(sorted({d % ndim for d in dim})) if ndim else ()
-    return None if reduce_all or len(ax) in (0, ndim) else ax
+    if reduce_all or not dim or not ndim:
+        return None
+    ax = tuple(sorted({d % ndim for d in dim}))
+    return None if len(ax) == ndim else ax
 
 
 def reduced_shape(shape, dim, keep_dim, reduce_all):
