@@ -149,6 +149,8 @@ class _Plan:
             step.single = len(step.outs) == 1 and not step.packed
             if opdef.wants_outputs:
                 step.attrs = {**op.attrs, "wanted": tuple(i != 1 for i in step.outs)}
+            if opdef.random:
+                step.attrs = {**step.attrs, "rng": np.random.default_rng(op.attrs["seed"] or None)}
             try:
                 step.fn = registry.get_kernel(op.type, place.kind, _kernel_dtype(op))
             except NotImplementedError as e:

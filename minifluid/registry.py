@@ -27,7 +27,7 @@ PLACES = ("cpu", "cuda")
 
 class OpDef:
     def __init__(self, type: str, inputs, outputs, attrs, doc: str = "",
-                 wants_outputs: bool = False):
+                 wants_outputs: bool = False, random: bool = False):
         self.type = type
         self.inputs = [s.rstrip("?*") for s in inputs]
         self.outputs = [s.rstrip("?*") for s in outputs]
@@ -38,6 +38,9 @@ class OpDef:
         # With wants_outputs the kernel also gets wanted=(bool per output slot), so that a
         # grad kernel can skip gradients nobody asked for.
         self.wants_outputs = wants_outputs
+        # A random op's kernel gets rng=, a numpy Generator that each compiled plan seeds
+        # from the op's `seed` attr (fresh entropy for 0) and keeps from run to run.
+        self.random = random
         self.grad: Optional[Callable] = None
         self.kernels: dict = {}
         # A grad op whose outputs are all 'S@GRAD' gets them shaped like its input 'S'.
@@ -128,13 +131,13 @@ OPS: dict = {}
 
 
 def register_op(type: str, inputs=(), outputs=("Out",), attrs=None, doc: str = "",
-                wants_outputs: bool = False) -> OpDef:
+                wants_outputs: bool = False, random: bool = False) -> OpDef:
     """Declare op `type`; returns its OpDef for attaching the shape rule, grad and kernels.
 
     Registering a type twice replaces the earlier definition (handy when iterating on a
     user op in a notebook).
     """
-    opdef = OpDef(type, inputs, outputs, attrs, doc, wants_outputs)
+    opdef = OpDef(type, inputs, outputs, attrs, doc, wants_outputs, random)
     OPS[type] = opdef
     return opdef
 

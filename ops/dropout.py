@@ -6,8 +6,8 @@
              upscale_in_train, and 1 - p (or 1) everywhere in testing
 
 Mask is 1 with probability 1 - p. With seed 0 every run draws fresh entropy; with another
-seed (Program.random_seed sets one) the masks follow one fixed sequence per op, so two runs
-of the same script drop the same elements.
+seed (Program.random_seed sets one) the masks follow one fixed sequence per op and compiled
+program, so two runs of the same script drop the same elements.
 """
 import numpy as np
 
@@ -18,8 +18,8 @@ from .activation import same_shape
 
 ATTRS = {"dropout_prob": 0.5, "is_test": False, "seed": 0,
          "dropout_implementation": "downgrade_in_infer"}
-op = register_op("dropout", inputs=["X"], outputs=["Out", "Mask?"], attrs=ATTRS, doc=__doc__)
-_streams = {}  # seed -> the numpy Generator that draws its masks
+op = register_op("dropout", inputs=["X"], outputs=["Out", "Mask?"], attrs=ATTRS, doc=__doc__,
+                 random=True)
 
 
 @op.shape_rule
@@ -37,14 +37,13 @@ def _(op):
 
 
 @op.kernel(("cpu", "cuda"), "float32", "float64")
-def dropout(x, *, dropout_prob, is_test, seed, dropout_implementation):
+def dropout(x, *, dropout_prob, is_test, seed, dropout_implementation, rng=None):
     xp, t = get_array_module(x), x.dtype.type
     upscale = dropout_implementation == "upscale_in_train"
     if is_test:  # the mask is then the constant scale, so the gradient still works
         scale = t(1 if upscale else 1 - dropout_prob)
         return x * scale, xp.broadcast_to(scale, x.shape)
-    rng = _streams.setdefault(seed, np.random.default_rng(seed)) if seed else \
-        np.random.default_rng()
+    rng = rng or np.random.default_rng(seed or None)
     mask = xp.asarray(rng.random(x.shape) >= dropout_prob).astype(x.dtype)
     if upscale and dropout_prob < 1:
         mask /= t(1 - dropout_prob)

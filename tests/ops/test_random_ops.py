@@ -67,3 +67,17 @@ def test_dropout_in_test_mode_has_a_gradient(fresh):
     out, g = fluid.Executor().run(fresh, {"x": np.ones(3)}, [y, dx])
     np.testing.assert_allclose(out, [0.75] * 3)
     np.testing.assert_allclose(g, [0.75] * 3)
+
+
+def test_seeded_dropout_repeats_for_identically_built_programs():
+    def masks():
+        main = fluid.Program()
+        main.random_seed = 7
+        with fluid.program_guard(main, fluid.Program()), fluid.unique_name.guard():
+            out = fluid.layers.dropout(fluid.data("x", [50]), 0.5)
+        exe = fluid.Executor()
+        return [exe.run(main, {"x": np.ones(50, np.float32)}, [out])[0] for _ in range(3)]
+    first, second = masks(), masks()
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first[0], first[1])  # a new mask every step
