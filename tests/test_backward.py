@@ -15,30 +15,6 @@ def _feed(rng, n=10):
     return {"x": rng.normal(size=(3, n)), "z": rng.integers(0, 2, (3, n)).astype(np.float64)}
 
 
-def test_the_issue_example_program(fresh, rng, place):
-    x = fluid.layers.data(name="x", shape=[10], dtype="float32")
-    label = fluid.layers.data(name="label", shape=[10], dtype="float32")
-    x.stop_gradient = False
-    loss = fluid.layers.sigmoid_cross_entropy_with_logits(x=x, label=label, ignore_index=-1,
-                                                          normalize=True)
-    total = fluid.layers.reduce_sum(loss)
-    dx, = fluid.gradients([total], [x])
-    assert dx.name == "x@GRAD" and dx.shape == (-1, 10) and dx.dtype == np.float32
-    exe = fluid.Executor(place)
-    exe.run(fluid.default_startup_program())
-    xs = rng.normal(size=(4, 10)).astype("float32")
-    ys = rng.integers(0, 2, (4, 10)).astype("float32")
-    ys[1, :3] = -1
-    out, g = exe.run(fluid.default_main_program(), feed={"x": xs, "label": ys},
-                     fetch_list=[total, dx])
-    kept = ys != -1
-    x64, y64 = xs.astype(np.float64), ys.astype(np.float64)
-    want = np.where(kept, y64 * np.logaddexp(0, -x64) + (1 - y64) * np.logaddexp(0, x64), 0)
-    np.testing.assert_allclose(out, [want.sum() / kept.sum()], rtol=1e-6)
-    np.testing.assert_allclose(g, np.where(kept, sigmoid(x64) - y64, 0) / kept.sum(),
-                               atol=1e-7)
-
-
 def test_fan_out_gradients_are_summed(fresh, rng):
     x, z = _data()
     x.stop_gradient = False
