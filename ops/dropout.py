@@ -42,7 +42,7 @@ def dropout(x, *, dropout_prob, is_test, seed, dropout_implementation, rng=None)
     upscale = dropout_implementation == "upscale_in_train"
     if is_test:  # the mask is then the constant scale, so the gradient still works
         scale = t(1 if upscale else 1 - dropout_prob)
-        return x * scale, xp.broadcast_to(scale, x.shape)
+        return x * scale, xp.broadcast_to(xp.asarray(scale), x.shape)
     rng = rng or np.random.default_rng(seed or None)
     mask = xp.asarray(rng.random(x.shape) >= dropout_prob).astype(x.dtype)
     if upscale and dropout_prob < 1:
