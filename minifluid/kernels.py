@@ -90,7 +90,7 @@ def for_blocks(fn, rows: int, row_size: int = 1):
         return
     per_block = max(1, BLOCK // max(row_size, 1))
     blocks = -(-rows // per_block)
-    parts = max(1, min(THREADS, blocks, rows * row_size // PARALLEL_MIN))
+    parts = min(THREADS, blocks) if rows * row_size >= PARALLEL_MIN else 1
     if parts == 1:
         _loop(fn, 0, rows, per_block)
         return

@@ -13,9 +13,9 @@ are divided by max(number of kept elements in the whole tensor, 1). PosWeight br
 against X over trailing dimensions; Label and PosWeight get no gradient.
 
 Numerics: exp only ever sees -|x| and sigmoid is computed as (1 + tanh(x/2)) / 2, so no
-finite input overflows. With PosWeight the CPU kernel adds (pw - 1) z (log1p(exp(-|x|)) +
-max(-x, 0)) to the loss without it; neither term exceeds the result, so nothing overflows
-where the loss is finite. For infinite x the loss is |x| c, c = (1 - z) if x > 0 else pw z,
+finite input overflows. With PosWeight the CPU kernel sums (1 - z) x, q and (pw - 1) z q,
+q = log1p(exp(-|x|)) + max(-x, 0); no term exceeds the result, so nothing overflows where
+the loss is finite. For infinite x the loss is |x| c, c = (1 - z) if x > 0 else pw z,
 taken as 0 when c is 0.
 """
 import math
@@ -81,21 +81,25 @@ def _blocks(kernel, x, z, pw, *more):
         if x.size:
             kernel(out, x, z, pw, *more)
         return out
-    cols, tiled = 1, False
+    cols, tiled = 1, None
     tail = x.shape[x.ndim - pw.ndim:] if pw is not None and pw.ndim else ()
     if pw is not None and pw.size != x.size and math.prod(tail) <= kernels.BLOCK:
         # Rows of weights, tiled to a block: a same-shape multiply is ~2.5x faster than
         # one broadcasting a short row.
+        # Kept between calls (scratch 2; the kernels use 0 and 1): a fresh one would be
+        # page-faulted in on each call, which costs as much as the tiling saves.
         cols = math.prod(tail)
         rows = min(max(1, kernels.BLOCK // cols), x.size // cols)
-        pw, tiled = np.tile(np.broadcast_to(pw, tail).reshape(1, -1), (rows, 1)), True
+        tiled = scratch(np.broadcast_to(pw.dtype.type(0), (rows, cols)), 2)
+        tiled[...] = np.broadcast_to(pw, tail).reshape(1, -1)
+        pw = tiled
     elif pw is not None:  # as large as X, or rows too long to block: one weight per element
         pw = np.ascontiguousarray(np.broadcast_to(pw, x.shape)).reshape(-1, 1)
     o2 = out.reshape(-1, cols)
     x2, z2, *m2 = (np.ascontiguousarray(a).reshape(-1, cols) for a in (x, z) + more)
 
     def block(lo, hi):
-        pb = None if pw is None else pw[:hi - lo] if tiled else pw[lo:hi]
+        pb = None if pw is None else pw[:hi - lo] if pw is tiled else pw[lo:hi]
         kernel(o2[lo:hi], x2[lo:hi], z2[lo:hi], pb, *(a[lo:hi] for a in m2))
 
     for_blocks(block, x2.shape[0], cols)
@@ -139,42 +143,60 @@ def _mend_infinite(out, x, z, pm1):
     out[inf] = np.where(c == 0, 0, np.inf * np.where(c == 0, 1, c))
 
 
+_SIGN_BIT = {np.dtype(np.float32): np.int32(-2**31), np.dtype(np.float64): np.int64(-2**63)}
+
+
+def _negative_abs(x, out):
+    """out = -|x| in one pass, by setting the sign bit: quicker than abs and negate."""
+    bit = _SIGN_BIT[x.dtype]
+    np.bitwise_or(x.view(bit.dtype), bit, out=out.view(bit.dtype))
+
+
 def _loss(out, x, z, pm1, ign, div):
     """pm1 is PosWeight - 1 (None without PosWeight)."""
-    t = scratch(x)                              # the only work arrays, one block long
-    a = scratch(x, 1)
-    with np.errstate(invalid="ignore"):         # an infinite x gives inf * 0: mended below
-        np.abs(x, out=t)
-        np.negative(t, out=t)
-        np.exp(t, out=t)
-        np.log1p(t, out=t)                      # log1p(exp(-|x|)), in [0, log 2]
-        np.multiply(x, z, out=out)
-        np.subtract(t, out, out=out)
-        np.maximum(x, zeros(x), out=a)
-        np.add(out, a, out=out)                 # the loss without PosWeight
-        if pm1 is not None:                     # + (pw - 1) z (log1p(exp(-|x|)) + relu(-x)),
-            np.subtract(a, x, out=a)            # no larger than the loss: no overflow
-            np.add(a, t, out=a)
-            np.multiply(a, z, out=a)
-            np.multiply(a, pm1, out=a)
-            np.add(out, a, out=out)
-    if np.isnan(np.minimum.reduce(out, axis=None)):
+    try:  # only an infinite x makes a NaN here (inf * 0, inf - inf), and numpy flags it
+        with np.errstate(invalid="raise"):
+            _loss_terms(out, x, z, pm1)
+    except FloatingPointError:
+        with np.errstate(invalid="ignore"):
+            _loss_terms(out, x, z, pm1)
         _mend_infinite(out, x, z, pm1)
     _finish(out, z, ign, div)
+
+
+def _loss_terms(out, x, z, pm1):
+    t = scratch(x)                              # the only work arrays, one block long
+    a = scratch(x, 1)
+    _negative_abs(x, t)
+    np.exp(t, out=t)
+    np.log1p(t, out=t)                          # log1p(exp(-|x|)), in [0, log 2]
+    np.multiply(x, z, out=out)
+    if pm1 is None:
+        np.maximum(x, zeros(x), out=a)
+        np.subtract(a, out, out=out)
+        np.add(out, t, out=out)                 # max(x, 0) - x z + log1p(exp(-|x|))
+    else:                                       # (1 - z) x + q + (pw - 1) z q, with
+        np.minimum(x, zeros(x), out=a)          # q = log1p(exp(-|x|)) + max(-x, 0):
+        np.subtract(t, a, out=t)                # no term overflows where the loss
+        np.subtract(x, out, out=out)            # is finite
+        np.add(out, t, out=out)
+        np.multiply(z, pm1, out=a)
+        np.multiply(a, t, out=a)
+        np.add(out, a, out=out)
 
 
 def _loss_grad(dx, x, z, pm1, dout, ign, div):
     np.multiply(x, 0.5, out=dx)
     np.tanh(dx, out=dx)
     np.multiply(dx, 0.5, out=dx)                # sigmoid(x) - 1/2, exactly 0 at x = 0
-    np.add(dx, 0.5, out=dx)
-    np.subtract(dx, z, out=dx)                  # sigmoid(x) - z
+    np.add(dx, 0.5, out=dx)                     # sigmoid(x)
     if pm1 is not None:                         # + (pw - 1) z (sigmoid(x) - 1)
-        a = scratch(x)
-        np.add(dx, z, out=a)
-        np.subtract(a, 1, out=a)
-        np.multiply(a, z, out=a)
-        np.multiply(a, pm1, out=a)
+        a, b = scratch(x), scratch(x, 1)
+        np.subtract(dx, 1, out=a)
+        np.multiply(z, pm1, out=b)
+        np.multiply(a, b, out=a)
+    np.subtract(dx, z, out=dx)                  # sigmoid(x) - z
+    if pm1 is not None:
         np.add(dx, a, out=dx)
     np.multiply(dx, dout, out=dx)
     _finish(dx, z, ign, div)

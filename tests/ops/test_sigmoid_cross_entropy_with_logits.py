@@ -127,6 +127,20 @@ def test_nan_propagates_and_infinities_have_their_limits(dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_infinities_with_pos_weight_are_silent(dtype):
+    # The loss is |x| c, c = 1 - z for x = +inf and pw z for x = -inf; 0 where c is 0.
+    x = np.array([np.inf, -np.inf, np.inf, -np.inf, -np.inf, np.inf, 2.0], dtype)
+    z = np.array([1, 0, 0, 1, 0.5, 0.5, 1], dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for place in fluid.testing.available_places():
+            out = run_op(OP, {"X": x, "Label": z, "PosWeight": np.full(7, 3, dtype)},
+                         place=place)["Out"]
+            np.testing.assert_array_equal(out[:6], [0, 0, np.inf, np.inf, np.inf, np.inf])
+            np.testing.assert_allclose(out[6], 3 * np.log1p(np.exp(-2.0)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_pos_weight_broadcasts_over_trailing_dims(rng, dtype):
     x, z = _case(rng, (2, 3, 4, 10), dtype)
     for pw_shape in [(10,), (4, 10), (3, 4, 10), (1, 4, 1), (2, 3, 4, 10)]:
