@@ -214,7 +214,9 @@ class _Plan:
                 self._execute(env)
         for name, i in self.writes:
             values[name] = env[i]
-        out = [env[i].copy() if c else env[i] for i, c in zip(self.fetch, self.fetch_copy)]
+        # A gradient may be a read-only broadcast view (reduce_*_grad): the caller gets an array.
+        out = [env[i].copy() if c or (on_cpu and not env[i].flags.writeable) else env[i]
+               for i, c in zip(self.fetch, self.fetch_copy)]
         if return_numpy and not on_cpu:
             out = [place.to_numpy(v) for v in out]
         return out

@@ -41,13 +41,13 @@ def shape_rule(op):
 
 
 def broadcast_back(x, dout, dim, reduce_all, scale=1):
-    """dOut reshaped to keep the reduced dimensions, written out at X's shape."""
+    """dOut reshaped to keep the reduced dimensions and broadcast to X's shape: a read-only
+    view, not an array the size of X (the executor copies it if it is fetched)."""
     ax = axes(x.ndim, dim, reduce_all)
-    dx = get_array_module(x).empty_like(x)
-    dx[...] = dout.reshape([1 if ax is None or i in ax else d for i, d in enumerate(x.shape)])
+    dout = dout.reshape([1 if ax is None or i in ax else d for i, d in enumerate(x.shape)])
     if scale != 1:
-        dx *= scale
-    return dx
+        dout = dout * dout.dtype.type(scale)
+    return get_array_module(x).broadcast_to(dout, x.shape)
 
 
 op = register_op("reduce_sum", inputs=["X"], outputs=["Out"], attrs=ATTRS, doc=__doc__)

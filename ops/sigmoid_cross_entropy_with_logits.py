@@ -96,7 +96,7 @@ def _blocks(kernel, x, z, pw, *more):
     elif pw is not None:  # as large as X, or rows too long to block: one weight per element
         pw = np.ascontiguousarray(np.broadcast_to(pw, x.shape)).reshape(-1, 1)
     o2 = out.reshape(-1, cols)
-    x2, z2, *m2 = (np.ascontiguousarray(a).reshape(-1, cols) for a in (x, z) + more)
+    x2, z2, *m2 = (_rows(a, cols) for a in (x, z) + more)
 
     def block(lo, hi):
         pb = None if pw is None else pw[:hi - lo] if pw is tiled else pw[lo:hi]
@@ -104,6 +104,13 @@ def _blocks(kernel, x, z, pw, *more):
 
     for_blocks(block, x2.shape[0], cols)
     return out
+
+
+def _rows(a, cols):
+    """a as (rows, cols); one value broadcast (the gradient of a sum) stays a stride-0 view."""
+    if a.size and not any(a.strides):
+        return np.broadcast_to(a[(0,) * a.ndim], (a.size // cols, cols))
+    return np.ascontiguousarray(a).reshape(-1, cols)
 
 
 def _ignore_value(dtype, ignore_index):

@@ -38,3 +38,16 @@ def test_reduce_sum_gradient_check(rng, dim, keep_dim, reduce_all, axis):
 def test_reduce_sum_int():
     x = np.arange(12, dtype=np.int64).reshape(3, 4)
     check_output("reduce_sum", {"X": x}, {"Out": x.sum(0)}, {"dim": [0]})
+
+
+def test_fetched_reduce_gradients_are_writable_arrays(fresh):
+    # The grad kernels return broadcast views; what the user fetches is an ordinary array.
+    import minifluid as fluid
+    x = fluid.data("x", [2, 3], "float32")
+    x.stop_gradient = False
+    total = fluid.layers.reduce_sum(x) + fluid.layers.reduce_mean(x) + fluid.layers.mean(x)
+    dx, = fluid.gradients([total], [x])
+    got, = fluid.Executor().run(fresh, {"x": np.ones((2, 3), "float32")}, [dx])
+    np.testing.assert_allclose(got, np.full((2, 3), 1 + 2 / 6), rtol=1e-6)
+    assert got.flags.writeable and got.flags.c_contiguous
+    got += 1  # the caller's own array

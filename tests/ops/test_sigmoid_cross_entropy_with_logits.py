@@ -49,6 +49,8 @@ def test_blocks_and_threads_give_the_same_result(rng, dtype, monkeypatch):
            normalize=True)
     for pw_shape in [(70,), (300, 70)]:
         _check(x, z, rng.uniform(0.5, 3, pw_shape).astype(dtype), ignore_index=-1)
+    # One gradient value broadcast (as reduce_sum_grad gives it) is kept a stride-0 view.
+    _check(x, z, dout=np.broadcast_to(np.asarray(0.25, dtype), x.shape))
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
