@@ -7,10 +7,15 @@ GIL inside ufunc loops). Its scratch space is then one block, not an array the s
 input. Measured on the loss kernels on a 2-core VM (benchmarks/RESULTS.md): blocks under
 256K elements lose more to per-call overhead than they gain in cache, and a second thread
 pays only from about 5e5 elements: waking a thread costs ~75 us there, and each ufunc call
-hands the GIL over.
+hands the GIL over. While the threads run, each is held to its own CPU (the caller to the
+one it is on, for the call only): otherwise Linux wakes a thread that waited for the GIL
+on the CPU of the thread that woke it, and the two often end up sharing one CPU (measured:
+median 1.5 -> 0.85-1.2 ms for the 1e6-element loss; one thread takes 1.3-1.6).
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -75,9 +80,40 @@ def via_float32(kernel):
     return half
 
 
-def _loop(fn, lo, hi, step):
+def _loop(fn, lo, hi, step, cpu=None):
+    if cpu is not None and getattr(_local, "cpu", None) != cpu:  # a pool thread, moved
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(0, {cpu})
+            _local.cpu = cpu
     for s in range(lo, hi, step):
         fn(s, min(s + step, hi))
+
+
+try:
+    _getcpu = ctypes.CDLL(None).sched_getcpu
+    _getcpu.restype = ctypes.c_int
+except (AttributeError, OSError, TypeError):  # not glibc/musl, or no sched_getaffinity
+    _getcpu = None
+
+
+@contextlib.contextmanager
+def _pinned(workers):
+    """Hold the calling thread to the CPU it is on; yield a CPU for each of `workers` pool
+    threads (other CPUs), or Nones where that cannot be done."""
+    cpus = mask = None
+    if _getcpu is not None and hasattr(os, "sched_setaffinity"):
+        with contextlib.suppress(OSError):
+            mask, here = os.sched_getaffinity(0), _getcpu()
+            others = sorted(mask - {here})
+            if here in mask and others:
+                os.sched_setaffinity(0, {here})
+                cpus = [others[i % len(others)] for i in range(workers)]
+    try:
+        yield cpus or [None] * workers
+    finally:
+        if cpus:
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(0, mask)
 
 
 def for_blocks(fn, rows: int, row_size: int = 1):
@@ -97,8 +133,9 @@ def for_blocks(fn, rows: int, row_size: int = 1):
     if _pool is None:
         _pool = ThreadPoolExecutor(THREADS - 1, thread_name_prefix="minifluid")
     cuts = [min(rows, blocks * i // parts * per_block) for i in range(parts + 1)]
-    futures = [_pool.submit(_loop, fn, cuts[i], cuts[i + 1], per_block)
-               for i in range(1, parts)]
-    _loop(fn, cuts[0], cuts[1], per_block)
-    for f in futures:
-        f.result()
+    with _pinned(parts - 1) as cpus:
+        futures = [_pool.submit(_loop, fn, cuts[i], cuts[i + 1], per_block, cpus[i - 1])
+                   for i in range(1, parts)]
+        _loop(fn, cuts[0], cuts[1], per_block)
+        for f in futures:
+            f.result()

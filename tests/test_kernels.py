@@ -43,3 +43,23 @@ def test_work_buffers_grow_and_zeros_stay_zero():
     big = np.ones(kernels.BLOCK * 2 + 5)
     assert kernels.zeros(big).shape == big.shape and not kernels.zeros(big).any()
     assert kernels.scratch(big, 1).shape == big.shape
+
+
+@pytest.mark.skipif(kernels._getcpu is None or len(getattr(kernels.os, "sched_getaffinity",
+                                                          lambda _: ())(0)) < 2,
+                    reason="needs sched_getcpu and two CPUs")
+def test_threads_run_on_separate_cpus_and_the_callers_mask_comes_back(monkeypatch):
+    import os
+    import threading
+    monkeypatch.setattr(kernels, "BLOCK", 100)
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", 150)
+    mask = os.sched_getaffinity(0)
+    where = []
+
+    def fn(lo, hi):
+        where.append((threading.current_thread() is threading.main_thread(), kernels._getcpu()))
+    kernels.for_blocks(fn, 1000)
+    assert os.sched_getaffinity(0) == mask
+    mine = {cpu for main, cpu in where if main}
+    theirs = {cpu for main, cpu in where if not main}
+    assert len(mine) == 1 and theirs and not mine & theirs, where
