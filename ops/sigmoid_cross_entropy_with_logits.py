@@ -192,25 +192,32 @@ def _loss_terms(out, x, z, pm1):
         np.add(out, a, out=out)
 
 
-def _loss_grad(dx, x, z, pm1, dout, ign, div):
+def _loss_grad(dx, x, z, hm1, dout, ign, div):
+    """hm1 is (PosWeight - 1) / 2 (None without PosWeight)."""
     np.multiply(x, 0.5, out=dx)
-    np.tanh(dx, out=dx)
-    np.multiply(dx, 0.5, out=dx)                # sigmoid(x) - 1/2, exactly 0 at x = 0
-    np.add(dx, 0.5, out=dx)                     # sigmoid(x)
-    if pm1 is not None:                         # + (pw - 1) z (sigmoid(x) - 1)
-        a, b = scratch(x), scratch(x, 1)
-        np.subtract(dx, 1, out=a)
-        np.multiply(z, pm1, out=b)
-        np.multiply(a, b, out=a)
-    np.subtract(dx, z, out=dx)                  # sigmoid(x) - z
-    if pm1 is not None:
-        np.add(dx, a, out=dx)
+    np.tanh(dx, out=dx)                         # tanh(x/2) = 2 sigmoid(x) - 1, 0 at x = 0
+    if hm1 is None:
+        np.multiply(dx, 0.5, out=dx)
+        np.add(dx, 0.5, out=dx)
+        np.subtract(dx, z, out=dx)              # sigmoid(x) - z
+    else:                                       # lw (sigmoid(x) - 1) + 1 - z
+        a = scratch(x)
+        np.multiply(z, hm1, out=a)
+        np.add(a, 0.5, out=a)                   # lw / 2
+        np.subtract(dx, 1, out=dx)              # 2 (sigmoid(x) - 1)
+        np.multiply(dx, a, out=dx)
+        np.subtract(dx, z, out=dx)
+        np.add(dx, 1, out=dx)
     np.multiply(dx, dout, out=dx)
     _finish(dx, z, ign, div)
 
 
-def _minus_one(pos_weight):
-    return None if pos_weight is None else pos_weight - pos_weight.dtype.type(1)
+def _minus_one(pos_weight, scale=1):
+    """(PosWeight - 1) * scale, or None."""
+    if pos_weight is None:
+        return None
+    one = pos_weight.dtype.type(1)
+    return (pos_weight - one) * pos_weight.dtype.type(scale)
 
 
 @op.kernel("cpu", "float32", "float64")
@@ -226,8 +233,8 @@ def sigmoid_cross_entropy_with_logits_grad(x, label, pos_weight, dout, *, ignore
                                            normalize):
     ign = _ignore_value(label.dtype, ignore_index)
     div = _divisor(label, ign, normalize)
-    return _blocks(lambda g, x, z, pm1, d: _loss_grad(g, x, z, pm1, d, ign, div),
-                   x, label, _minus_one(pos_weight), dout)
+    return _blocks(lambda g, x, z, hm1, d: _loss_grad(g, x, z, hm1, d, ign, div),
+                   x, label, _minus_one(pos_weight, 0.5), dout)
 
 
 op.kernel("cpu", "float16")(via_float32(sigmoid_cross_entropy_with_logits))
