@@ -24,6 +24,17 @@ from minifluid.registry import get_kernel
 OP = "sigmoid_cross_entropy_with_logits"
 
 
+def which_minifluid() -> str:
+    """Where the measured minifluid comes from; a warning when it is not this checkout (a
+    plain `pip install .` copy goes stale as soon as the source changes)."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    where = os.path.dirname(os.path.dirname(os.path.abspath(fluid.__file__)))
+    if os.path.samefile(here, where):
+        return "minifluid from this checkout"
+    return (f"WARNING: measuring the minifluid installed in {where}, not this checkout "
+            f"({here}); run `python -m pip install -e .` to measure your changes")
+
+
 def race(fns: dict, number=None, rounds=9) -> dict:
     """{name: (best, median) seconds per call}, timing the candidates in turn, round after
     round, so that a noisy neighbour slows all of them alike. Before each batch a pause lets
@@ -216,7 +227,7 @@ def main():
         except ImportError:
             pass
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          + ", ".join(versions))
+          + ", ".join(versions) + f"; {which_minifluid()}")
 
     rows = kernels([int(s) for s in args.sizes])
     print("\nLoss kernels, float32, elementwise (reduction='none'); best of 9 interleaved "

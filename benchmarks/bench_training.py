@@ -11,7 +11,7 @@ import os
 import platform
 
 import numpy as np
-from bench_loss import race
+from bench_loss import race, which_minifluid
 
 import minifluid as fluid
 
@@ -93,7 +93,8 @@ def main():
         assert abs(first[0] - first[1]) < 1e-4, first  # the same model, the same loss
     except ImportError:
         pass
-    print(f"{platform.machine()}, {os.cpu_count()} cores; " + ", ".join(versions))
+    print(f"{platform.machine()}, {os.cpu_count()} cores; " + ", ".join(versions)
+          + f"; {which_minifluid()}")
     res = race(fns, 10)
     print("\nOne training step, MLP 784-512-512-100, batch 256, Adam; ms, best (median):")
     print("| what | best | median | ratio to torch |\n|---|---|---|---|")
