@@ -214,8 +214,7 @@ class _Plan:
                 self._execute(env)
         for name, i in self.writes:
             values[name] = env[i]
-        # A gradient may be a read-only broadcast view (reduce_*_grad): the caller gets an array.
-        out = [env[i].copy() if c or (on_cpu and not env[i].flags.writeable) else env[i]
+        out = [env[i].copy() if c or _is_view(env[i], on_cpu) else env[i]
                for i, c in zip(self.fetch, self.fetch_copy)]
         if return_numpy and not on_cpu:
             out = [place.to_numpy(v) for v in out]
@@ -249,6 +248,14 @@ class _Plan:
                     env[i] = None
         except Exception as e:
             raise _kernel_error(e, step, args) from None
+
+
+def _is_view(value, on_cpu):
+    """Whether a value is a broadcast view (reduce_*_grad returns one): the caller gets an
+    array of its own instead, one it can write to without changing every element."""
+    if on_cpu:
+        return not value.flags.writeable
+    return value.size > 1 and 0 in value.strides
 
 
 def _convert(name, value, dtype):

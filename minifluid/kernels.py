@@ -80,11 +80,13 @@ def via_float32(kernel):
     return half
 
 
-def _loop(fn, lo, hi, step, cpu=None):
-    if cpu is not None and getattr(_local, "cpu", None) != cpu:  # a pool thread, moved
+def _loop(fn, lo, hi, step, cpus=None):
+    """fn over [lo, hi) in steps; a pool thread first moves to the set of CPUs `cpus` (it
+    stays there after: moving back costs a migration on the next call)."""
+    if cpus is not None and getattr(_local, "cpus", None) != cpus:
         with contextlib.suppress(OSError):
-            os.sched_setaffinity(0, {cpu})
-            _local.cpu = cpu
+            os.sched_setaffinity(0, cpus)
+            _local.cpus = cpus
     for s in range(lo, hi, step):
         fn(s, min(s + step, hi))
 
@@ -98,20 +100,24 @@ except (AttributeError, OSError, TypeError):  # not glibc/musl, or no sched_geta
 
 @contextlib.contextmanager
 def _pinned(workers):
-    """Hold the calling thread to the CPU it is on; yield a CPU for each of `workers` pool
-    threads (other CPUs), or Nones where that cannot be done."""
-    cpus = mask = None
-    if _getcpu is not None and hasattr(os, "sched_setaffinity"):
-        with contextlib.suppress(OSError):
-            mask, here = os.sched_getaffinity(0), _getcpu()
-            others = sorted(mask - {here})
-            if here in mask and others:
-                os.sched_setaffinity(0, {here})
-                cpus = [others[i % len(others)] for i in range(workers)]
+    """Hold the calling thread to the CPU it is on; yield, for each of `workers` pool
+    threads, the CPUs it may use: one other CPU each (those after the caller's first, so
+    processes on different CPUs spread out), the caller's own mask when there is no other,
+    or None where affinity is not available."""
+    mask, pinned, cpus = None, False, [None] * workers
     try:
-        yield cpus or [None] * workers
+        if _getcpu is not None and hasattr(os, "sched_setaffinity"):
+            with contextlib.suppress(OSError):
+                mask, here = frozenset(os.sched_getaffinity(0)), _getcpu()
+                others = sorted(mask - {here}, key=lambda c: (c < here, c))
+                cpus = [mask] * workers
+                if here in mask and others:
+                    pinned = True
+                    os.sched_setaffinity(0, {here})
+                    cpus = [frozenset({others[i % len(others)]}) for i in range(workers)]
+        yield cpus
     finally:
-        if cpus:
+        if pinned:
             with contextlib.suppress(OSError):
                 os.sched_setaffinity(0, mask)
 

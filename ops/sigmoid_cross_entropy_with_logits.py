@@ -13,10 +13,10 @@ are divided by max(number of kept elements in the whole tensor, 1). PosWeight br
 against X over trailing dimensions; Label and PosWeight get no gradient.
 
 Numerics: exp only ever sees -|x| and sigmoid is computed as (1 + tanh(x/2)) / 2, so no
-finite input overflows. With PosWeight the CPU kernel sums (1 - z) x, q and (pw - 1) z q,
-q = log1p(exp(-|x|)) + max(-x, 0); no term exceeds the result, so nothing overflows where
-the loss is finite. For infinite x the loss is |x| c, c = (1 - z) if x > 0 else pw z,
-taken as 0 when c is 0.
+finite input overflows. With PosWeight the CPU kernel adds (pw - 1) z (log1p(exp(-|x|)) +
+max(-x, 0)) to the loss without it; neither term exceeds the result, so nothing overflows
+where the loss is finite, and for pw >= 1 nothing cancels. For infinite x the loss is
+|x| c, c = (1 - z) if x > 0 else pw z, taken as 0 when c is 0.
 """
 import math
 
@@ -154,9 +154,12 @@ _SIGN_BIT = {np.dtype(np.float32): np.int32(-2**31), np.dtype(np.float64): np.in
 
 
 def _negative_abs(x, out):
-    """out = -|x| in one pass, by setting the sign bit: quicker than abs and negate."""
-    bit = _SIGN_BIT[x.dtype]
-    np.bitwise_or(x.view(bit.dtype), bit, out=out.view(bit.dtype))
+    """out = -|x|, in one pass (setting the sign bit) where the dtype is native."""
+    bit = _SIGN_BIT.get(x.dtype)
+    if bit is None:
+        np.negative(np.abs(x, out=out), out=out)
+    else:
+        np.bitwise_or(x.view(bit.dtype), bit, out=out.view(bit.dtype))
 
 
 def _loss(out, x, z, pm1, ign, div):
@@ -172,52 +175,47 @@ def _loss(out, x, z, pm1, ign, div):
 
 
 def _loss_terms(out, x, z, pm1):
+    """The loss without PosWeight sums terms of one sign: a small loss (x << 0 with z = 0,
+    say) keeps its relative accuracy, which (1 - z) x + lw q would lose (x + |x| + ...: 0
+    from x = -17 in float32). PosWeight's term has the same sign when pw >= 1."""
     t = scratch(x)                              # the only work arrays, one block long
     a = scratch(x, 1)
     _negative_abs(x, t)
     np.exp(t, out=t)
     np.log1p(t, out=t)                          # log1p(exp(-|x|)), in [0, log 2]
     np.multiply(x, z, out=out)
-    if pm1 is None:
-        np.maximum(x, zeros(x), out=a)
-        np.subtract(a, out, out=out)
-        np.add(out, t, out=out)                 # max(x, 0) - x z + log1p(exp(-|x|))
-    else:                                       # (1 - z) x + q + (pw - 1) z q, with
-        np.minimum(x, zeros(x), out=a)          # q = log1p(exp(-|x|)) + max(-x, 0):
-        np.subtract(t, a, out=t)                # no term overflows where the loss
-        np.subtract(x, out, out=out)            # is finite
-        np.add(out, t, out=out)
-        np.multiply(z, pm1, out=a)
-        np.multiply(a, t, out=a)
+    np.maximum(x, zeros(x), out=a)
+    np.subtract(a, out, out=out)                # max(x, 0) - x z >= 0 for z in [0, 1]
+    np.add(out, t, out=out)                     # the loss without PosWeight
+    if pm1 is not None:                         # + (pw - 1) z (log1p(exp(-|x|)) + max(-x, 0))
+        np.subtract(a, x, out=a)
+        np.add(a, t, out=a)
+        np.multiply(a, z, out=a)
+        np.multiply(a, pm1, out=a)
         np.add(out, a, out=out)
 
 
-def _loss_grad(dx, x, z, hm1, dout, ign, div):
-    """hm1 is (PosWeight - 1) / 2 (None without PosWeight)."""
+def _loss_grad(dx, x, z, pm1, dout, ign, div):
+    """(sigmoid(x) - z) + (pw - 1) z (sigmoid(x) - 1): for x << 0 both terms are negative,
+    so nothing cancels (lw (sigmoid(x) - 1) + 1 - z would subtract numbers near 1)."""
     np.multiply(x, 0.5, out=dx)
-    np.tanh(dx, out=dx)                         # tanh(x/2) = 2 sigmoid(x) - 1, 0 at x = 0
-    if hm1 is None:
-        np.multiply(dx, 0.5, out=dx)
-        np.add(dx, 0.5, out=dx)
-        np.subtract(dx, z, out=dx)              # sigmoid(x) - z
-    else:                                       # lw (sigmoid(x) - 1) + 1 - z
-        a = scratch(x)
-        np.multiply(z, hm1, out=a)
-        np.add(a, 0.5, out=a)                   # lw / 2
-        np.subtract(dx, 1, out=dx)              # 2 (sigmoid(x) - 1)
-        np.multiply(dx, a, out=dx)
-        np.subtract(dx, z, out=dx)
-        np.add(dx, 1, out=dx)
+    np.tanh(dx, out=dx)
+    np.multiply(dx, 0.5, out=dx)                # sigmoid(x) - 1/2, exactly 0 at x = 0
+    np.add(dx, 0.5, out=dx)                     # sigmoid(x)
+    if pm1 is not None:
+        a, b = scratch(x), scratch(x, 1)
+        np.subtract(dx, 1, out=a)
+        np.multiply(z, pm1, out=b)
+        np.multiply(a, b, out=a)
+    np.subtract(dx, z, out=dx)
+    if pm1 is not None:
+        np.add(dx, a, out=dx)
     np.multiply(dx, dout, out=dx)
     _finish(dx, z, ign, div)
 
 
-def _minus_one(pos_weight, scale=1):
-    """(PosWeight - 1) * scale, or None."""
-    if pos_weight is None:
-        return None
-    one = pos_weight.dtype.type(1)
-    return (pos_weight - one) * pos_weight.dtype.type(scale)
+def _minus_one(pos_weight):
+    return None if pos_weight is None else pos_weight - pos_weight.dtype.type(1)
 
 
 @op.kernel("cpu", "float32", "float64")
@@ -233,8 +231,8 @@ def sigmoid_cross_entropy_with_logits_grad(x, label, pos_weight, dout, *, ignore
                                            normalize):
     ign = _ignore_value(label.dtype, ignore_index)
     div = _divisor(label, ign, normalize)
-    return _blocks(lambda g, x, z, hm1, d: _loss_grad(g, x, z, hm1, d, ign, div),
-                   x, label, _minus_one(pos_weight, 0.5), dout)
+    return _blocks(lambda g, x, z, pm1, d: _loss_grad(g, x, z, pm1, d, ign, div),
+                   x, label, _minus_one(pos_weight), dout)
 
 
 op.kernel("cpu", "float16")(via_float32(sigmoid_cross_entropy_with_logits))

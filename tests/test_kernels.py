@@ -63,3 +63,12 @@ def test_threads_run_on_separate_cpus_and_the_callers_mask_comes_back(monkeypatc
     mine = {cpu for main, cpu in where if main}
     theirs = {cpu for main, cpu in where if not main}
     assert len(mine) == 1 and theirs and not mine & theirs, where
+    # A caller held to one CPU keeps its threads there too.
+    one = next(iter(mine))
+    os.sched_setaffinity(0, {one})
+    try:
+        where.clear()
+        kernels.for_blocks(fn, 1000)
+    finally:
+        os.sched_setaffinity(0, mask)
+    assert {cpu for _, cpu in where} == {one}, where

@@ -143,6 +143,28 @@ def test_infinities_with_pos_weight_are_silent(dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pos_weight_keeps_small_losses_relatively_accurate(dtype):
+    # Confident, correct predictions have losses near exp(-|x|): a formula that adds x and
+    # |x| before the small term returns 0 or a few ulps of |x| there.
+    x = np.array([-5, -8, -10, -16, -20, -30, 5, 10, 16, 20, -40, 10], dtype)
+    z = np.array([0] * 6 + [1] * 4 + [1e-3, 1], dtype)
+    pw = np.array([3] * 10 + [2, 0.01], dtype)
+    rtol = 1e-6 if dtype == "float32" else 1e-14
+    for place in fluid.testing.available_places():
+        for p in (pw, np.ones_like(pw)):
+            out = run_op(OP, {"X": x, "Label": z, "PosWeight": p}, place=place)["Out"]
+            want = bce_with_logits(x, z, p)
+            np.testing.assert_allclose(out[:11], want[:11], rtol=rtol, atol=0)
+            # pw < 1 subtracts (1 - pw) of a term from one about as large: a few ulps more
+            np.testing.assert_allclose(out[11:], want[11:], rtol=10 * rtol, atol=0)
+        # Gradient where both of its terms are negative: x << 0, a small label.
+        dx = run_op(OP + "_grad", {"X": x[10:11], "Label": z[10:11], "PosWeight": pw[10:11],
+                                   "Out@GRAD": np.ones(1, dtype)}, outputs=("X@GRAD",),
+                    place=place)["X@GRAD"]
+        np.testing.assert_allclose(dx, [-2e-3], rtol=rtol)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_pos_weight_broadcasts_over_trailing_dims(rng, dtype):
     x, z = _case(rng, (2, 3, 4, 10), dtype)
     for pw_shape in [(10,), (4, 10), (3, 4, 10), (1, 4, 1), (2, 3, 4, 10)]:
