@@ -196,19 +196,17 @@ def _loss_terms(out, x, z, pm1):
 
 
 def _loss_grad(dx, x, z, pm1, dout, ign, div):
-    """(sigmoid(x) - z) + (pw - 1) z (sigmoid(x) - 1): for x << 0 both terms are negative,
-    so nothing cancels (lw (sigmoid(x) - 1) + 1 - z would subtract numbers near 1)."""
     np.multiply(x, 0.5, out=dx)
     np.tanh(dx, out=dx)
     np.multiply(dx, 0.5, out=dx)                # sigmoid(x) - 1/2, exactly 0 at x = 0
-    np.add(dx, 0.5, out=dx)                     # sigmoid(x)
-    if pm1 is not None:
-        a, b = scratch(x), scratch(x, 1)
-        np.subtract(dx, 1, out=a)
-        np.multiply(z, pm1, out=b)
-        np.multiply(a, b, out=a)
-    np.subtract(dx, z, out=dx)
-    if pm1 is not None:
+    np.add(dx, 0.5, out=dx)
+    np.subtract(dx, z, out=dx)                  # sigmoid(x) - z
+    if pm1 is not None:                         # + (pw - 1) z (sigmoid(x) - 1), from the
+        a = scratch(x)                          # same rounded sigmoid(x) - z: where the two
+        np.add(dx, z, out=a)                    # terms cancel (pw < 1), so do its errors
+        np.subtract(a, 1, out=a)
+        np.multiply(a, z, out=a)
+        np.multiply(a, pm1, out=a)
         np.add(dx, a, out=dx)
     np.multiply(dx, dout, out=dx)
     _finish(dx, z, ign, div)
