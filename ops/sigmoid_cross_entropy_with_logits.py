@@ -120,21 +120,28 @@ def _ignore_value(dtype, ignore_index):
     return value if float(value) == ignore_index else None
 
 
+def _count_ignored(z, ign):
+    """How many labels equal ign. One min (or max) pass settles the usual case, ign outside
+    the labels' range, for half the cost of comparing every label and counting."""
+    if ign is None or not z.size or ign < np.minimum.reduce(z, axis=None) or \
+            ign > np.maximum.reduce(z, axis=None):
+        return 0, None
+    mask = np.equal(z, ign)
+    return np.count_nonzero(mask), mask
+
+
 def _divisor(z, ign, normalize):
     """What normalize divides by: the kept count; None when X is one block (_finish counts)."""
     if not normalize or z.size <= kernels.BLOCK:
         return None if normalize else 1
-    return max(z.size - (0 if ign is None else int(np.count_nonzero(np.equal(z, ign)))), 1)
+    return max(z.size - _count_ignored(z, ign)[0], 1)
 
 
 def _finish(out, z, ign, div):
     """Zero ignored elements, then divide by the divisor (None: this block's kept count)."""
-    ignored = 0
-    if ign is not None:
-        mask = np.equal(z, ign)
-        ignored = np.count_nonzero(mask)
-        if ignored:
-            np.copyto(out, 0, where=mask)
+    ignored, mask = _count_ignored(z, ign)
+    if ignored:
+        np.copyto(out, 0, where=mask)
     if div is None:
         div = max(z.size - ignored, 1)
     if div != 1:

@@ -89,6 +89,19 @@ def test_ignore_index_compares_exactly(rng, dtype):
     _check(x, z, ignore_index=0)
     z[2, :] = -1
     _check(x, z, ignore_index=-1)
+    z[3, 1] = 255  # above every other label (segmentation's "void"), then the largest one
+    _check(x, z, ignore_index=255, normalize=True)
+    z[3, 1] = 1
+    _check(x, z, ignore_index=1, normalize=True)
+
+
+def test_ignore_index_above_the_labels_in_threaded_blocks(rng, monkeypatch):
+    monkeypatch.setattr(kernels, "BLOCK", 1000)
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", 2000)
+    x, z = _case(rng, (50, 100), "float64", soft=False)
+    z[7, ::3] = 255
+    _check(x, z, ignore_index=255, normalize=True)
+    _check(x, z, ignore_index=-100, normalize=True)  # in no block's range
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
