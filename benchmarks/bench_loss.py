@@ -215,6 +215,13 @@ def gpu(n=10**8):
         print(f"| {name} | {t * 1e3:.2f} | {gbs / 1e9:.0f} | {gbs / peak:.0%} |")
 
 
+def print_times(title, res, unit, fmt):
+    """A Markdown table of race() results, in seconds times `unit`."""
+    print(f"\n{title}, best (median):\n| what | best | median |\n|---|---|---|")
+    for k, (b, m) in res.items():
+        print(f"| {k} | {b * unit:{fmt}} | {m * unit:{fmt}} |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", nargs="*", type=float, default=[1e5, 1e6, 1e7])
@@ -249,19 +256,10 @@ def main():
           + ", ".join(f"N={r['N']}: minifluid {r['mf mem']:.2f}, numpy {r['np mem']:.2f}"
                       for r in rows))
 
-    res = weighted()
-    print("\nReduced loss with weight and pos_weight, forward and backward (loss and its "
-          "gradient), float32, N = 1e6, ms, best (median):")
-    print("| what | best | median |\n|---|---|---|")
-    for k, (b, m) in res.items():
-        print(f"| {k} | {b * 1e3:.2f} | {m * 1e3:.2f} |")
-
-    res = executor_run()
-    print("\nOne run of the README program at N = 100 (two feeds, fetch the total), us, "
-          "best (median):")
-    print("| what | best | median |\n|---|---|---|")
-    for k, (b, m) in res.items():
-        print(f"| {k} | {b * 1e6:.1f} | {m * 1e6:.1f} |")
+    print_times("Reduced loss with weight and pos_weight, forward and backward (loss and its "
+                "gradient), float32, N = 1e6, ms", weighted(), 1e3, ".2f")
+    print_times("One run of the README program at N = 100 (two feeds, fetch the total), us",
+                executor_run(), 1e6, ".1f")
     if args.gpu:
         gpu()
 

@@ -131,10 +131,13 @@ def _count_ignored(z, ign):
 
 
 def _divisor(z, ign, normalize):
-    """What normalize divides by: the kept count; None when X is one block (_finish counts)."""
+    """(what normalize divides by, ign): the kept count, or None when X is one block
+    (_finish counts); ign becomes None when counting found no label equal to it, so that
+    the blocks do not look again."""
     if not normalize or z.size <= kernels.BLOCK:
-        return None if normalize else 1
-    return max(z.size - _count_ignored(z, ign)[0], 1)
+        return (None if normalize else 1), ign
+    ignored = _count_ignored(z, ign)[0]
+    return max(z.size - ignored, 1), (ign if ignored else None)
 
 
 def _finish(out, z, ign, div):
@@ -225,8 +228,7 @@ def _minus_one(pos_weight):
 
 @op.kernel("cpu", "float32", "float64")
 def sigmoid_cross_entropy_with_logits(x, label, pos_weight, *, ignore_index, normalize):
-    ign = _ignore_value(label.dtype, ignore_index)
-    div = _divisor(label, ign, normalize)
+    div, ign = _divisor(label, _ignore_value(label.dtype, ignore_index), normalize)
     return _blocks(lambda o, x, z, pm1: _loss(o, x, z, pm1, ign, div),
                    x, label, _minus_one(pos_weight))
 
@@ -234,8 +236,7 @@ def sigmoid_cross_entropy_with_logits(x, label, pos_weight, *, ignore_index, nor
 @grad_op.kernel("cpu", "float32", "float64")
 def sigmoid_cross_entropy_with_logits_grad(x, label, pos_weight, dout, *, ignore_index,
                                            normalize):
-    ign = _ignore_value(label.dtype, ignore_index)
-    div = _divisor(label, ign, normalize)
+    div, ign = _divisor(label, _ignore_value(label.dtype, ignore_index), normalize)
     return _blocks(lambda g, x, z, pm1, d: _loss_grad(g, x, z, pm1, d, ign, div),
                    x, label, _minus_one(pos_weight), dout)
 

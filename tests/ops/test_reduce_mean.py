@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from test_reduce_sum import CASES, _want
+from test_reduce_sum import CASES, _want, _want_grad
 
 from minifluid.testing import check_grad, check_output
 
@@ -13,12 +13,9 @@ def test_reduce_mean_forward_and_backward(rng, dtype, dim, keep_dim, reduce_all,
     want = _want(x, axis, keep_dim, reduce_all, np.mean).astype(dtype)
     check_output("reduce_mean", {"X": x}, {"Out": want}, attrs, rtol=1e-6)
     dout = rng.normal(size=want.shape).astype(dtype)
-    ax = tuple(range(3)) if axis is None else tuple(np.atleast_1d(axis) % 3)
-    n = np.prod([x.shape[a] for a in ax])
-    dx = np.broadcast_to(dout.reshape([1 if i in ax else d for i, d in enumerate(x.shape)]),
-                         x.shape) / n
-    check_output("reduce_mean_grad", {"X": x, "Out@GRAD": dout}, {"X@GRAD": dx.astype(dtype)},
-                 attrs, rtol=1e-6)
+    dx = _want_grad(x, dout, axis, scale_by_count=True).astype(dtype)
+    check_output("reduce_mean_grad", {"X": x, "Out@GRAD": dout}, {"X@GRAD": dx}, attrs,
+                 rtol=1e-6)
 
 
 @pytest.mark.parametrize("dim,keep_dim,reduce_all,axis", CASES)
