@@ -140,15 +140,21 @@ def _divisor(z, ign, normalize):
     return max(z.size - ignored, 1), (ign if ignored else None)
 
 
-def _finish(out, z, ign, div):
-    """Zero ignored elements, then divide by the divisor (None: this block's kept count)."""
+def _finish(out, z, ign, div, scale=None):
+    """Divide by the divisor (None: this block's kept count), times `scale` (a dOut that is
+    one value everywhere, or None) in the same pass; then zero ignored elements (last, so
+    that an infinite scale leaves them 0)."""
     ignored, mask = _count_ignored(z, ign)
-    if ignored:
-        np.copyto(out, 0, where=mask)
     if div is None:
         div = max(z.size - ignored, 1)
-    if div != 1:
+    if scale is not None:
+        factor = out.dtype.type(float(scale) / div)  # one rounding of scale / div
+        if factor != 1:
+            np.multiply(out, factor, out=out)
+    elif div != 1:
         np.divide(out, div, out=out)
+    if ignored:
+        np.copyto(out, 0, where=mask)
 
 
 def _mend_infinite(out, x, z, pm1):
@@ -218,8 +224,11 @@ def _loss_grad(dx, x, z, pm1, dout, ign, div):
         np.multiply(a, z, out=a)
         np.multiply(a, pm1, out=a)
         np.add(dx, a, out=dx)
-    np.multiply(dx, dout, out=dx)
-    _finish(dx, z, ign, div)
+    if any(dout.strides):
+        np.multiply(dx, dout, out=dx)
+        _finish(dx, z, ign, div)
+    else:  # one value broadcast (the gradient of a sum or mean): folded into the divisor
+        _finish(dx, z, ign, div, dout.flat[0])
 
 
 def _minus_one(pos_weight):

@@ -54,6 +54,29 @@ def test_blocks_and_threads_give_the_same_result(rng, dtype, monkeypatch):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("block", [None, 1000])
+@pytest.mark.parametrize("value", [1.0, 0.25, 3.0, np.inf])
+def test_one_broadcast_gradient_value_is_folded_into_the_divisor(rng, dtype, block, value,
+                                                                 monkeypatch):
+    # dOut as reduce_sum_grad or mean_grad gives it: one value, a stride-0 view. The kernel
+    # multiplies by value / kept-count once; ignored elements stay 0 even for an infinite one.
+    if block:
+        monkeypatch.setattr(kernels, "BLOCK", block)
+        monkeypatch.setattr(kernels, "PARALLEL_MIN", 2 * block)
+    x, z = _case(rng, (60, 70), dtype)
+    z[::5, ::4] = -1
+    dout = np.broadcast_to(np.asarray(value, dtype), x.shape)
+    for attrs in (dict(ignore_index=-1, normalize=True), dict(ignore_index=-1), {}):
+        got = run_op(OP + "_grad", {"X": x, "Label": z, "Out@GRAD": dout}, attrs,
+                     outputs=("X@GRAD",))["X@GRAD"]
+        with np.errstate(invalid="ignore"):
+            want = bce_with_logits_grad(x, z, dout.astype(np.float64), **attrs)
+        if attrs:
+            assert np.all(got[::5, ::4] == 0)
+        np.testing.assert_allclose(got, want, **TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_extreme_logits_are_finite_and_silent(dtype):
     big = [1e4, 710.0] if dtype == "float64" else [1e4, 88.8]
     x = np.array([v * s for v in big for s in (1, -1) for _ in range(3)], dtype)
