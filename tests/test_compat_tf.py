@@ -39,5 +39,29 @@ def test_weighted_cross_entropy_with_logits(fresh, rng):
     a, b = fluid.Executor().run(fresh, {"x": xv, "z": zv, "pw": pw}, [by_number, by_var])
     np.testing.assert_allclose(a, bce_with_logits(xv, zv, 2.5), rtol=1e-12)
     np.testing.assert_allclose(b, bce_with_logits(xv, zv, pw), rtol=1e-12)
+    with pytest.raises(TypeError, match=r"labels \('h'\) must have the dtype of logits "
+                                        r"\('x', float64\), got float32"):
+        tf.nn.weighted_cross_entropy_with_logits(fluid.data("h", [3, 4]), x, 2.0)
     with pytest.raises(TypeError, match="pos_weight must be a number or a Variable, got str"):
         tf.nn.weighted_cross_entropy_with_logits(z, x, "2")
+
+
+def test_a_name_given_again_is_made_unique_as_tensorflow_does(fresh):
+    x = fluid.data("x", [3], "float64")
+    z = fluid.data("z", [3], "float64")
+    names = [tf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x, name="l").name,
+             tf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x, name="l").name,
+             tf.nn.weighted_cross_entropy_with_logits(z, x, 2.0, name="l").name]
+    assert names == ["l", "l_1", "l_2"]
+
+
+def test_a_pos_weight_beyond_float16_fails_when_the_layer_is_called(fresh, rng):
+    x = fluid.data("x", [3], "float16")
+    z = fluid.data("z", [3], "float16")
+    with pytest.raises(ValueError, match=r"pos_weight 1000000.0 is too large for the float16 "
+                                         r"of logits 'x' \(at most 65504.0\)"):
+        tf.nn.weighted_cross_entropy_with_logits(z, x, 1e6)
+    loss = tf.nn.weighted_cross_entropy_with_logits(z, x, 6e4)  # fits: finite losses
+    xv, zv = np.array([-3.0, 0.5, 2.0], "float16"), np.array([0.0, 1.0, 0.0], "float16")
+    out, = fluid.Executor().run(fresh, {"x": xv, "z": zv}, [loss])
+    np.testing.assert_allclose(out.astype(np.float64), bce_with_logits(xv, zv, 6e4), rtol=2e-3)

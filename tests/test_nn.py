@@ -120,8 +120,29 @@ def test_errors(fresh):
     with pytest.raises(ValueError, match=r"pos_weight 'p' of shape \[2, 2, 3\] does not "
                                          r"broadcast"):
         bce(x, z, pos_weight=fluid.data("p", [2, 2, 3]))
-    with pytest.raises(TypeError, match=r"Label \('d'\) must have the dtype of X"):
-        bce(x, fluid.data("d", [2, 3], "float64"))
+    for arg in ("label", "weight", "pos_weight"):
+        d = fluid.data(f"d_{arg}", [2, 3], "float64")
+        with pytest.raises(TypeError, match=rf"'{arg}' \('d_{arg}'\) must have the dtype of "
+                                            r"'logit' \('x', float32\), got float64"):
+            bce(x, **{"label": z, arg: d})
+    with pytest.raises(TypeError, match="name must be a str, got int"):
+        bce(x, z, name=3)
+    assert not fresh.global_block().ops  # every check comes before the first op
+
+
+def test_unknown_dimensions_broadcast_and_names_can_be_given_again(fresh, rng):
+    x = fluid.data("x", [4, 3], "float64")
+    z = fluid.data("z", [4, 3], "float64")
+    w = fluid.data("w", [-1, 3], "float64")  # checked when the data comes
+    loss_fn = BCEWithLogitsLoss(weight=w, pos_weight=fluid.data("p", [-1], "float64"),
+                                name="loss")
+    first, second = loss_fn(x, z), loss_fn(x, z)  # a loss object is called again
+    assert (first.name, second.name) == ("loss", "loss_1")
+    feed = {"x": rng.normal(size=(4, 3)), "z": rng.uniform(size=(4, 3)),
+            "w": rng.uniform(size=(4, 3)), "p": rng.uniform(0.5, 2, (3,))}
+    a, b = fluid.Executor().run(fresh, feed, [first, second])
+    want = np.mean(feed["w"] * bce_with_logits(feed["x"], feed["z"], feed["p"]))
+    np.testing.assert_allclose([a, b], [want, want], rtol=1e-12)
 
 
 def test_matches_torch_where_installed():

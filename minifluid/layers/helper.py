@@ -17,7 +17,8 @@ from ..framework import (Parameter, Variable, default_main_program, default_star
 from ..initializer import Constant, Xavier
 from ..param_attr import ParamAttr
 
-__all__ = ["LayerHelper", "activate", "append_layer_op", "check_variable", "generate_layer"]
+__all__ = ["LayerHelper", "activate", "append_layer_op", "check_variable", "free_name",
+           "generate_layer"]
 
 
 def check_variable(layer: str, arg: str, value, optional: bool = False):
@@ -30,6 +31,21 @@ def check_variable(layer: str, arg: str, value, optional: bool = False):
     if value.block.program is not default_main_program():
         raise ValueError(f"{layer}: variable '{value.name}' ('{arg}') belongs to another "
                          f"program; build the whole network inside one program_guard")
+
+
+def free_name(layer: str, name):
+    """`name` for a layer's output, or when the program already has a variable of that name
+    the first free 'name_1', 'name_2', ...: Paddle 2.x and TensorFlow let one name be given
+    again (a loss object called twice, say). None stays None."""
+    if name is None:
+        return None
+    if not isinstance(name, str):
+        raise TypeError(f"{layer}: name must be a str, got {type(name).__name__}")
+    block, n, free = default_main_program().current_block(), 0, name
+    while block.has_var(free):
+        n += 1
+        free = f"{name}_{n}"
+    return free
 
 
 class LayerHelper:

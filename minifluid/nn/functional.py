@@ -10,9 +10,8 @@ result, 'none' keeps it elementwise.
 from __future__ import annotations
 
 from ..framework import Variable
-from ..layers.helper import append_layer_op
+from ..layers.helper import append_layer_op, free_name
 from ..layers.nn import sigmoid_cross_entropy_with_logits  # noqa: F401  (Paddle 2.x alias)
-from ..ops.elementwise import aligned_shape, broadcast_shape
 
 __all__ = ["binary_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits"]
 
@@ -26,22 +25,23 @@ def check_reduction(reduction, where):
                          f"{reduction!r}")
 
 
-def _check_float(where, arg, v):
+def _check_float(where, arg, v, logit):
     if not isinstance(v, Variable):
         raise TypeError(f"{where}: '{arg}' must be a Variable, got {type(v).__name__}")
     if v.dtype.name not in FLOATS:
         raise TypeError(f"{where}: '{arg}' ('{v.name}') must be float16, float32 or float64, "
                         f"got {v.dtype}")
+    if v is not logit and isinstance(logit, Variable) and v.dtype != logit.dtype:
+        raise TypeError(f"{where}: '{arg}' ('{v.name}') must have the dtype of 'logit' "
+                        f"('{logit.name}', {logit.dtype}), got {v.dtype}")
 
 
 def _check_broadcast(where, arg, v, logit):
-    """`v` must broadcast to logit's shape (numpy rules) without growing it."""
-    try:
-        ok = (len(v.shape) <= len(logit.shape) and broadcast_shape(
-            logit.shape, aligned_shape(logit.shape, v.shape, -1)) == logit.shape)
-    except ValueError:
-        ok = False
-    if not ok:
+    """`v` must broadcast to logit's shape (numpy rules) without growing it; an unknown
+    dimension (-1) is checked when the data comes."""
+    if len(v.shape) > len(logit.shape) or any(
+            p not in (1, d) and -1 not in (p, d)
+            for p, d in zip(v.shape[::-1], logit.shape[::-1])):
         raise ValueError(f"{where}: {arg} '{v.name}' of shape {list(v.shape)} does not "
                          f"broadcast to logit '{logit.name}' of shape {list(logit.shape)}")
 
@@ -65,11 +65,12 @@ def binary_cross_entropy_with_logits(logit, label, weight=None, reduction="mean"
     for arg, v in (("logit", logit), ("label", label), ("weight", weight),
                    ("pos_weight", pos_weight)):
         if v is not None or arg in ("logit", "label"):
-            _check_float(where, arg, v)
+            _check_float(where, arg, v, logit)
     if weight is not None:
         _check_broadcast(where, "weight", weight, logit)
     if pos_weight is not None:
         _check_broadcast(where, "pos_weight", pos_weight, logit)
+    name = free_name(where, name)
     last = reduction == "none" and weight is None
     loss = append_layer_op("sigmoid_cross_entropy_with_logits",
                            {"X": ("logit", logit), "Label": ("label", label),

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+
 from ...framework import Variable
-from ...layers.helper import append_layer_op
+from ...layers.helper import append_layer_op, free_name
 from ...layers.tensor import fill_constant
 
 __all__ = ["sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits"]
@@ -25,6 +27,9 @@ def _check(where, labels, logits):
     for arg, v in (("labels", labels), ("logits", logits)):
         if not isinstance(v, Variable):
             raise TypeError(f"{where}: '{arg}' must be a Variable, got {type(v).__name__}")
+    if labels.dtype != logits.dtype:
+        raise TypeError(f"{where}: labels ('{labels.name}') must have the dtype of logits "
+                        f"('{logits.name}', {logits.dtype}), got {labels.dtype}")
     if len(labels.shape) != len(logits.shape) or any(
             a != b and -1 not in (a, b) for a, b in zip(labels.shape, logits.shape)):
         raise ValueError(f"logits and labels must have the same shape ({_shape(logits)} vs "
@@ -42,7 +47,8 @@ def sigmoid_cross_entropy_with_logits(*args, labels=None, logits=None, name=None
                         "labels=..., logits=...")
     _check("sigmoid_cross_entropy_with_logits", labels, logits)
     return append_layer_op("sigmoid_cross_entropy_with_logits",
-                           {"X": ("logits", logits), "Label": ("labels", labels)}, {}, name)
+                           {"X": ("logits", logits), "Label": ("labels", labels)}, {},
+                           free_name("sigmoid_cross_entropy_with_logits", name))
 
 
 def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
@@ -50,7 +56,14 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
     users usually pass, or a Variable broadcast over the trailing dimensions)."""
     where = "weighted_cross_entropy_with_logits"
     _check(where, labels, logits)
+    name = free_name(where, name)
     if isinstance(pos_weight, numbers.Real) and not isinstance(pos_weight, bool):
+        with np.errstate(over="ignore"):
+            rounded = logits.dtype.type(pos_weight)
+        if np.isfinite(pos_weight) and not np.isfinite(rounded):
+            raise ValueError(f"{where}: pos_weight {pos_weight!r} is too large for the "
+                             f"{logits.dtype} of logits '{logits.name}' (at most "
+                             f"{float(np.finfo(logits.dtype).max)})")
         pos_weight = fill_constant([1], logits.dtype, float(pos_weight))
     elif not isinstance(pos_weight, Variable):
         raise TypeError(f"{where}: pos_weight must be a number or a Variable, got "
