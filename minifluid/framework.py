@@ -98,6 +98,17 @@ class Variable:
         self.need_check_feed = need_check_feed  # fluid.data checks fed shapes; layers.data not
 
     @property
+    def persistable(self) -> bool:
+        return self._persistable
+
+    @persistable.setter
+    def persistable(self, value: bool):
+        # Compiled plans decide what is written back to the scope from this flag.
+        if value != getattr(self, "_persistable", value):
+            self.block.program._bump()
+        self._persistable = bool(value)
+
+    @property
     def ndim(self) -> int:
         return len(self.shape)
 

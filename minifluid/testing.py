@@ -13,6 +13,8 @@ Example:
 """
 from __future__ import annotations
 
+import unittest
+
 import numpy as np
 
 from .backward import gradients
@@ -138,19 +140,29 @@ def check_grad(op_type: str, inputs: dict, attrs=None, inputs_to_check=("X",),
                                        err_msg=f"{op_type}: d/d{name} on {place}")
 
 
-class OpTest:
-    """Paddle's OpTest shape: set op_type, inputs, outputs and attrs, then call
-    self.check_output() and self.check_grad([...], "Out")."""
+class OpTest(unittest.TestCase):
+    """Paddle's OpTest: a unittest.TestCase whose setUp sets op_type, inputs, outputs and
+    attrs, and whose tests call self.check_output() and self.check_grad([...], "Out"), so a
+    test ported from Paddle runs under unittest or pytest unchanged.
+
+    Paddle's keywords keep their meaning: max_relative_error bounds |analytic - numeric|
+    by max_relative_error * (|numeric| + 1e-3); numeric_grad_delta is the finite-difference
+    step (taken in float64 here). no_grad_set and check_dygraph are accepted and change
+    nothing: only inputs_to_check get gradients, and there is no dygraph mode.
+    """
     op_type: str = ""
     inputs: dict = {}
     outputs: dict = {}
     attrs: dict = {}
 
-    def check_output(self, atol=1e-6, rtol=1e-6):
-        check_output(self.op_type, self.inputs, self.outputs, self.attrs, atol=atol, rtol=rtol)
+    def check_output(self, atol=1e-5, rtol=1e-6, no_check_set=None, check_dygraph=None):
+        outputs = {k: v for k, v in self.outputs.items() if k not in (no_check_set or ())}
+        check_output(self.op_type, self.inputs, outputs, self.attrs, atol=atol, rtol=rtol)
 
-    def check_grad(self, inputs_to_check, output_names="Out", **kw):
+    def check_grad(self, inputs_to_check, output_names="Out", no_grad_set=None,
+                   numeric_grad_delta=1e-6, max_relative_error=1e-5, check_dygraph=None):
         if isinstance(output_names, str):
             output_names = (output_names,)
         check_grad(self.op_type, self.inputs, self.attrs, tuple(inputs_to_check),
-                   tuple(output_names), **kw)
+                   tuple(output_names), rtol=max_relative_error,
+                   atol=max_relative_error * 1e-3, delta=numeric_grad_delta)

@@ -12,7 +12,16 @@ from minifluid.registry import register_op
 from .reduce_sum import ATTRS, axes, broadcast_back, reduce_sum, shape_rule
 
 op = register_op("reduce_mean", inputs=["X"], outputs=["Out"], attrs=ATTRS, doc=__doc__)
-op.shape_rule(shape_rule)
+
+
+@op.shape_rule
+def _(op):
+    x = op.in_var("X")
+    if x.dtype.kind != "f":  # a mean of integers would need a rounding rule
+        raise TypeError(f"X ('{x.name}') must be a float tensor, got {x.dtype}")
+    shape_rule(op)
+
+
 op.default_grad()
 
 

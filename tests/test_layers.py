@@ -124,3 +124,18 @@ def test_fc_activation_output_is_named_as_fluid_names_it(fresh):
     out = fluid.layers.fc(fluid.layers.data("x", [3]), 2, act="relu")
     assert out.name == "fc_0.tmp_2"
     assert fluid.layers.relu(out).name == "relu_0.tmp_0"
+
+
+def test_numpy_integers_in_shapes_and_dims(fresh, rng):
+    # Old scripts often build shapes and dims with numpy; fluid took them.
+    x = fluid.layers.data("x", [np.int64(3), np.int32(4)], "float64")
+    y = fluid.data("y", [None, np.int64(4)], "float64")
+    assert x.shape == (-1, 3, 4) and y.shape == (-1, 4)
+    s1 = fluid.layers.reduce_sum(x, dim=np.int64(1))
+    s2 = fluid.layers.reduce_mean(x, dim=[np.int64(-1)], keep_dim=True)
+    xv = rng.normal(size=(2, 3, 4))
+    a, b = fluid.Executor().run(fresh, {"x": xv}, [s1, s2])
+    np.testing.assert_allclose(a, xv.sum(1), rtol=1e-12)
+    np.testing.assert_allclose(b, xv.mean(-1, keepdims=True), rtol=1e-12)
+    with pytest.raises(TypeError, match="dim must be None, an int or a list of ints"):
+        fluid.layers.reduce_sum(x, dim=np.bool_(True))

@@ -1,11 +1,13 @@
 """A user's own op, registered from the user's module, as the README shows."""
+import unittest
+
 import numpy as np
 import pytest
 
 import minifluid as fluid
 from minifluid.layers.helper import generate_layer
 from minifluid.registry import get_kernel, register_op
-from minifluid.testing import check_grad, check_output
+from minifluid.testing import OpTest, check_grad, check_output
 
 op = register_op("test_scaled_square", inputs=["X"], outputs=["Out"], attrs={"factor": 1.0},
                  doc="Out = factor * X**2")
@@ -74,3 +76,41 @@ def test_registration_errors():
         op.kernel("tpu", "float32")
     with pytest.raises(ValueError, match="'axis' is neither an input slot nor an attr"):
         generate_layer("test_scaled_square", "x, axis")
+
+
+class TestPortedFromPaddle(OpTest):
+    """A test written as for Paddle's OpTest: setUp, then check_output / check_grad. pytest
+    runs it as it is, and so does unittest (below)."""
+
+    def setUp(self):
+        self.op_type = "test_scaled_square"
+        x = np.random.default_rng(0).normal(size=(3, 4))
+        self.inputs = {"X": x}
+        self.attrs = {"factor": 2.0}
+        self.outputs = {"Out": 2.0 * x * x}
+
+    def test_check_output(self):
+        self.check_output(atol=1e-12)
+
+    def test_check_grad(self):
+        self.check_grad(["X"], "Out", max_relative_error=0.005, numeric_grad_delta=1e-5)
+
+
+class _WrongOutput(TestPortedFromPaddle):
+    __test__ = False  # it must fail: run only by the test below
+
+    def setUp(self):
+        super().setUp()
+        self.outputs = {"Out": 2.01 * self.inputs["X"] ** 2}
+
+    test_check_grad = None
+
+
+def test_a_paddle_style_optest_runs_under_unittest():
+    # Both the right test and the wrong one run; the wrong one fails (a test that cannot
+    # fail is no test).
+    for case, failures in ((TestPortedFromPaddle, 0), (_WrongOutput, 1)):
+        result = unittest.TestResult()
+        unittest.defaultTestLoader.loadTestsFromTestCase(case).run(result)
+        assert result.testsRun == (2 if failures == 0 else 1)
+        assert len(result.failures) + len(result.errors) == failures, result.errors

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -26,12 +27,15 @@ mul = generate_layer("mul", "x, y, x_num_col_dims, y_num_col_dims, name")
 
 def _reduce(op_type, input, dim, keep_dim, name):
     check_variable(op_type, "input", input)
-    if dim is None or dim == []:
+    def is_int(d):  # numpy's integers too: old scripts build dims with numpy
+        return isinstance(d, numbers.Integral) and not isinstance(d, (bool, np.bool_))
+
+    if dim is None:
         dims = []
-    elif isinstance(dim, int) and not isinstance(dim, bool):
-        dims = [dim]
-    elif isinstance(dim, (list, tuple)) and all(isinstance(d, int) for d in dim):
-        dims = list(dim)
+    elif is_int(dim):
+        dims = [int(dim)]
+    elif isinstance(dim, (list, tuple)) and all(is_int(d) for d in dim):
+        dims = [int(d) for d in dim]
     else:
         raise TypeError(f"{op_type}: dim must be None, an int or a list of ints, got {dim!r}")
     rank = len(input.shape)

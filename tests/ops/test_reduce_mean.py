@@ -22,3 +22,10 @@ def test_reduce_mean_forward_and_backward(rng, dtype, dim, keep_dim, reduce_all,
 def test_reduce_mean_gradient_check(rng, dim, keep_dim, reduce_all, axis):
     check_grad("reduce_mean", {"X": rng.normal(size=(2, 3, 4))},
                dict(dim=dim, keep_dim=keep_dim, reduce_all=reduce_all))
+
+
+def test_integer_input_fails_when_the_layer_is_called(fresh):
+    import minifluid as fluid
+    with pytest.raises(TypeError, match=r"reduce_mean.*X \('i'\) must be a float tensor, "
+                                        r"got int32"):
+        fluid.layers.reduce_mean(fluid.data("i", [4], "int32"))
