@@ -257,14 +257,17 @@ class Block:
             if name not in self.vars:
                 raise ValueError(f"op '{type}' at {callsite}: input variable '{name}' is not "
                                  f"in block {self.idx}")
-        for name in (n for names in outs.values() for n in names):
-            if name not in self.vars and name != EMPTY:
-                self.create_var(name)
+        created = [n for names in outs.values() for n in names
+                   if n not in self.vars and n != EMPTY]
+        for name in created:
+            self.create_var(name)
         op = Operator(self, type, ins, outs, opdef.fill_attrs(attrs or {}), callsite, role)
         if opdef.infer_shape is not None:
             try:
                 opdef.infer_shape(op)
             except (ValueError, TypeError) as e:
+                for name in created:  # a failed op leaves nothing behind
+                    del self.vars[name]
                 raise e.__class__(f"{type}: {e}\n  at {callsite}") from None
         self.ops.append(op)
         self.program._bump()

@@ -139,3 +139,15 @@ def test_numpy_integers_in_shapes_and_dims(fresh, rng):
     np.testing.assert_allclose(b, xv.mean(-1, keepdims=True), rtol=1e-12)
     with pytest.raises(TypeError, match="dim must be None, an int or a list of ints"):
         fluid.layers.reduce_sum(x, dim=np.bool_(True))
+
+
+def test_a_failed_layer_call_leaves_nothing_in_the_program(fresh):
+    x = fluid.data("x", [2, 3])
+    before = [v.name for v in fresh.list_vars()]
+    with pytest.raises(ValueError, match="must have the same shape"):
+        fluid.layers.sigmoid_cross_entropy_with_logits(x, fluid.data("z", [2, 4]))
+    with pytest.raises(ValueError, match="does not broadcast"):
+        fresh.global_block().append_op("elementwise_add", {"X": x, "Y": fresh.global_block()
+                                                          .var("z")}, {"Out": "made_here"})
+    assert [v.name for v in fresh.list_vars()] == before + ["z"]
+    assert not fresh.global_block().ops

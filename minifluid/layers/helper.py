@@ -118,7 +118,12 @@ def append_layer_op(op_type: str, inputs: dict, attrs: dict, name=None, outputs=
     helper = LayerHelper(op_type, name)
     single = len(outputs) == 1 and act is None
     outs = {s: [helper.tmp(name if single else None)] for s in outputs}
-    helper.append_op(op_type, {s: v for s, (_, v) in inputs.items()}, outs, attrs)
+    try:
+        helper.append_op(op_type, {s: v for s, (_, v) in inputs.items()}, outs, attrs)
+    except (ValueError, TypeError):
+        for vs in outs.values():  # a failed layer call leaves no variable behind
+            del helper.block.vars[vs[0].name]
+        raise
     result = [vs[0] for vs in outs.values()]
     if act is not None:
         return activate(result[0], act, helper)
