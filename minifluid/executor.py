@@ -173,8 +173,10 @@ class _Plan:
                                                    if v.is_data else ""))
                 self.reads.append((name, index(name), v.dtype))
         self.fetch = [slot[n] for n in fetch_names]
-        # Fetched persistables are copied: a later run updates them in place.
-        self.fetch_copy = [block.var(n).persistable for n in fetch_names]
+        # Copied when fetched: persistables (a later run updates them in place), fed arrays
+        # (they are the caller's own) and a name fetched a second time.
+        self.fetch_copy = [block.var(n).persistable or n in feeds or n in fetch_names[:k]
+                           for k, n in enumerate(fetch_names)]
         self.nslots = len(slot) + 2
         self.place = place
 

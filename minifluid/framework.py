@@ -34,23 +34,30 @@ def grad_var_name(name: str) -> str:
 
 
 class _UniqueName:
-    """fluid's name generator: `generate("fc")` gives fc_0, fc_1, ...; `guard()` restarts."""
+    """fluid's name generator: `generate("fc")` gives fc_0, fc_1, ...; `guard()` restarts
+    the counts, and `guard("net1_")` also puts a prefix on every name (net1_fc_0)."""
 
     def __init__(self):
-        self._ids = defaultdict(int)
+        self._ids, self._prefix = defaultdict(int), ""
 
     def generate(self, key: str) -> str:
         n = self._ids[key]
         self._ids[key] = n + 1
-        return f"{key}_{n}"
+        return f"{self._prefix}{key}_{n}"
 
     @contextlib.contextmanager
-    def guard(self):
-        saved, self._ids = self._ids, defaultdict(int)
+    def guard(self, new_generator: Optional[str] = None):
+        if isinstance(new_generator, bytes):
+            new_generator = new_generator.decode()
+        if new_generator is not None and not isinstance(new_generator, str):
+            raise TypeError(f"unique_name.guard: expected None or a prefix str, got "
+                            f"{type(new_generator).__name__}")
+        saved = self._ids, self._prefix
+        self._ids, self._prefix = defaultdict(int), new_generator or ""
         try:
             yield
         finally:
-            self._ids = saved
+            self._ids, self._prefix = saved
 
 
 unique_name = _UniqueName()
@@ -257,18 +264,21 @@ class Block:
             if name not in self.vars:
                 raise ValueError(f"op '{type}' at {callsite}: input variable '{name}' is not "
                                  f"in block {self.idx}")
+        attrs = opdef.fill_attrs(attrs or {})
         created = [n for names in outs.values() for n in names
                    if n not in self.vars and n != EMPTY]
         for name in created:
             self.create_var(name)
-        op = Operator(self, type, ins, outs, opdef.fill_attrs(attrs or {}), callsite, role)
-        if opdef.infer_shape is not None:
-            try:
-                opdef.infer_shape(op)
-            except (ValueError, TypeError) as e:
-                for name in created:  # a failed op leaves nothing behind
-                    del self.vars[name]
-                raise e.__class__(f"{type}: {e}\n  at {callsite}") from None
+        op = Operator(self, type, ins, outs, attrs, callsite, role)
+        try:
+            if opdef.infer_shape is None:
+                raise TypeError(f"op '{type}' has no shape rule to give its outputs a shape "
+                                f"and dtype; register one with @op.shape_rule")
+            opdef.infer_shape(op)
+        except (ValueError, TypeError) as e:
+            for name in created:  # a failed op leaves nothing behind
+                del self.vars[name]
+            raise e.__class__(f"{type}: {e}\n  at {callsite}") from None
         self.ops.append(op)
         self.program._bump()
         return op

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import numbers
 import sys
 
 import numpy as np
@@ -36,9 +37,11 @@ class CUDAPlace:
     kind = "cuda"
 
     def __init__(self, device_id: int = 0):
-        if not isinstance(device_id, int) or device_id < 0:
-            raise ValueError(f"CUDAPlace: device_id must be an int >= 0, got {device_id!r}")
-        self.device_id = device_id
+        if isinstance(device_id, bool) or not isinstance(device_id, numbers.Integral):
+            raise TypeError(f"CUDAPlace: device_id must be an int, got {device_id!r}")
+        if device_id < 0:
+            raise ValueError(f"CUDAPlace: device_id must be >= 0, got {device_id}")
+        self.device_id = int(device_id)
 
     def check(self):
         """Raise RuntimeError saying whether cupy or the GPU is missing."""

@@ -204,6 +204,15 @@ def test_fetched_parameters_are_copies(fresh):
     assert out[0] == 1
 
 
+def test_fetched_feeds_and_repeated_fetches_are_arrays_of_their_own(fresh):
+    x = fluid.data("x", [2], "float32")
+    m = fluid.layers.mean(x)
+    xv = np.ones(2, np.float32)
+    a, b, c, d = fluid.Executor().run(fresh, {"x": xv}, [x, m, m, x])
+    assert not np.shares_memory(a, xv) and not np.shares_memory(d, xv) and b is not c
+    np.testing.assert_array_equal(a, xv)
+
+
 def test_feed_errors_for_none_and_ragged_lists(fresh):
     m = fluid.layers.mean(fluid.data("a", [None, 2]))
     exe = fluid.Executor()

@@ -11,6 +11,12 @@ def test_unique_names_count_per_key_and_restart_in_guard():
         with fluid.unique_name.guard():
             assert fluid.unique_name.generate("fc") == "fc_0"
         assert fluid.unique_name.generate("fc") == "fc_3"
+        with fluid.unique_name.guard("net1_"):  # fluid's prefix, for two copies of a net
+            assert fluid.unique_name.generate("fc") == "net1_fc_0"
+        assert fluid.unique_name.generate("fc") == "fc_4"
+    with pytest.raises(TypeError, match="expected None or a prefix str, got int"):
+        with fluid.unique_name.guard(3):
+            pass
 
 
 def test_program_guard_switches_and_restores_defaults():
@@ -85,6 +91,14 @@ def test_append_op_checks_slots_and_attrs(fresh):
         block.append_op("nope", {"X": x}, {"Out": "o"})
     with pytest.raises(ValueError, match="input variable 'ghost' is not in block 0"):
         block.append_op("mean", {"X": "ghost"}, {"Out": "o"})
+    fluid.registry.register_op("test_no_shape_rule", inputs=["X"], outputs=["Out"])
+    with pytest.raises(TypeError, match="op 'test_no_shape_rule' has no shape rule"):
+        block.append_op("test_no_shape_rule", {"X": x}, {"Out": "o"})
+    assert not block.has_var("o")
+    with pytest.raises(TypeError, match=r"sigmoid_cross_entropy_with_logits\(x, label, "
+                                        r"ignore_index=-100, name=None, normalize=False\): "
+                                        r"got an unexpected keyword argument 'ignre_index'"):
+        fluid.layers.sigmoid_cross_entropy_with_logits(x, x, ignre_index=1)
 
 
 def test_variables_from_another_program_are_rejected():

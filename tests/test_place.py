@@ -2,6 +2,7 @@ import subprocess
 import sys
 import types
 
+import numpy as np
 import pytest
 
 import minifluid as fluid
@@ -48,5 +49,9 @@ def test_cuda_place_with_too_high_an_id(fake_cupy):
 
 def test_places_compare_and_print():
     assert fluid.CPUPlace() == fluid.CPUPlace() and repr(fluid.CUDAPlace(1)) == "CUDAPlace(1)"
-    with pytest.raises(ValueError, match="device_id must be an int >= 0"):
+    with pytest.raises(ValueError, match="device_id must be >= 0, got -1"):
         fluid.CUDAPlace(-1)
+    for bad in (True, "0", 1.0):
+        with pytest.raises(TypeError, match=f"device_id must be an int, got {bad!r}"):
+            fluid.CUDAPlace(bad)
+    assert fluid.CUDAPlace(np.int64(1)) == fluid.CUDAPlace(1)

@@ -159,7 +159,10 @@ def generate_layer(op_type: str, params: str, doc: str = ""):
     sig = inspect.Signature(sig_params)
 
     def layer(*args, **kwargs):
-        bound = sig.bind(*args, **kwargs)
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{op_type}{sig}: {e}") from None
         bound.apply_defaults()
         a = bound.arguments
         inputs = {slot_of[p]: (p, a[p]) for p in a if p in slot_of}
