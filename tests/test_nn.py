@@ -107,6 +107,8 @@ def test_errors(fresh):
     with pytest.raises(ValueError, match="reduction must be one of 'none', 'mean' or 'sum', "
                                          "got 'avg'"):
         BCEWithLogitsLoss(reduction="avg")  # checked in the constructor
+    with pytest.raises(TypeError, match="'pos_weight' must be None or a Variable, got ndarray"):
+        BCEWithLogitsLoss(pos_weight=np.ones(3))  # so are weights
     with pytest.raises(ValueError, match="reduction must be"):
         bce(np.ones(3), z, reduction="max")  # checked first
     with pytest.raises(TypeError, match="'logit' must be a Variable, got ndarray"):

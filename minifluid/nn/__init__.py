@@ -1,6 +1,7 @@
 """Paddle 2.x's nn spellings: nn.functional and nn.BCEWithLogitsLoss."""
 from __future__ import annotations
 
+from ..framework import Variable
 from . import functional
 from .functional import check_reduction
 
@@ -17,6 +18,10 @@ class BCEWithLogitsLoss:
 
     def __init__(self, weight=None, reduction="mean", pos_weight=None, name=None):
         check_reduction(reduction, "BCEWithLogitsLoss")
+        for arg, v in (("weight", weight), ("pos_weight", pos_weight)):
+            if v is not None and not isinstance(v, Variable):
+                raise TypeError(f"BCEWithLogitsLoss: '{arg}' must be None or a Variable, got "
+                                f"{type(v).__name__}")
         self.weight, self.reduction, self.pos_weight, self.name = (weight, reduction,
                                                                    pos_weight, name)
 
