@@ -265,8 +265,8 @@ class Block:
                 raise ValueError(f"op '{type}' at {callsite}: input variable '{name}' is not "
                                  f"in block {self.idx}")
         attrs = opdef.fill_attrs(attrs or {})
-        created = [n for names in outs.values() for n in names
-                   if n not in self.vars and n != EMPTY]
+        created = list(dict.fromkeys(n for names in outs.values() for n in names
+                                     if n not in self.vars and n != EMPTY))
         for name in created:
             self.create_var(name)
         op = Operator(self, type, ins, outs, attrs, callsite, role)

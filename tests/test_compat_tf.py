@@ -58,9 +58,10 @@ def test_a_name_given_again_is_made_unique_as_tensorflow_does(fresh):
 def test_a_pos_weight_beyond_float16_fails_when_the_layer_is_called(fresh, rng):
     x = fluid.data("x", [3], "float16")
     z = fluid.data("z", [3], "float16")
-    with pytest.raises(ValueError, match=r"pos_weight 1000000.0 is too large for the float16 "
-                                         r"of logits 'x' \(at most 65504.0\)"):
-        tf.nn.weighted_cross_entropy_with_logits(z, x, 1e6)
+    for big in (1e6, -7e4, 10**400):
+        with pytest.raises(ValueError, match=rf"pos_weight {big!r} does not fit the float16 of "
+                                             r"logits 'x' \(its size must be at most 65504.0\)"):
+            tf.nn.weighted_cross_entropy_with_logits(z, x, big)
     loss = tf.nn.weighted_cross_entropy_with_logits(z, x, 6e4)  # fits: finite losses
     xv, zv = np.array([-3.0, 0.5, 2.0], "float16"), np.array([0.0, 1.0, 0.0], "float16")
     out, = fluid.Executor().run(fresh, {"x": xv, "z": zv}, [loss])

@@ -109,6 +109,8 @@ def test_errors(fresh):
         BCEWithLogitsLoss(reduction="avg")  # checked in the constructor
     with pytest.raises(TypeError, match="'pos_weight' must be None or a Variable, got ndarray"):
         BCEWithLogitsLoss(pos_weight=np.ones(3))  # so are weights
+    with pytest.raises(TypeError, match="BCEWithLogitsLoss: name must be a str, got int"):
+        BCEWithLogitsLoss(name=3)  # and the name
     with pytest.raises(ValueError, match="reduction must be"):
         bce(np.ones(3), z, reduction="max")  # checked first
     with pytest.raises(TypeError, match="'logit' must be a Variable, got ndarray"):
@@ -145,6 +147,11 @@ def test_unknown_dimensions_broadcast_and_names_can_be_given_again(fresh, rng):
     a, b = fluid.Executor().run(fresh, feed, [first, second])
     want = np.mean(feed["w"] * bce_with_logits(feed["x"], feed["z"], feed["p"]))
     np.testing.assert_allclose([a, b], [want, want], rtol=1e-12)
+    # Per-sample weights [-1] against logits [-1, 1] would broadcast to a square: refused.
+    col = fluid.data("col", [-1, 1], "float64")
+    with pytest.raises(ValueError, match=r"weight 'ws' of shape \[-1\] does not broadcast to "
+                                         r"logit 'col' of shape \[-1, 1\]"):
+        bce(col, col, weight=fluid.data("ws", [-1], "float64"))
 
 
 def test_matches_torch_where_installed():

@@ -114,3 +114,25 @@ def test_a_paddle_style_optest_runs_under_unittest():
         unittest.defaultTestLoader.loadTestsFromTestCase(case).run(result)
         assert result.testsRun == (2 if failures == 0 else 1)
         assert len(result.failures) + len(result.errors) == failures, result.errors
+
+
+off = register_op("test_off_square", inputs=["X"], outputs=["Out"], doc="Out = X**2, with a "
+                  "gradient 1% off, to show that the checks catch it")
+
+
+@off.shape_rule
+def _(op):
+    op.out_var("Out").shape, op.out_var("Out").dtype = op.in_var("X").shape, op.in_var("X").dtype
+
+
+off.default_grad()
+off.kernel("cpu", "float64")(lambda x: x * x)
+register_op("test_off_square_grad", inputs=["X", "Out@GRAD"], outputs=["X@GRAD?"]).kernel(
+    "cpu", "float64")(lambda x, dout: 2.02 * x * dout)
+
+
+def test_paddles_max_relative_error_rule():
+    x = np.array([[0.5, -2.0, 3.0], [1e-5, 2e-4, 0.0]])  # small ones get an absolute bound
+    with pytest.raises(AssertionError, match="relative error 0.01 > max_relative_error 0.005"):
+        check_grad("test_off_square", {"X": x}, max_relative_error=0.005)
+    check_grad("test_off_square", {"X": x}, max_relative_error=0.011)

@@ -59,15 +59,27 @@ class LayerHelper:
         self.name = name or unique_name.generate(layer_type)
         self.main = default_main_program()
         self.block = self.main.current_block()
+        self._made = set()  # names of the variables tmp() made
 
     def tmp(self, name=None) -> Variable:
         """A new output variable; its op's shape rule gives it shape and dtype."""
         if name is not None and self.block.has_var(name):
             raise ValueError(f"{self.layer_type}: a variable named '{name}' already exists")
-        return self.block.create_var(name or unique_name.generate(f"{self.name}.tmp"))
+        v = self.block.create_var(name or unique_name.generate(f"{self.name}.tmp"))
+        self._made.add(v.name)
+        return v
 
     def append_op(self, type, inputs=None, outputs=None, attrs=None):
-        return self.block.append_op(type, inputs, outputs, attrs)
+        """Append the op; if it is refused, its outputs made by tmp() go too, so that a
+        failed layer call leaves nothing behind in the program."""
+        try:
+            return self.block.append_op(type, inputs, outputs, attrs)
+        except (ValueError, TypeError):
+            for vs in (outputs or {}).values():
+                for v in vs if isinstance(vs, (list, tuple)) else [vs]:
+                    if getattr(v, "name", None) in self._made:
+                        self.block.vars.pop(v.name, None)
+            raise
 
     def create_parameter(self, attr: ParamAttr, shape, dtype, is_bias=False) -> Variable:
         suffix = "b" if is_bias else "w"
@@ -118,12 +130,7 @@ def append_layer_op(op_type: str, inputs: dict, attrs: dict, name=None, outputs=
     helper = LayerHelper(op_type, name)
     single = len(outputs) == 1 and act is None
     outs = {s: [helper.tmp(name if single else None)] for s in outputs}
-    try:
-        helper.append_op(op_type, {s: v for s, (_, v) in inputs.items()}, outs, attrs)
-    except (ValueError, TypeError):
-        for vs in outs.values():  # a failed layer call leaves no variable behind
-            del helper.block.vars[vs[0].name]
-        raise
+    helper.append_op(op_type, {s: v for s, (_, v) in inputs.items()}, outs, attrs)
     result = [vs[0] for vs in outs.values()]
     if act is not None:
         return activate(result[0], act, helper)

@@ -18,6 +18,8 @@ class BCEWithLogitsLoss:
 
     def __init__(self, weight=None, reduction="mean", pos_weight=None, name=None):
         check_reduction(reduction, "BCEWithLogitsLoss")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"BCEWithLogitsLoss: name must be a str, got {type(name).__name__}")
         for arg, v in (("weight", weight), ("pos_weight", pos_weight)):
             if v is not None and not isinstance(v, Variable):
                 raise TypeError(f"BCEWithLogitsLoss: '{arg}' must be None or a Variable, got "

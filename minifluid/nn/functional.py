@@ -37,10 +37,11 @@ def _check_float(where, arg, v, logit):
 
 
 def _check_broadcast(where, arg, v, logit):
-    """`v` must broadcast to logit's shape (numpy rules) without growing it; an unknown
-    dimension (-1) is checked when the data comes."""
-    if len(v.shape) > len(logit.shape) or any(
-            p not in (1, d) and -1 not in (p, d)
+    """`v` must broadcast to logit's shape (numpy rules) without growing it. An unknown
+    dimension (-1) is left to run time, except in `v` against a 1 in logit: that could only
+    grow the loss (per-sample weights [-1] against logits [-1, 1] would make a square)."""
+    if len(v.shape) > len(logit.shape) or not all(
+            p in (1, d) or d == -1 or (p == -1 and d != 1)
             for p, d in zip(v.shape[::-1], logit.shape[::-1])):
         raise ValueError(f"{where}: {arg} '{v.name}' of shape {list(v.shape)} does not "
                          f"broadcast to logit '{logit.name}' of shape {list(logit.shape)}")

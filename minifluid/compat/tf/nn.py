@@ -7,6 +7,7 @@ TensorFlow spells them, over minifluid's sigmoid_cross_entropy_with_logits op.
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -58,13 +59,17 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
     _check(where, labels, logits)
     name = free_name(where, name)
     if isinstance(pos_weight, numbers.Real) and not isinstance(pos_weight, bool):
+        try:
+            value = float(pos_weight)
+        except OverflowError:  # an int beyond float64
+            value = math.inf if pos_weight > 0 else -math.inf
         with np.errstate(over="ignore"):
-            rounded = logits.dtype.type(pos_weight)
-        if np.isfinite(pos_weight) and not np.isfinite(rounded):
-            raise ValueError(f"{where}: pos_weight {pos_weight!r} is too large for the "
-                             f"{logits.dtype} of logits '{logits.name}' (at most "
-                             f"{float(np.finfo(logits.dtype).max)})")
-        pos_weight = fill_constant([1], logits.dtype, float(pos_weight))
+            rounded = logits.dtype.type(value)
+        if np.isinf(rounded) and not (isinstance(pos_weight, float) and math.isinf(pos_weight)):
+            raise ValueError(f"{where}: pos_weight {pos_weight!r} does not fit the "
+                             f"{logits.dtype} of logits '{logits.name}' (its size must be at "
+                             f"most {float(np.finfo(logits.dtype).max)})")
+        pos_weight = fill_constant([1], logits.dtype, value)
     elif not isinstance(pos_weight, Variable):
         raise TypeError(f"{where}: pos_weight must be a number or a Variable, got "
                         f"{type(pos_weight).__name__}")
