@@ -149,5 +149,10 @@ def test_a_failed_layer_call_leaves_nothing_in_the_program(fresh):
     with pytest.raises(ValueError, match="does not broadcast"):
         fresh.global_block().append_op("elementwise_add", {"X": x, "Y": fresh.global_block()
                                                           .var("z")}, {"Out": "made_here"})
-    assert [v.name for v in fresh.list_vars()] == before + ["z"]
+    with pytest.raises(TypeError, match="must be a float tensor"):
+        fluid.layers.dropout(fluid.data("i", [2, 3], "int64"), 0.5)  # two outputs, by hand
+    with pytest.raises(TypeError, match="must be a float tensor"):  # one name for two outputs
+        fresh.global_block().append_op("dropout", {"X": "i"}, {"Out": "t", "Mask": "t"},
+                                       {"dropout_prob": 0.5})
+    assert [v.name for v in fresh.list_vars()] == before + ["z", "i"]
     assert not fresh.global_block().ops
