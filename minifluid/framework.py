@@ -80,6 +80,12 @@ def user_callsite() -> str:
     return f"{filename}:{lineno}" + (f": {src}" if src else "")
 
 
+def same_shape(a, b) -> bool:
+    """Whether shapes a and b can be the same: one rank, equal where both are known (-1 is
+    a dimension known only at run time)."""
+    return len(a) == len(b) and all(p == q or -1 in (p, q) for p, q in zip(a, b))
+
+
 def to_dtype(dtype) -> np.dtype:
     """A numpy dtype from 'float32', np.float32, np.dtype(...)."""
     try:

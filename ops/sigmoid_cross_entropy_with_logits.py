@@ -23,6 +23,7 @@ import math
 import numpy as np
 
 from minifluid import kernels
+from minifluid.framework import same_shape
 from minifluid.kernels import for_blocks, scratch, via_float32, zeros
 from minifluid.registry import register_op
 
@@ -41,8 +42,7 @@ def _(op):
         if v is not None and v.dtype != x.dtype:
             raise TypeError(f"{name} ('{v.name}') must have the dtype of X ('{x.name}', "
                             f"{x.dtype}), got {v.dtype}")
-    if len(x.shape) != len(z.shape) or any(a != b and -1 not in (a, b)
-                                           for a, b in zip(x.shape, z.shape)):
+    if not same_shape(x.shape, z.shape):
         raise ValueError(f"X ('{x.name}') and Label ('{z.name}') must have the same shape, "
                          f"got {list(x.shape)} and {list(z.shape)}")
     if not x.shape:

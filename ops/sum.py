@@ -2,6 +2,7 @@
 
     Out = X[0] + X[1] + ...;  X@GRAD[i] = dOut
 """
+from minifluid.framework import same_shape
 from minifluid.registry import register_op
 
 op = register_op("sum", inputs=["X*"], outputs=["Out"], doc=__doc__)
@@ -15,8 +16,7 @@ def _(op):
         if v.dtype != first.dtype:
             raise TypeError(f"all inputs must have one dtype: '{first.name}' is {first.dtype}, "
                             f"'{v.name}' is {v.dtype}")
-        if len(v.shape) != len(first.shape) or any(
-                a != b and -1 not in (a, b) for a, b in zip(v.shape, first.shape)):
+        if not same_shape(v.shape, first.shape):
             raise ValueError(f"all inputs must have one shape: '{first.name}' is "
                              f"{list(first.shape)}, '{v.name}' is {list(v.shape)}")
     out = op.out_var("Out")

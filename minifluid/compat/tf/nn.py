@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from ...framework import Variable
+from ...framework import Variable, same_shape
 from ...layers.helper import append_layer_op, free_name
 from ...layers.tensor import fill_constant
 
@@ -31,8 +31,7 @@ def _check(where, labels, logits):
     if labels.dtype != logits.dtype:
         raise TypeError(f"{where}: labels ('{labels.name}') must have the dtype of logits "
                         f"('{logits.name}', {logits.dtype}), got {labels.dtype}")
-    if len(labels.shape) != len(logits.shape) or any(
-            a != b and -1 not in (a, b) for a, b in zip(labels.shape, logits.shape)):
+    if not same_shape(labels.shape, logits.shape):
         raise ValueError(f"logits and labels must have the same shape ({_shape(logits)} vs "
                          f"{_shape(labels)})")
 
