@@ -17,8 +17,8 @@ from ..framework import (Parameter, Variable, default_main_program, default_star
 from ..initializer import Constant, Xavier
 from ..param_attr import ParamAttr
 
-__all__ = ["LayerHelper", "activate", "append_layer_op", "check_variable", "free_name",
-           "generate_layer"]
+__all__ = ["LayerHelper", "activate", "append_layer_op", "check_name", "check_variable",
+           "free_name", "generate_layer"]
 
 
 def check_variable(layer: str, arg: str, value, optional: bool = False):
@@ -33,14 +33,19 @@ def check_variable(layer: str, arg: str, value, optional: bool = False):
                          f"program; build the whole network inside one program_guard")
 
 
+def check_name(layer: str, name):
+    """TypeError unless `name` is None or a str."""
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"{layer}: name must be a str, got {type(name).__name__}")
+
+
 def free_name(layer: str, name):
     """`name` for a layer's output, or when the program already has a variable of that name
     the first free 'name_1', 'name_2', ...: Paddle 2.x and TensorFlow let one name be given
     again (a loss object called twice, say). None stays None."""
+    check_name(layer, name)
     if name is None:
         return None
-    if not isinstance(name, str):
-        raise TypeError(f"{layer}: name must be a str, got {type(name).__name__}")
     block, n, free = default_main_program().current_block(), 0, name
     while block.has_var(free):
         n += 1
@@ -53,8 +58,7 @@ class LayerHelper:
     parameters 'fc_0.w_0' / 'fc_0.b_0' with their initializers in the startup program."""
 
     def __init__(self, layer_type: str, name=None):
-        if name is not None and not isinstance(name, str):
-            raise TypeError(f"{layer_type}: name must be a str, got {type(name).__name__}")
+        check_name(layer_type, name)
         self.layer_type = layer_type
         self.name = name or unique_name.generate(layer_type)
         self.main = default_main_program()

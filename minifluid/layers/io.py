@@ -1,11 +1,7 @@
 """Input placeholders: fluid.layers.data (batch dimension added) and fluid.data (as given)."""
 from __future__ import annotations
 
-import numbers
-
-import numpy as np
-
-from ..framework import Variable, default_main_program, to_dtype
+from ..framework import Variable, default_main_program, is_int, to_dtype
 
 __all__ = ["data", "fluid_data"]
 
@@ -18,7 +14,7 @@ def _shape(layer, name, shape):
     for d in shape:
         if d is None:
             d = -1
-        if isinstance(d, (bool, np.bool_)) or not isinstance(d, numbers.Integral) or d < -1:
+        if not is_int(d) or d < -1:
             raise ValueError(f"{layer}('{name}'): shape must hold ints >= 0, -1 or None; "
                              f"got {list(shape)}")
         out.append(int(d))

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from ..framework import Variable
+from ..framework import Variable, is_int
 from ..param_attr import ParamAttr
 from .helper import LayerHelper, activate, append_layer_op, check_variable, generate_layer
 
@@ -27,9 +26,6 @@ mul = generate_layer("mul", "x, y, x_num_col_dims, y_num_col_dims, name")
 
 def _reduce(op_type, input, dim, keep_dim, name):
     check_variable(op_type, "input", input)
-    def is_int(d):  # numpy's integers too: old scripts build dims with numpy
-        return isinstance(d, numbers.Integral) and not isinstance(d, (bool, np.bool_))
-
     if dim is None:
         dims = []
     elif is_int(dim):

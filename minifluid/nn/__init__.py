@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..framework import Variable
+from ..layers.helper import check_name
 from . import functional
 from .functional import check_reduction
 
@@ -18,8 +19,7 @@ class BCEWithLogitsLoss:
 
     def __init__(self, weight=None, reduction="mean", pos_weight=None, name=None):
         check_reduction(reduction, "BCEWithLogitsLoss")
-        if name is not None and not isinstance(name, str):
-            raise TypeError(f"BCEWithLogitsLoss: name must be a str, got {type(name).__name__}")
+        check_name("BCEWithLogitsLoss", name)
         for arg, v in (("weight", weight), ("pos_weight", pos_weight)):
             if v is not None and not isinstance(v, Variable):
                 raise TypeError(f"BCEWithLogitsLoss: '{arg}' must be None or a Variable, got "
