@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import functools
-import numbers
 import sys
 
 import numpy as np
+
+from .framework import is_int
 
 __all__ = ["CPUPlace", "CUDAPlace", "is_compiled_with_cuda", "get_array_module"]
 
@@ -37,7 +38,7 @@ class CUDAPlace:
     kind = "cuda"
 
     def __init__(self, device_id: int = 0):
-        if isinstance(device_id, bool) or not isinstance(device_id, numbers.Integral):
+        if not is_int(device_id):
             raise TypeError(f"CUDAPlace: device_id must be an int, got {device_id!r}")
         if device_id < 0:
             raise ValueError(f"CUDAPlace: device_id must be >= 0, got {device_id}")
