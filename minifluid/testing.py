@@ -1,8 +1,9 @@
 """Test helpers for ops, in the style of Paddle's OpTest; use them for your own ops too.
 
-`check_output` runs a one-op program through the real Executor on every available place and
-compares with expected arrays; it also checks the shapes and dtypes the op's shape rule
-inferred. `check_grad` compares the gradients that backward builds with central differences
+`check_output` runs a one-op program through the real Executor on every available place that
+has kernels for it (the CPU, and the GPU when cupy and one are usable) and compares with
+expected arrays; it also checks the shapes and dtypes the op's shape rule inferred.
+`check_grad` compares the gradients that backward builds with central differences
 in float64.
 
 Example:
@@ -22,6 +23,7 @@ from .executor import Executor, Scope
 from .framework import Program, program_guard, unique_name
 from .layers.io import fluid_data
 from .place import CPUPlace, CUDAPlace, is_compiled_with_cuda
+from .registry import get_op
 
 __all__ = ["available_places", "build_op", "run_op", "check_output", "check_grad", "OpTest"]
 
@@ -29,6 +31,17 @@ __all__ = ["available_places", "build_op", "run_op", "check_output", "check_grad
 def available_places() -> list:
     """CPUPlace, and CUDAPlace(0) when cupy and a GPU are usable."""
     return [CPUPlace()] + ([CUDAPlace(0)] if is_compiled_with_cuda() else [])
+
+
+def _places(program: Program, places) -> list:
+    """`places`, or else the available places that have kernels for every op in `program`:
+    an op with CPU kernels only is tested on the CPU, also on a machine with a GPU."""
+    if places:
+        return places
+    ops = program.global_block().ops
+    have = [p for p in available_places()
+            if all(any(k == p.kind for k, _ in get_op(op.type).kernels) for op in ops)]
+    return have or available_places()  # none: let the run name the missing kernel
 
 
 def _flat_inputs(inputs: dict):
@@ -80,7 +93,7 @@ def check_output(op_type: str, inputs: dict, outputs: dict, attrs=None, atol=1e-
         assert len(v.shape) == expected.ndim and all(
             d in (-1, e) for d, e in zip(v.shape, expected.shape)), \
             f"{op_type}.{slot}: inferred shape {list(v.shape)}, expected {list(expected.shape)}"
-    for place in places or available_places():
+    for place in _places(program, places):
         got = Executor(place).run(program, feed, list(outs.values()), scope=Scope())
         for (slot, expected), value in zip(outputs.items(), got):
             expected = np.asarray(expected)
@@ -135,7 +148,7 @@ def check_grad(op_type: str, inputs: dict, attrs=None, inputs_to_check=("X",),
             directions = [rng.standard_normal(x.shape) for _ in range(3)]
         numeric = np.array([(f({**feed, name: x + delta * d}) - f({**feed, name: x - delta * d}))
                             / (2 * delta) for d in directions])
-        for place in places or available_places():
+        for place in _places(program, places):
             analytic, = Executor(place).run(program, feed, [g], scope=Scope())
             projected = np.array([np.sum(analytic * d) for d in directions])
             msg = f"{op_type}: d/d{name} on {place}"

@@ -267,8 +267,7 @@ _CUDA_FWD = """
 _CUDA_BWD = """
     if (z == ign) { dx = 0; } else {
         T s = (tanh(x * (T)0.5) + 1) * (T)0.5;
-        T lw = 1 + (pw - 1) * z;
-        dx = in0 * ((1 - z) + lw * (s - 1)) / div;
+        dx = in0 * ((s - z) + (pw - 1) * z * (s - 1)) / div;
     }
 """
 _cuda_kernels = {}

@@ -136,3 +136,14 @@ def test_paddles_max_relative_error_rule():
     with pytest.raises(AssertionError, match="relative error 0.01 > max_relative_error 0.005"):
         check_grad("test_off_square", {"X": x}, max_relative_error=0.005)
     check_grad("test_off_square", {"X": x}, max_relative_error=0.011)
+
+
+def test_op_tests_skip_places_without_kernels_for_the_op(monkeypatch):
+    # On a machine with a GPU, an op registered for the CPU only is still tested, on the CPU.
+    monkeypatch.setattr(fluid.testing, "available_places",
+                        lambda: [fluid.CPUPlace(), fluid.CUDAPlace(0)])
+    x = np.array([0.5, -2.0, 3.0])
+    check_output("test_off_square", {"X": x}, {"Out": x * x})
+    check_grad("test_off_square", {"X": x}, max_relative_error=0.011)
+    with pytest.raises(AssertionError, match="relative error"):  # the CPU check still runs
+        check_grad("test_off_square", {"X": x}, max_relative_error=0.005)
