@@ -4,6 +4,7 @@ on the same data, and print Markdown tables of times and ratios.
     python benchmarks/bench_loss.py                 # kernels at 1e5..1e7, Executor.run
     python benchmarks/bench_loss.py --sizes 1e6     # other sizes
     python benchmarks/bench_loss.py --gpu           # also the cupy kernels at 1e8
+    python benchmarks/bench_loss.py --gpu-only      # only those
 
 torch (2 threads, as many as this machine's cores) and paddle are used when installed.
 Ratios are minifluid's throughput over the other's: above 1 means minifluid is faster.
@@ -185,34 +186,104 @@ def weighted(n=10**6):
     return race(fns)
 
 
-def gpu(n=10**8):
+def gpu_time(fn, reps=30):
+    """Median seconds of fn on the GPU, from CUDA events, after one warm-up call."""
     import cupy
-    fwd = get_kernel(OP, "cuda", "float32")
-    bwd = get_kernel(OP + "_grad", "cuda", "float32")
-    x = cupy.random.standard_normal(n, dtype=cupy.float32)
-    z = (cupy.random.random(n) > 0.5).astype(cupy.float32)
-    d = cupy.ones(n, cupy.float32)
-    attrs = dict(ignore_index=-100, normalize=False)
+    fn()
+    times = []
+    for _ in range(reps):
+        start, stop = cupy.cuda.Event(), cupy.cuda.Event()
+        start.record()
+        fn()
+        stop.record()
+        stop.synchronize()
+        times.append(cupy.cuda.get_elapsed_time(start, stop) / 1e3)
+    return statistics.median(times)
+
+
+def gpu(n=10**8):
+    """The cupy kernels at N = n against the memory bandwidth (the device's theoretical peak
+    and a measured device-to-device copy) and torch's CUDA kernels on the same data."""
+    import cupy
+    print(f"cupy {cupy.__version__}, CUDA runtime {cupy.cuda.runtime.runtimeGetVersion()}, "
+          f"driver {cupy.cuda.runtime.driverGetVersion()}")
     props = cupy.cuda.runtime.getDeviceProperties(0)
     peak = 2 * props["memoryClockRate"] * 1e3 * props["memoryBusWidth"] / 8
+    rng = cupy.random.default_rng(0)
+    x = rng.standard_normal(n, dtype=cupy.float32) * 4
+    z = (rng.random(n, dtype=cupy.float32) > 0.5).astype(cupy.float32)
+    z[::7] = -1  # some ignored labels, for normalize
+    d = rng.random(n, dtype=cupy.float32)
+    pw_row = rng.random(1000, dtype=cupy.float32) + 0.5  # n must be a multiple of 1000
+    copy = cupy.empty_like(x)
+    t_copy = gpu_time(lambda: cupy.cuda.runtime.memcpyAsync(
+        copy.data.ptr, x.data.ptr, x.nbytes, cupy.cuda.runtime.memcpyDeviceToDevice, 0))
+    copy_bw = 2 * x.nbytes / t_copy
+    try:
+        import torch
+        F = torch.nn.functional.binary_cross_entropy_with_logits
+    except ImportError:
+        torch = None
 
-    def timed(fn):
-        fn()
-        cupy.cuda.Device().synchronize()
-        t = time.perf_counter()
-        for _ in range(10):
-            fn()
-        cupy.cuda.Device().synchronize()
-        return (time.perf_counter() - t) / 10
+    def as_torch(a):
+        return torch.as_tensor(a, device="cuda")
 
-    tf = timed(lambda: fwd(x, z, None, **attrs))
-    tb = timed(lambda: bwd(x, z, None, d, **attrs))
-    print(f"\nGPU {props['name'].decode()}, N = {n:.0e}, float32, theoretical peak "
-          f"{peak / 1e9:.0f} GB/s")
-    print("| kernel | ms | GB/s | of peak |\n|---|---|---|---|")
-    for name, t, arrays in (("forward", tf, 3), ("backward", tb, 4)):
-        gbs = arrays * 4 * n / t
-        print(f"| {name} | {t * 1e3:.2f} | {gbs / 1e9:.0f} | {gbs / peak:.0%} |")
+    def torch_calls(tx, tz, td, tpw):
+        """torch's forward, and its backward as (forward and backward, forward with grad)."""
+        if torch is None:
+            return None, None
+        txg = tx.clone().requires_grad_()
+        return (lambda: F(tx, tz, pos_weight=tpw, reduction="none"),
+                (lambda: torch.autograd.grad(F(txg, tz, pos_weight=tpw, reduction="none"),
+                                             txg, td),
+                 lambda: F(txg, tz, pos_weight=tpw, reduction="none")))
+
+    plain = dict(ignore_index=-100, normalize=False)
+
+    def dtype_cases(dt, bpe):
+        """(what, dtype, bytes per element, our call, torch's call or None)"""
+        xs, zs, ds = (a.astype(dt).reshape(-1, 1000) for a in (x, cupy.maximum(z, 0), d))
+        zi, pw = z.astype(dt).reshape(xs.shape), pw_row.astype(dt)
+        fwd = get_kernel(OP, "cuda", dt)
+        bwd = get_kernel(OP + "_grad", "cuda", dt)
+        one = cupy.broadcast_to(cupy.ones((), dt), xs.shape)
+        tx, tz, td, tpw = (as_torch(a) for a in (xs, zs, ds, pw)) if torch else (None,) * 4
+        t_fwd, t_bwd = torch_calls(tx, tz, td, None)
+        cases = [("forward", dt, 3 * bpe, lambda: fwd(xs, zs, None, **plain), t_fwd),
+                 ("backward", dt, 4 * bpe, lambda: bwd(xs, zs, None, ds, **plain), t_bwd)]
+        if dt == "float32":
+            t_fwd, t_bwd = torch_calls(tx, tz, td, tpw)
+            cases += [
+                ("forward, normalize (+ count)", dt, 4 * bpe,
+                 lambda: fwd(xs, zi, None, ignore_index=-1, normalize=True), None),
+                ("backward of a sum (dOut one value)", dt, 3 * bpe,
+                 lambda: bwd(xs, zs, None, one, **plain), None),
+                ("forward, PosWeight row [1000]", dt, 3 * bpe, lambda: fwd(xs, zs, pw, **plain),
+                 t_fwd),
+                ("backward, PosWeight row [1000]", dt, 4 * bpe,
+                 lambda: bwd(xs, zs, pw, ds, **plain), t_bwd)]
+        return cases
+
+    cases = [c for dt, bpe in (("float32", 4), ("float64", 8), ("float16", 2))
+             for c in dtype_cases(dt, bpe)]
+    print(f"\nGPU {props['name'].decode()}, N = {n:.0e}; theoretical peak {peak / 1e9:.0f} GB/s, "
+          f"a device-to-device copy {copy_bw / 1e9:.0f} GB/s (bytes read + written). Median "
+          "of 30 runs by CUDA events; bytes = each input read once and the output written "
+          "once (a PosWeight row is cached). torch: F.binary_cross_entropy_with_logits, its "
+          "backward timed as autograd's forward and backward less its forward; ratio = "
+          "torch's time / ours.")
+    print("| kernel | dtype | ms | GB/s | of peak | of copy | torch ms | ratio |\n"
+          "|---|---|---|---|---|---|---|---|")
+    for what, dt, bpe, ours, theirs in cases:
+        t = gpu_time(ours)
+        bw = bpe * n / t
+        line = f"| {what} | {dt} | {t * 1e3:.3f} | {bw / 1e9:.0f} | {bw / peak:.0%} | " \
+               f"{bw / copy_bw:.0%} |"
+        if theirs:
+            tt = gpu_time(theirs) if callable(theirs) else \
+                gpu_time(theirs[0]) - gpu_time(theirs[1])
+            line += f" {tt * 1e3:.3f} | {tt / t:.2f} |"
+        print(line + (" | |" if not theirs else ""))
 
 
 def print_times(title, res, unit, fmt):
@@ -226,6 +297,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", nargs="*", type=float, default=[1e5, 1e6, 1e7])
     ap.add_argument("--gpu", action="store_true")
+    ap.add_argument("--gpu-only", action="store_true")
     args = ap.parse_args()
     versions = [f"python {platform.python_version()}", f"numpy {np.__version__}"]
     for mod in ("torch", "paddle"):
@@ -235,6 +307,8 @@ def main():
             pass
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
           + ", ".join(versions) + f"; {which_minifluid()}")
+    if args.gpu_only:
+        return gpu()
 
     rows = kernels([int(s) for s in args.sizes])
     print("\nLoss kernels, float32, elementwise (reduction='none'); best of 9 interleaved "

@@ -11,26 +11,82 @@ pytestmark = pytest.mark.skipif(not fluid.is_compiled_with_cuda(), reason="needs
 OP = "sigmoid_cross_entropy_with_logits"
 
 
+@pytest.fixture(params=["32-bit", "64-bit"])
+def index_bits(request, monkeypatch):
+    """Run the kernels with 32-bit and (as for arrays of 2**30 elements and more) 64-bit
+    indices."""
+    from minifluid.ops import sigmoid_cross_entropy_with_logits as sce
+    if request.param == "64-bit":
+        monkeypatch.setattr(sce, "_INT32_BELOW", 0)
+    return request.param
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("attrs", [{}, {"ignore_index": -1, "normalize": True}])
-def test_cuda_kernels_match_cpu_and_reference_on_large_arrays(rng, dtype, attrs):
-    x = rng.normal(0, 5, (1000, 300)).astype(dtype)
+def test_cuda_kernels_match_cpu_and_reference_on_large_arrays(rng, dtype, attrs, index_bits):
+    x = rng.normal(0, 5, (1000, 301)).astype(dtype)  # 301: rows that are not 4-aligned
     z = rng.uniform(size=x.shape).astype(dtype)
     z[::3, ::5] = -1
     x[0, :4] = [1e4, -1e4, 710 if dtype == "float64" else 88, np.inf]
-    pw = rng.uniform(0.5, 3, (300,)).astype(dtype)
     dout = rng.uniform(size=x.shape).astype(dtype)
-    for p in (None, pw):
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-12, atol=1e-14)
+    # PosWeight: none, a row repeated, one per element, a column expanded, one number
+    for p in (None, rng.uniform(0.5, 3, (301,)), rng.uniform(0.5, 3, x.shape),
+              rng.uniform(0.5, 3, (1000, 1)), np.array([[2.5]])):
+        p = None if p is None else p.astype(dtype)
         ins = {"X": x, "Label": z, "PosWeight": p}
         gpu = run_op(OP, ins, attrs, place=fluid.CUDAPlace(0))["Out"]
         cpu = run_op(OP, ins, attrs)["Out"]
         want = bce_with_logits(x, z, p, **attrs)
-        tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(gpu, want, **tol)
         np.testing.assert_allclose(gpu, cpu, **tol)
         g = run_op(OP + "_grad", {**ins, "Out@GRAD": dout}, attrs, ("X@GRAD",),
                    fluid.CUDAPlace(0))["X@GRAD"]
         np.testing.assert_allclose(g, bce_with_logits_grad(x, z, dout, p, **attrs), **tol)
+
+
+@pytest.mark.parametrize("shape", [(0,), (1,), (3,), (5, 0, 2), (1027,)])
+def test_cuda_kernels_on_small_and_empty_arrays(rng, shape, index_bits):
+    x = rng.normal(0, 3, shape).astype("float32")
+    z = rng.integers(-1, 2, shape).astype("float32")
+    attrs = {"ignore_index": -1, "normalize": True}
+    out = run_op(OP, {"X": x, "Label": z}, attrs, place=fluid.CUDAPlace(0))["Out"]
+    np.testing.assert_allclose(out, bce_with_logits(x, z, **attrs), rtol=1e-5, atol=1e-7)
+    assert out.shape == shape
+
+
+def test_cuda_gradient_of_a_sum_reads_one_value_and_noncontiguous_inputs_work(rng):
+    import cupy
+    from minifluid.registry import get_kernel
+    bwd = get_kernel(OP + "_grad", "cuda", "float64")
+    x = cupy.asarray(rng.normal(0, 3, (40, 30)))
+    z = cupy.asarray(rng.uniform(size=(40, 30)))
+    z[::4] = -1
+    for dout, want_d in ((cupy.broadcast_to(cupy.asarray(2.5), x.shape), 2.5),
+                         (cupy.broadcast_to(cupy.asarray(np.inf), x.shape), np.inf)):
+        g = bwd(x.T, z.T, None, dout.T, ignore_index=-1, normalize=True)
+        with np.errstate(invalid="ignore"):
+            want = bce_with_logits_grad(x.get().T, z.get().T, want_d, ignore_index=-1,
+                                        normalize=True)
+        np.testing.assert_allclose(g.get(), want, rtol=1e-12)
+        assert np.all(g.get()[z.get().T == -1] == 0)  # ignored stay 0 under an infinite dOut
+
+
+def test_cuda_float16_is_computed_in_float32_in_one_pass(rng):
+    x = np.concatenate([rng.normal(0, 4, 5000), [65504, -65504, 0, 20, -20]]).astype("float16")
+    z = np.concatenate([rng.integers(0, 2, 5000), [0, 1, 1, 1, 0]]).astype("float16")
+    pw = np.float16(3) * np.ones_like(x)
+    dout = np.ones_like(x)
+    for p in (None, pw):
+        ins = {"X": x, "Label": z, "PosWeight": p}
+        out = run_op(OP, ins, place=fluid.CUDAPlace(0))["Out"]
+        cpu = run_op(OP, ins)["Out"]
+        assert out.dtype == np.float16
+        np.testing.assert_allclose(out, cpu, rtol=1e-3, atol=1e-6)  # within a float16 ulp
+        g = run_op(OP + "_grad", {**ins, "Out@GRAD": dout}, outputs=("X@GRAD",),
+                   place=fluid.CUDAPlace(0))["X@GRAD"]
+        assert g.dtype == np.float16 and np.all(np.isfinite(g))
+        np.testing.assert_allclose(g, bce_with_logits_grad(x, z, dout, p), rtol=2e-3, atol=1e-4)
 
 
 def test_the_same_script_runs_on_cpu_and_gpu(fresh, rng):
@@ -47,3 +103,20 @@ def test_the_same_script_runs_on_cpu_and_gpu(fresh, rng):
     for c, g in zip(cpu, gpu):
         assert isinstance(g, np.ndarray)
         np.testing.assert_allclose(g, c, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_cuda_kernels_on_views_that_are_not_16_byte_aligned(rng, dtype):
+    import cupy
+    from minifluid.registry import get_kernel
+    x = cupy.asarray(rng.normal(0, 3, 1001).astype(dtype))[1:]  # one element in: unaligned
+    z = cupy.asarray(rng.uniform(size=1001).astype(dtype))[1:]
+    d = cupy.asarray(rng.uniform(size=1001).astype(dtype))[1:]
+    pw = cupy.asarray(rng.uniform(0.5, 2, 1000).astype(dtype))
+    assert x.data.ptr % 16
+    tol = 2e-3 if dtype == "float16" else 1e-5
+    out = get_kernel(OP, "cuda", dtype)(x, z, pw, ignore_index=-100, normalize=False)
+    np.testing.assert_allclose(out.get(), bce_with_logits(x.get(), z.get(), pw.get()), rtol=tol)
+    g = get_kernel(OP + "_grad", "cuda", dtype)(x, z, pw, d, ignore_index=-100, normalize=False)
+    np.testing.assert_allclose(g.get(), bce_with_logits_grad(x.get(), z.get(), d.get(), pw.get()),
+                               rtol=tol, atol=tol * 1e-2)
