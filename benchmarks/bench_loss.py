@@ -186,18 +186,21 @@ def weighted(n=10**6):
     return race(fns)
 
 
-def gpu_time(fn, reps=30):
-    """Median seconds of fn on the GPU, from CUDA events, after one warm-up call."""
+def gpu_time(fn, reps=30, calls=5):
+    """Median seconds per call of fn on the GPU, from CUDA events around `calls` calls in a
+    row (as in a training loop, Python queues the next launch while the GPU runs this one),
+    after one warm-up call."""
     import cupy
     fn()
     times = []
     for _ in range(reps):
         start, stop = cupy.cuda.Event(), cupy.cuda.Event()
         start.record()
-        fn()
+        for _ in range(calls):
+            fn()
         stop.record()
         stop.synchronize()
-        times.append(cupy.cuda.get_elapsed_time(start, stop) / 1e3)
+        times.append(cupy.cuda.get_elapsed_time(start, stop) / 1e3 / calls)
     return statistics.median(times)
 
 
@@ -268,10 +271,10 @@ def gpu(n=10**8):
              for c in dtype_cases(dt, bpe)]
     print(f"\nGPU {props['name'].decode()}, N = {n:.0e}; theoretical peak {peak / 1e9:.0f} GB/s, "
           f"a device-to-device copy {copy_bw / 1e9:.0f} GB/s (bytes read + written). Median "
-          "of 30 runs by CUDA events; bytes = each input read once and the output written "
-          "once (a PosWeight row is cached). torch: F.binary_cross_entropy_with_logits, its "
-          "backward timed as autograd's forward and backward less its forward; ratio = "
-          "torch's time / ours.")
+          "of 30 runs of 5 calls in a row, by CUDA events; bytes = each input read once and "
+          "the output written once (a PosWeight row is cached). torch: "
+          "F.binary_cross_entropy_with_logits, its backward timed as autograd's forward and "
+          "backward less its forward; ratio = torch's time / ours.")
     print("| kernel | dtype | ms | GB/s | of peak | of copy | torch ms | ratio |\n"
           "|---|---|---|---|---|---|---|---|")
     for what, dt, bpe, ours, theirs in cases:
