@@ -7,14 +7,14 @@ import minifluid as fluid
 from minifluid.compat import tf
 
 
-def test_sigmoid_cross_entropy_with_logits_keywords(fresh, rng):
+def test_sigmoid_cross_entropy_with_logits_keywords(fresh, rng, place):
     x = fluid.data("x", [None, 4], "float64")
     z = fluid.data("z", [None, 4], "float64")
     loss = tf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x, name="tf_loss")
     assert loss.name == "tf_loss" and fresh.global_block().ops[-1].type == \
         "sigmoid_cross_entropy_with_logits"
     xv, zv = rng.normal(size=(3, 4)), rng.uniform(size=(3, 4))
-    out, = fluid.Executor().run(fresh, {"x": xv, "z": zv}, [loss])
+    out, = fluid.Executor(place).run(fresh, {"x": xv, "z": zv}, [loss])
     np.testing.assert_allclose(out, bce_with_logits(xv, zv), rtol=1e-12)
     with pytest.raises(TypeError, match="keyword arguments only"):
         tf.nn.sigmoid_cross_entropy_with_logits(z, x)
@@ -29,14 +29,14 @@ def test_shape_mismatch_uses_tensorflows_message(fresh):
         tf.nn.weighted_cross_entropy_with_logits(fluid.data("y", [5]), x, 2.0)
 
 
-def test_weighted_cross_entropy_with_logits(fresh, rng):
+def test_weighted_cross_entropy_with_logits(fresh, rng, place):
     x = fluid.data("x", [3, 4], "float64")
     z = fluid.data("z", [3, 4], "float64")
     pwv = fluid.data("pw", [4], "float64")
     by_number = tf.nn.weighted_cross_entropy_with_logits(z, x, 2.5)
     by_var = tf.nn.weighted_cross_entropy_with_logits(labels=z, logits=x, pos_weight=pwv)
     xv, zv, pw = rng.normal(0, 5, (3, 4)), rng.uniform(size=(3, 4)), rng.uniform(1, 3, 4)
-    a, b = fluid.Executor().run(fresh, {"x": xv, "z": zv, "pw": pw}, [by_number, by_var])
+    a, b = fluid.Executor(place).run(fresh, {"x": xv, "z": zv, "pw": pw}, [by_number, by_var])
     np.testing.assert_allclose(a, bce_with_logits(xv, zv, 2.5), rtol=1e-12)
     np.testing.assert_allclose(b, bce_with_logits(xv, zv, pw), rtol=1e-12)
     with pytest.raises(TypeError, match=r"labels \('h'\) must have the dtype of logits "

@@ -12,9 +12,9 @@ from minifluid.nn.functional import binary_cross_entropy_with_logits as bce
 REDUCE = {"none": lambda a: a, "mean": np.mean, "sum": np.sum}
 
 
-def _run(feed, build, grad_of=None):
+def _run(feed, build, grad_of=None, place=None):
     """Build with fluid.data inputs named and shaped after `feed`; fetch the output and, if
-    asked, its gradient with respect to `grad_of`."""
+    asked, its gradient with respect to `grad_of`, computed on `place` (default the CPU)."""
     main = fluid.Program()
     with fluid.program_guard(main, fluid.Program()):
         vs = {k: fluid.data(k, list(v.shape), v.dtype) for k, v in feed.items()}
@@ -23,26 +23,28 @@ def _run(feed, build, grad_of=None):
         if grad_of:
             vs[grad_of].stop_gradient = False
             fetch += fluid.gradients([out], [vs[grad_of]])
-    return out, fluid.Executor().run(main, feed, fetch)
+    return out, fluid.Executor(place).run(main, feed, fetch)
 
 
-def test_the_seed_example():
+def test_the_seed_example(place):
     feed = {"logit": np.array([5.0, 1.0, 3.0], "float32"),
             "label": np.array([1.0, 0.0, 1.0], "float32")}
-    out, (value,) = _run(feed, lambda v: BCEWithLogitsLoss()(v["logit"], v["label"]))
+    out, (value,) = _run(feed, lambda v: BCEWithLogitsLoss()(v["logit"], v["label"]), None,
+                         place)
     assert out.shape == () and value.shape == () and value.dtype == np.float32
     np.testing.assert_allclose(value, 0.45618808, rtol=1e-7)
 
 
 @pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_weight_and_pos_weight_against_the_reference(rng, reduction, dtype):
+def test_weight_and_pos_weight_against_the_reference(rng, reduction, dtype, place):
     feed = {"logit": rng.normal(0, 3, (2, 3, 4, 10)).astype(dtype),
             "label": rng.uniform(size=(2, 3, 4, 10)).astype(dtype),  # soft labels
             "weight": rng.uniform(0.5, 2, (2, 3, 4, 10)).astype(dtype),
             "pw": rng.uniform(0.5, 4, (3, 4, 10)).astype(dtype)}
     out, (value, grad) = _run(feed, lambda v: bce(v["logit"], v["label"], v["weight"],
-                                                  reduction, v["pw"], name="loss"), "logit")
+                                                  reduction, v["pw"], name="loss"), "logit",
+                              place)
     assert out.name == "loss"
     elementwise = feed["weight"] * bce_with_logits(feed["logit"], feed["label"], feed["pw"])
     tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-12, atol=0)
@@ -61,24 +63,24 @@ def test_weight_broadcasts_like_numpy(rng):
                                                                         feed["label"])))
 
 
-def test_negative_logit_with_pos_weight_and_the_gradient_at_zero():
+def test_negative_logit_with_pos_weight_and_the_gradient_at_zero(place):
     feed = {"logit": np.array([-14.913, 0.0, 0.0]), "label": np.array([1.0, 1.0, 0.3]),
             "pw": np.array([3.0, 3.0, 3.0])}
     _, (value, grad) = _run(feed, lambda v: bce(v["logit"], v["label"], None, "none",
-                                                v["pw"]), "logit")
+                                                v["pw"]), "logit", place)
     assert value[0] == pytest.approx(44.73, abs=0.01)  # an old Paddle formula gave 14.913
     # At x = 0: (1 - z) + (1 + (pw - 1) z) (1/2 - 1); TensorFlow's weighted op gets it wrong.
     np.testing.assert_allclose(grad[1:], [0 - 3 * 0.5, 0.7 - 1.6 * 0.5], rtol=1e-12)
 
 
-def test_float16_inputs(rng):
+def test_float16_inputs(rng, place):
     feed = {"logit": np.array([-6e4, -20, 0, 20, 6e4], np.float16),
             "label": np.array([0, 1, 0.5, 0, 1], np.float16),
             "pw": np.array([2.0], np.float16)}
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _, (value, grad) = _run(feed, lambda v: bce(v["logit"], v["label"], None, "sum",
-                                                    v["pw"]), "logit")
+                                                    v["pw"]), "logit", place)
     assert value.dtype == np.float16 and grad.dtype == np.float16 and np.isfinite(value)
     want = np.sum(bce_with_logits(feed["logit"], feed["label"], 2.0))
     assert float(value) == pytest.approx(want, rel=2e-3)
@@ -86,11 +88,11 @@ def test_float16_inputs(rng):
                                                           2.0), atol=1e-3)
 
 
-def test_float16_all_ignored_and_extremes_with_the_fluid_layer():
+def test_float16_all_ignored_and_extremes_with_the_fluid_layer(place):
     feed = {"x": np.array([[6e4, -6e4, 1.0]], np.float16),
             "z": np.full((1, 3), -1, np.float16)}
     _, (value,) = _run(feed, lambda v: fluid.layers.sigmoid_cross_entropy_with_logits(
-        v["x"], v["z"], ignore_index=-1, normalize=True))
+        v["x"], v["z"], ignore_index=-1, normalize=True), None, place)
     np.testing.assert_array_equal(value, np.zeros((1, 3), np.float16))
 
 
