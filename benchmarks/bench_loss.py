@@ -210,7 +210,7 @@ def gpu(n=10**8):
     import cupy
     print(f"cupy {cupy.__version__}, CUDA runtime {cupy.cuda.runtime.runtimeGetVersion()}, "
           f"driver {cupy.cuda.runtime.driverGetVersion()}")
-    props = cupy.cuda.runtime.getDeviceProperties(0)
+    props = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)
     peak = 2 * props["memoryClockRate"] * 1e3 * props["memoryBusWidth"] / 8
     rng = cupy.random.default_rng(0)
     x = rng.standard_normal(n, dtype=cupy.float32) * 4
@@ -220,7 +220,8 @@ def gpu(n=10**8):
     pw_row = rng.random(1000, dtype=cupy.float32) + 0.5  # n must be a multiple of 1000
     copy = cupy.empty_like(x)
     t_copy = gpu_time(lambda: cupy.cuda.runtime.memcpyAsync(
-        copy.data.ptr, x.data.ptr, x.nbytes, cupy.cuda.runtime.memcpyDeviceToDevice, 0))
+        copy.data.ptr, x.data.ptr, x.nbytes, cupy.cuda.runtime.memcpyDeviceToDevice,
+        cupy.cuda.get_current_stream().ptr))
     copy_bw = 2 * x.nbytes / t_copy
     try:
         import torch

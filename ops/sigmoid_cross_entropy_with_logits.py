@@ -303,7 +303,7 @@ __device__ void sce(const T* x, const T* z, const T* pw, I m, const T* dout, I d
         }
     }
     // One factor for what is the same everywhere: dOut when it is one value, times
-    // 1 / max(*kept, 1) when normalizing (rounded once, as the CPU kernel does).
+    // 1 / max(*kept, 1) when normalizing (the CPU kernel divides: within 1 ulp of it).
     bool scaled = kept || (GRAD && !dstride);
     C scale = GRAD && !dstride ? (C)dout[0] : (C)1;
     if (kept) scale /= (C)(*kept > 1 ? *kept : 1);
@@ -359,7 +359,7 @@ _CUDA_TYPES = {np.dtype(np.float16): "__half", np.dtype(np.float32): "float",
 _CUDA_NAMES = [f"sce_{k}<{t}, {i}>" for k in ("fwd", "bwd", "count")
                for t in _CUDA_TYPES.values() for i in ("int", "long long")]
 _cuda_module = None
-_cuda_kernels = {}  # (name, dtype, 64-bit indices, device) -> kernel; a lookup costs ~10 us
+_cuda_kernels = {}  # (name, dtype, 64-bit indices) -> kernel; a lookup costs ~10 us
 _NULL = np.uint64(0)  # a null pointer argument
 _INT32_BELOW = 2**30  # smaller arrays are indexed in 32 bits
 
@@ -367,16 +367,15 @@ _INT32_BELOW = 2**30  # smaller arrays are indexed in 32 bits
 def _cuda_kernel(name, dtype, n):
     """(the compiled kernel `name` for dtype, its index type), in 32 bits where n allows."""
     global _cuda_module
-    import cupy
     wide = n >= _INT32_BELOW
-    key = (name, dtype, wide, cupy.cuda.runtime.getDevice())  # a module is loaded per GPU
-    kernel = _cuda_kernels.get(key)
-    if kernel is None:
+    kernel = _cuda_kernels.get((name, dtype, wide))
+    if kernel is None:  # the kernel object loads itself on each GPU it is launched on
         if _cuda_module is None:
+            import cupy
             _cuda_module = cupy.RawModule(code=_CUDA_MATH + _CUDA_KERNELS,
                                           name_expressions=_CUDA_NAMES)
         index = "long long" if wide else "int"
-        kernel = _cuda_kernels[key] = _cuda_module.get_function(
+        kernel = _cuda_kernels[name, dtype, wide] = _cuda_module.get_function(
             f"sce_{name}<{_CUDA_TYPES[dtype]}, {index}>")
     return kernel, (np.int64 if wide else np.int32)
 
