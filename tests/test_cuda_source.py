@@ -37,8 +37,7 @@ def binary(tmp_path_factory):
     d = tmp_path_factory.mktemp("cuda")
     kernels = ", ".join(f"(void*){name}" for name in sce._CUDA_NAMES)
     (d / "sce.cu").write_text(HARNESS % (sce._CUDA_MATH, sce._CUDA_KERNELS, kernels))
-    r = subprocess.run(["nvcc", "-o", str(d / "sce"), str(d / "sce.cu")],
-                       capture_output=True,
+    r = subprocess.run(["nvcc", "-o", str(d / "sce"), str(d / "sce.cu")], capture_output=True,
                        text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     return d / "sce"
