@@ -393,12 +393,11 @@ def _cuda_run(x, label, pos_weight, dout, ignore_index, normalize):
     ign = _ignore_value(math_dtype, ignore_index)
     ign = math_dtype.type("nan") if ign is None else ign  # NaN: no label equals it
     pw, m = _NULL, 0
-    if pos_weight is not None:  # rows of weights repeat along X; other shapes are expanded
-        pw = pos_weight.reshape(pos_weight.shape[next(
-            (i for i, d in enumerate(pos_weight.shape) if d != 1), pos_weight.ndim):])
-        if pw.shape != x.shape[x.ndim - pw.ndim:]:
-            pw = cupy.broadcast_to(pos_weight, x.shape)
-        pw = cupy.ascontiguousarray(pw)
+    if pos_weight is not None:  # X's last pw.ndim dims' worth, repeating along X
+        pw = pos_weight
+        while pw.ndim and pw.shape[0] == 1:  # leading 1s broadcast anyway
+            pw = pw[0]
+        pw = cupy.ascontiguousarray(cupy.broadcast_to(pw, x.shape[x.ndim - pw.ndim:]))
         m = pw.size
     kept = _NULL
     if normalize:  # the count stays on the device: no sync
