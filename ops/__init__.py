@@ -1,7 +1,8 @@
-"""The ops, one file each (a family of near-identical ops shares one): formula docstring,
-shape rule, grad maker and kernels. Importing this package registers them all. Installed as
-`minifluid.ops`.
+"""The ops, one file each (a family of near-identical ops shares one; an op whose CUDA kernels
+are long keeps them in `<op>_cuda.py`): formula docstring, shape rule, grad maker and
+kernels. Importing this package registers them all. Installed as `minifluid.ops`.
 """
 from . import (activation, cast, concat, dropout, elementwise, fill_any_like,  # noqa: F401
                fill_constant, matmul, mean, mul, optimizers, reduce_mean, reduce_sum,
-               reshape, scale, sigmoid_cross_entropy_with_logits, softmax, sum)
+               reshape, scale, sigmoid_cross_entropy_with_logits,
+               sigmoid_cross_entropy_with_logits_cuda, softmax, sum)
