@@ -54,16 +54,48 @@ def test_layers_data_shapes(fresh):
     assert fluid.data("f", [4, 10], "float64").shape == (4, 10)
 
 
+def test_declaring_an_input_again_gives_the_same_variable_as_in_fluid(fresh):
+    x = fluid.layers.data("x", [10])
+    assert fluid.layers.data("x", [10]) is x
+    assert fluid.data("x", [-1, 10]) is x
+    with pytest.raises(ValueError, match=r"input 'x' was declared before with shape \[-1, 10\], "
+                       r"dtype float32, lod_level 0; now with shape \[-1, 5\], dtype float32"):
+        fluid.layers.data("x", [5])
+    with pytest.raises(ValueError, match=r"now with shape \[-1, 10\], dtype float64"):
+        fluid.layers.data("x", [10], "float64")
+    with pytest.raises(ValueError, match=r"now with shape \[-1, 10\], dtype float32, lod_level 1"):
+        fluid.layers.data("x", [10], lod_level=1)
+    y = fluid.layers.scale(x, 2.0)
+    with pytest.raises(ValueError, match=f"'{y.name}' is already a variable of the program "
+                       "that is not an input"):
+        fluid.layers.data(y.name, [10])
+
+
+def test_the_fluid_seed_example_runs_as_written(fresh):
+    # ../shared/seeds: both inputs are declared as 'data', so in fluid 1.x they are one
+    # variable, and the loss is that of x against itself.
+    input = fluid.layers.data(name='data', shape=[10], dtype='float32')
+    label = fluid.layers.data(name='data', shape=[10], dtype='float32')
+    loss = fluid.layers.sigmoid_cross_entropy_with_logits(x=input, label=label, ignore_index=-1,
+                                                          normalize=True)
+    loss = fluid.layers.reduce_sum(loss)
+    xs = np.random.default_rng(0).uniform(0, 1, (4, 10)).astype("float32")
+    got, = fluid.Executor(fluid.CPUPlace()).run(feed={"data": xs}, fetch_list=[loss])
+    x = xs.astype(np.float64)
+    want = np.sum(np.maximum(x, 0) - x * x + np.log1p(np.exp(-np.abs(x)))) / x.size
+    np.testing.assert_allclose(got, [want], rtol=1e-6)
+
+
 def test_data_errors(fresh):
-    fluid.layers.data("x", [10])
-    with pytest.raises(ValueError, match="a variable named 'x' already exists"):
-        fluid.layers.data("x", [10])
     with pytest.raises(TypeError, match="shape must be a list or tuple, got int"):
         fluid.data("y", 10)
     with pytest.raises(ValueError, match=r"shape must hold ints >= 0, -1 or None; got \[2, -3\]"):
         fluid.data("y", [2, -3])
     with pytest.raises(TypeError, match="unknown dtype 'float99'"):
         fluid.data("y", [2], "float99")
+    with pytest.raises(TypeError, match="dtype must be a dtype such as 'float32', got False; "
+                       "pass append_batch_size by keyword"):
+        fluid.layers.data("y", [2], False, "float32")  # fluid 1.x's positional order
 
 
 def test_print_program_shows_ops_inputs_outputs_attrs_shapes_and_line(fresh):

@@ -25,10 +25,18 @@ def _create(layer, name, shape, dtype, lod_level, stop_gradient, check_feed) -> 
     if not isinstance(name, str) or not name:
         raise TypeError(f"{layer}: name must be a non-empty str, got {name!r}")
     block = default_main_program().global_block()
-    if block.has_var(name):
-        raise ValueError(f"{layer}: a variable named '{name}' already exists in the program; "
-                         f"give each input its own name")
     dtype = to_dtype(dtype)
+    if block.has_var(name):  # as fluid 1.x: the same declaration again is the same variable
+        old = block.var(name)
+        if not old.is_data:
+            raise ValueError(f"{layer}: '{name}' is already a variable of the program that is "
+                             f"not an input; give the input another name")
+        if (list(old.shape), old.dtype, old.lod_level) != (shape, dtype, lod_level):
+            raise ValueError(f"{layer}: input '{name}' was declared before with shape "
+                             f"{list(old.shape)}, dtype {old.dtype.name}, lod_level "
+                             f"{old.lod_level}; now with shape {shape}, dtype {dtype.name}, "
+                             f"lod_level {lod_level}")
+        return old
     return block.create_var(name, shape, dtype, lod_level=lod_level, is_data=True,
                             stop_gradient=stop_gradient, need_check_feed=check_feed)
 
@@ -39,11 +47,15 @@ def data(name: str, shape, dtype="float32", lod_level: int = 0, append_batch_siz
 
     A batch dimension -1 is prepended unless `append_batch_size=False` or the shape already
     has a None/-1 dimension. Fed arrays must have the declared dtype; their shape is not
-    checked here (the ops that read them check what they need).
+    checked here (the ops that read them check what they need). Declaring a name again with
+    the same shape, dtype and lod_level gives the same variable, as in fluid 1.x.
 
     Example:
         x = fluid.layers.data(name="x", shape=[10], dtype="float32")   # shape (-1, 10)
     """
+    if isinstance(dtype, bool):  # fluid 1.x's order is (name, shape, append_batch_size, dtype)
+        raise TypeError(f"layers.data('{name}'): dtype must be a dtype such as 'float32', got "
+                        f"{dtype!r}; pass append_batch_size by keyword")
     shape = _shape("layers.data", name, shape)
     if append_batch_size and -1 not in shape:
         shape = [-1] + shape
