@@ -4,18 +4,22 @@
     relu:    Out = max(X, 0)                                   X@GRAD = dOut [Out > 0]
     tanh:    Out = tanh(X)                                     X@GRAD = dOut (1 - Out^2)
 
-sigmoid goes through tanh, which never overflows.
+sigmoid is 1 / (1 + exp(-X)): a small one keeps its relative accuracy, which (1 +
+tanh(X/2)) / 2 loses (its absolute error is ~ulp(1)). exp(-X) = inf for X << 0 gives the
+right 0, and is not reported.
 """
+import numpy as np
+
 from minifluid.place import get_array_module
 from minifluid.registry import register_op
 
 
 def _sigmoid(x):
     xp = get_array_module(x)
-    out = xp.tanh(x * x.dtype.type(0.5))
+    with np.errstate(over="ignore"):
+        out = xp.exp(-x)
     out += 1
-    out *= x.dtype.type(0.5)
-    return out
+    return xp.divide(1, out, out=out)
 
 
 ACTIVATIONS = {

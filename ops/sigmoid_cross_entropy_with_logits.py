@@ -12,8 +12,9 @@ Where Label == ignore_index (compared exactly) Out and X@GRAD are 0. With normal
 are divided by max(number of kept elements in the whole tensor, 1). PosWeight broadcasts
 against X over trailing dimensions; Label and PosWeight get no gradient.
 
-Numerics: exp only ever sees -|x| and sigmoid is computed as (1 + tanh(x/2)) / 2, so no
-finite input overflows. With PosWeight the CPU kernel adds (pw - 1) z (log1p(exp(-|x|)) +
+Numerics: the loss's exp only ever sees -|x|, so no finite input overflows there; the
+gradient's sigmoid is 1 / (1 + exp(-x)), whose exp overflows to inf for x << 0, giving the
+right 0 (not reported). With PosWeight the CPU kernel adds (pw - 1) z (log1p(exp(-|x|)) +
 max(-x, 0)) to the loss without it; neither term exceeds the result, so nothing overflows
 where the loss is finite, and for pw >= 1 nothing cancels. For infinite x the loss is
 |x| c, c = (1 - z) if x > 0 else pw z, taken as 0 when c is 0.
@@ -182,11 +183,15 @@ def _negative_abs(x, out):
 
 def _loss(out, x, z, pm1, ign, div):
     """pm1 is PosWeight - 1 (None without PosWeight)."""
-    try:  # only an infinite x makes a NaN here (inf * 0, inf - inf), and numpy flags it
-        with np.errstate(invalid="raise"):
+    # A product overflows only where the label is ignored (x z with z = -100, say; zeroed
+    # below) or where the loss itself is past the dtype's range (inf is then its value): no
+    # warning. A NaN comes from an infinite x (inf * 0, inf - inf) or from such an ignored
+    # element; numpy flags it, and only then is the loss computed again and mended.
+    try:
+        with np.errstate(invalid="raise", over="ignore"):
             _loss_terms(out, x, z, pm1)
     except FloatingPointError:
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):
             _loss_terms(out, x, z, pm1)
         _mend_infinite(out, x, z, pm1)
     _finish(out, z, ign, div)
@@ -213,24 +218,33 @@ def _loss_terms(out, x, z, pm1):
         np.add(out, a, out=out)
 
 
+# sigmoid(x) = 1 / (1 + 2**(-x log2 e)): a small sigmoid keeps its relative accuracy, within
+# |x| 2**-24 in float32 (3.9e-6 at x = -87; |x| 2**-53 in float64). The tanh form, (1 +
+# tanh(x/2)) / 2, made this kernel 5-12% quicker, but is accurate only to ~3e-8 absolute:
+# from x = -13 on, the gradient of a float32 loss with z = 0 was off by more than 1%.
+# numpy's exp2 takes about half the time of its exp (which would cost ~50% more).
+_MINUS_LOG2E = {np.dtype(t): t(-1 / math.log(2)) for t in (np.float32, np.float64)}
+
+
 def _loss_grad(dx, x, z, pm1, dout, ign, div):
-    np.multiply(x, 0.5, out=dx)
-    np.tanh(dx, out=dx)
-    np.multiply(dx, 0.5, out=dx)                # sigmoid(x) - 1/2, exactly 0 at x = 0
-    np.add(dx, 0.5, out=dx)
-    np.subtract(dx, z, out=dx)                  # sigmoid(x) - z
-    if pm1 is not None:                         # + (pw - 1) z (sigmoid(x) - 1), from the
-        a = scratch(x)                          # same rounded sigmoid(x) - z: where the two
-        np.add(dx, z, out=a)                    # terms cancel (pw < 1), so do its errors
-        np.subtract(a, 1, out=a)
-        np.multiply(a, z, out=a)
-        np.multiply(a, pm1, out=a)
-        np.add(dx, a, out=dx)
-    if any(dout.strides):
-        np.multiply(dx, dout, out=dx)
-        _finish(dx, z, ign, div)
-    else:  # one value broadcast (the gradient of a sum or mean): folded into the divisor
-        _finish(dx, z, ign, div, dout.flat[0])
+    with np.errstate(over="ignore"):  # as in _loss: only where ignored, or really past the range
+        np.multiply(x, _MINUS_LOG2E[x.dtype], out=dx)
+        np.exp2(dx, out=dx)                         # exp(-x); inf for x << 0 (not reported)
+        np.add(dx, 1, out=dx)
+        np.divide(1, dx, out=dx)                    # sigmoid(x), exactly 1/2 at x = 0
+        np.subtract(dx, z, out=dx)                  # sigmoid(x) - z
+        if pm1 is not None:                         # + (pw - 1) z (sigmoid(x) - 1), from the
+            a = scratch(x)                          # same rounded sigmoid(x) - z: where the two
+            np.add(dx, z, out=a)                    # terms cancel (pw < 1), so do its errors
+            np.subtract(a, 1, out=a)
+            np.multiply(a, z, out=a)
+            np.multiply(a, pm1, out=a)
+            np.add(dx, a, out=dx)
+        if any(dout.strides):
+            np.multiply(dx, dout, out=dx)
+            _finish(dx, z, ign, div)
+        else:  # one value broadcast (the gradient of a sum or mean): folded into the divisor
+            _finish(dx, z, ign, div, dout.flat[0])
 
 
 def _minus_one(pos_weight):

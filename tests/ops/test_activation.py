@@ -35,6 +35,15 @@ def test_sigmoid_is_silent_and_exact_at_extremes():
     np.testing.assert_array_equal(out, [0, 0, 0.5, 1, 1])
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_small_sigmoids_keep_their_relative_accuracy(dtype):
+    x = np.array([-5, -13.6, -20, -40, -80] + ([-300, -700] if dtype == "float64" else []),
+                 dtype)
+    out = run_op("sigmoid", {"X": x})["Out"]
+    np.testing.assert_allclose(out, REF["sigmoid"](x.astype(np.float64)),
+                               rtol=4 * np.finfo(dtype).eps, atol=0)
+
+
 @pytest.mark.parametrize("axis", [-1, 0, 1])
 def test_softmax(rng, axis):
     x = rng.normal(0, 3, (3, 4, 5))

@@ -93,6 +93,28 @@ def test_extreme_logits_are_finite_and_silent(dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_ignored_labels_with_huge_logits_are_silent(dtype):
+    # x z overflows where z is the ignore_index (-100); those elements are 0 anyway.
+    big = np.finfo(dtype).max / 2
+    x = np.array([big, -big, 1.5, -2.5], dtype)
+    for pw in (None, np.full(4, 2, dtype), np.full(4, 0.5, dtype)):
+        for ignore_index in (-100, 255):
+            z = np.array([ignore_index, ignore_index, 1, 0.25], dtype)
+            ins = {"X": x, "Label": z, "PosWeight": pw}
+            attrs = {"ignore_index": ignore_index}
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                out = run_op(OP, ins, attrs)["Out"]
+                dx = run_op(OP + "_grad", {**ins, "Out@GRAD": np.full_like(x, 1e4)}, attrs,
+                            outputs=("X@GRAD",))["X@GRAD"]
+            assert np.all(out[:2] == 0) and np.all(dx[:2] == 0)
+            p = None if pw is None else pw[2:]
+            np.testing.assert_allclose(out[2:], bce_with_logits(x[2:], z[2:], p), rtol=1e-6)
+            np.testing.assert_allclose(dx[2:], bce_with_logits_grad(x[2:], z[2:], 1e4, p),
+                                       rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_gradient_at_zero_is_exactly_half_minus_label(dtype):
     z = np.array([0, 0.25, 0.5, 1], dtype)
     x = np.zeros_like(z)
@@ -198,6 +220,25 @@ def test_pos_weight_keeps_small_losses_relatively_accurate(dtype):
                                    "Out@GRAD": np.ones(1, dtype)}, outputs=("X@GRAD",),
                     place=place)["X@GRAD"]
         np.testing.assert_allclose(dx, [-2e-3], rtol=rtol)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_small_gradients_keep_their_relative_accuracy(dtype):
+    # Confident, correct predictions of 0 have gradients sigmoid(x) << 1, which torch and
+    # Paddle give to a few ulps. (1 + tanh(x/2)) / 2 would be off by ~3e-8 absolute in
+    # float32: 3x at x = -20, and 0 from x = -38 in float64. The CPU's 2**(-x log2 e) adds
+    # a relative error of up to |x| 2**-24 (float32) or |x| 2**-53 (float64).
+    if dtype == "float32":  # down to where sigmoid(x) is still a normal float32
+        x, rtol = np.array([-5, -13.6, -18.43, -20, -40, -60, -87], dtype), 5e-6
+    else:
+        x, rtol = np.array([-5, -18.43, -38, -40, -100, -300, -700], dtype), 2e-13
+    z = np.zeros_like(x)
+    for place in fluid.testing.available_places():
+        for pw in (None, np.full(1, 3, dtype)):  # with z = 0, PosWeight leaves it as it is
+            dx = run_op(OP + "_grad", {"X": x, "Label": z, "PosWeight": pw,
+                                       "Out@GRAD": np.ones_like(x)},
+                        outputs=("X@GRAD",), place=place)["X@GRAD"]
+            np.testing.assert_allclose(dx, bce_with_logits_grad(x, z, 1.0), rtol=rtol, atol=0)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
