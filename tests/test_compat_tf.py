@@ -35,15 +35,21 @@ def test_weighted_cross_entropy_with_logits(fresh, rng, place):
     pwv = fluid.data("pw", [4], "float64")
     by_number = tf.nn.weighted_cross_entropy_with_logits(z, x, 2.5)
     by_var = tf.nn.weighted_cross_entropy_with_logits(labels=z, logits=x, pos_weight=pwv)
+    by_0d = tf.nn.weighted_cross_entropy_with_logits(z, x, np.array(2.5))
     xv, zv, pw = rng.normal(0, 5, (3, 4)), rng.uniform(size=(3, 4)), rng.uniform(1, 3, 4)
-    a, b = fluid.Executor(place).run(fresh, {"x": xv, "z": zv, "pw": pw}, [by_number, by_var])
+    a, b, c = fluid.Executor(place).run(fresh, {"x": xv, "z": zv, "pw": pw},
+                                        [by_number, by_var, by_0d])
     np.testing.assert_allclose(a, bce_with_logits(xv, zv, 2.5), rtol=1e-12)
+    np.testing.assert_array_equal(c, a)
     np.testing.assert_allclose(b, bce_with_logits(xv, zv, pw), rtol=1e-12)
     with pytest.raises(TypeError, match=r"labels \('h'\) must have the dtype of logits "
                                         r"\('x', float64\), got float32"):
         tf.nn.weighted_cross_entropy_with_logits(fluid.data("h", [3, 4]), x, 2.0)
     with pytest.raises(TypeError, match="pos_weight must be a number or a Variable, got str"):
         tf.nn.weighted_cross_entropy_with_logits(z, x, "2")
+    with pytest.raises(TypeError, match=r"got list \(for one weight per class, declare a "
+                       r"Variable and feed it\)"):
+        tf.nn.weighted_cross_entropy_with_logits(z, x, [2.0] * 4)
 
 
 def test_a_name_given_again_is_made_unique_as_tensorflow_does(fresh):

@@ -57,6 +57,8 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
     where = "weighted_cross_entropy_with_logits"
     _check(where, labels, logits)
     name = free_name(where, name)
+    if isinstance(pos_weight, np.ndarray) and pos_weight.ndim == 0:  # np.array(3.0)
+        pos_weight = pos_weight.item()
     if isinstance(pos_weight, numbers.Real) and not isinstance(pos_weight, bool):
         try:
             value = float(pos_weight)
@@ -71,7 +73,9 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
         pos_weight = fill_constant([1], logits.dtype, value)
     elif not isinstance(pos_weight, Variable):
         raise TypeError(f"{where}: pos_weight must be a number or a Variable, got "
-                        f"{type(pos_weight).__name__}")
+                        f"{type(pos_weight).__name__}"
+                        + (" (for one weight per class, declare a Variable and feed it)"
+                           if isinstance(pos_weight, (list, tuple, np.ndarray)) else ""))
     return append_layer_op("sigmoid_cross_entropy_with_logits",
                            {"X": ("logits", logits), "Label": ("labels", labels),
                             "PosWeight": ("pos_weight", pos_weight)}, {}, name)
