@@ -57,10 +57,15 @@ def test_layers_data_shapes(fresh):
 def test_declaring_an_input_again_gives_the_same_variable_as_in_fluid(fresh):
     x = fluid.layers.data("x", [10])
     assert fluid.layers.data("x", [10]) is x
-    assert fluid.data("x", [-1, 10]) is x
+    assert fluid.layers.data("x", [-1, 10], append_batch_size=False) is x
     with pytest.raises(ValueError, match=r"input 'x' was declared before with shape \[-1, 10\], "
-                       r"dtype float32, lod_level 0; now with shape \[-1, 5\], dtype float32"):
+                       r"dtype float32, lod_level 0, stop_gradient True, fed shapes checked: "
+                       r"False; now with shape \[-1, 5\], dtype float32"):
         fluid.layers.data("x", [5])
+    with pytest.raises(ValueError, match="now with .* stop_gradient False"):
+        fluid.layers.data("x", [10], stop_gradient=False)
+    with pytest.raises(ValueError, match="now with .* fed shapes checked: True"):
+        fluid.data("x", [-1, 10])  # fluid.data checks fed shapes; layers.data does not
     with pytest.raises(ValueError, match=r"now with shape \[-1, 10\], dtype float64"):
         fluid.layers.data("x", [10], "float64")
     with pytest.raises(ValueError, match=r"now with shape \[-1, 10\], dtype float32, lod_level 1"):

@@ -21,6 +21,11 @@ def _shape(layer, name, shape):
     return out
 
 
+def _declared(shape, dtype, lod_level, stop_gradient, check_feed):
+    return (f"shape {list(shape)}, dtype {dtype.name}, lod_level {lod_level}, stop_gradient "
+            f"{bool(stop_gradient)}, fed shapes checked: {bool(check_feed)}")
+
+
 def _create(layer, name, shape, dtype, lod_level, stop_gradient, check_feed) -> Variable:
     if not isinstance(name, str) or not name:
         raise TypeError(f"{layer}: name must be a non-empty str, got {name!r}")
@@ -31,11 +36,12 @@ def _create(layer, name, shape, dtype, lod_level, stop_gradient, check_feed) -> 
         if not old.is_data:
             raise ValueError(f"{layer}: '{name}' is already a variable of the program that is "
                              f"not an input; give the input another name")
-        if (list(old.shape), old.dtype, old.lod_level) != (shape, dtype, lod_level):
-            raise ValueError(f"{layer}: input '{name}' was declared before with shape "
-                             f"{list(old.shape)}, dtype {old.dtype.name}, lod_level "
-                             f"{old.lod_level}; now with shape {shape}, dtype {dtype.name}, "
-                             f"lod_level {lod_level}")
+        was = _declared(old.shape, old.dtype, old.lod_level, old.stop_gradient,
+                        old.need_check_feed)
+        now = _declared(shape, dtype, lod_level, stop_gradient, check_feed)
+        if was != now:
+            raise ValueError(f"{layer}: input '{name}' was declared before with {was}; now "
+                             f"with {now}")
         return old
     return block.create_var(name, shape, dtype, lod_level=lod_level, is_data=True,
                             stop_gradient=stop_gradient, need_check_feed=check_feed)
@@ -47,8 +53,9 @@ def data(name: str, shape, dtype="float32", lod_level: int = 0, append_batch_siz
 
     A batch dimension -1 is prepended unless `append_batch_size=False` or the shape already
     has a None/-1 dimension. Fed arrays must have the declared dtype; their shape is not
-    checked here (the ops that read them check what they need). Declaring a name again with
-    the same shape, dtype and lod_level gives the same variable, as in fluid 1.x.
+    checked here (the ops that read them check what they need). Declaring a name again the
+    same way (shape, dtype, lod_level, stop_gradient, `layers.data` again) gives the same
+    variable, as in fluid 1.x; any other declaration of it is a ValueError.
 
     Example:
         x = fluid.layers.data(name="x", shape=[10], dtype="float32")   # shape (-1, 10)
