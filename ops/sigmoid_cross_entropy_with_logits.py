@@ -5,7 +5,7 @@ lw = 1 + (pw - 1) z:
 
     Out    = (1 - z) x + lw (log1p(exp(-|x|)) + max(-x, 0))
            = max(x, 0) - x z + log1p(exp(-|x|))                  (pw = 1)
-    X@GRAD = dOut ((1 - z) + lw (sigmoid(x) - 1))
+    X@GRAD = dOut (lw sigmoid(x) - pw z)  = dOut ((1 - z) + lw (sigmoid(x) - 1))
            = dOut (sigmoid(x) - z)                               (pw = 1)
 
 Where Label == ignore_index (compared exactly) Out and X@GRAD are 0. With normalize, both
@@ -22,6 +22,7 @@ where the loss is finite, and for pw >= 1 nothing cancels. For infinite x the lo
 The numpy kernels are below; the cupy ones are in sigmoid_cross_entropy_with_logits_cuda.py.
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -183,18 +184,35 @@ def _negative_abs(x, out):
 
 def _loss(out, x, z, pm1, ign, div):
     """pm1 is PosWeight - 1 (None without PosWeight)."""
-    # A product overflows only where the label is ignored (x z with z = -100, say; zeroed
-    # below) or where the loss itself is past the dtype's range (inf is then its value): no
-    # warning. A NaN comes from an infinite x (inf * 0, inf - inf) or from such an ignored
-    # element; numpy flags it, and only then is the loss computed again and mended.
+    # numpy flags a NaN, which only an infinite x (inf * 0, inf - inf) or a label outside
+    # [0, 1] makes, and an overflow, which only such a label (x z with z = -100, say) or a
+    # loss past the dtype's range makes. Only then is the loss computed again, and mended.
     try:
-        with np.errstate(invalid="raise", over="ignore"):
+        with np.errstate(invalid="raise", over="raise"):
             _loss_terms(out, x, z, pm1)
+        flagged = False
     except FloatingPointError:
         with np.errstate(invalid="ignore", over="ignore"):
             _loss_terms(out, x, z, pm1)
         _mend_infinite(out, x, z, pm1)
+        flagged = True
     _finish(out, z, ign, div)
+    if flagged:
+        _warn_overflow(out, x, pm1)
+
+
+def _warn_overflow(result, *inputs):
+    """Warn where a kept element overflowed: an infinite result from finite inputs (ignored
+    elements are 0 by now, so an ignored label's overflow is not reported)."""
+    bad = np.isinf(result)
+    for a in inputs:
+        if a is not None:
+            bad &= np.isfinite(a)
+    n = np.count_nonzero(bad)
+    if n:
+        warnings.warn(f"sigmoid_cross_entropy_with_logits: {n} value(s) overflowed to inf "
+                      f"from finite inputs (past the range of {result.dtype}, at least "
+                      f"before normalize divides)", RuntimeWarning, stacklevel=2)
 
 
 def _loss_terms(out, x, z, pm1):
@@ -227,24 +245,35 @@ _MINUS_LOG2E = {np.dtype(t): t(-1 / math.log(2)) for t in (np.float32, np.float6
 
 
 def _loss_grad(dx, x, z, pm1, dout, ign, div):
-    with np.errstate(over="ignore"):  # as in _loss: only where ignored, or really past the range
+    try:  # an overflow as in _loss; only then computed again
+        with np.errstate(over="raise"):
+            _grad_terms(dx, x, z, pm1, dout, ign, div)
+    except FloatingPointError:
+        with np.errstate(over="ignore"):
+            _grad_terms(dx, x, z, pm1, dout, ign, div)
+        _warn_overflow(dx, x, dout, pm1)
+
+
+def _grad_terms(dx, x, z, pm1, dout, ign, div):
+    with np.errstate(over="ignore"):                # inf for x << 0: sigmoid(x) is 0, right
         np.multiply(x, _MINUS_LOG2E[x.dtype], out=dx)
-        np.exp2(dx, out=dx)                         # exp(-x); inf for x << 0 (not reported)
-        np.add(dx, 1, out=dx)
-        np.divide(1, dx, out=dx)                    # sigmoid(x), exactly 1/2 at x = 0
+        np.exp2(dx, out=dx)                         # exp(-x)
+    np.add(dx, 1, out=dx)
+    np.divide(1, dx, out=dx)                        # sigmoid(x), exactly 1/2 at x = 0
+    if pm1 is None:
         np.subtract(dx, z, out=dx)                  # sigmoid(x) - z
-        if pm1 is not None:                         # + (pw - 1) z (sigmoid(x) - 1), from the
-            a = scratch(x)                          # same rounded sigmoid(x) - z: where the two
-            np.add(dx, z, out=a)                    # terms cancel (pw < 1), so do its errors
-            np.subtract(a, 1, out=a)
-            np.multiply(a, z, out=a)
-            np.multiply(a, pm1, out=a)
-            np.add(dx, a, out=dx)
-        if any(dout.strides):
-            np.multiply(dx, dout, out=dx)
-            _finish(dx, z, ign, div)
-        else:  # one value broadcast (the gradient of a sum or mean): folded into the divisor
-            _finish(dx, z, ign, div, dout.flat[0])
+    else:  # sigmoid(x) lw - pw z (torch's form): each term keeps its relative accuracy, so
+        a, b = scratch(x), scratch(x, 1)            # a small gradient does too unless the
+        np.multiply(pm1, z, out=a)                  # two cancel ((1 - z) + lw (sigmoid(x) -
+        np.add(a, z, out=b)                         # 1) lost it for pw < 1)
+        np.add(a, 1, out=a)                         # lw = 1 + (pw - 1) z
+        np.multiply(dx, a, out=dx)
+        np.subtract(dx, b, out=dx)
+    if any(dout.strides):
+        np.multiply(dx, dout, out=dx)
+        _finish(dx, z, ign, div)
+    else:  # one value broadcast (the gradient of a sum or mean): folded into the divisor
+        _finish(dx, z, ign, div, dout.flat[0])
 
 
 def _minus_one(pos_weight):

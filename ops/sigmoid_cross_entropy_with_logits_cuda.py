@@ -21,7 +21,7 @@ template <typename T> __host__ __device__ T sce_loss(T x, T z, T pw) {
 }
 template <typename T> __host__ __device__ T sce_grad(T x, T z, T pw) {
     T s = 1 / (1 + exp(-x));  // small ones keep their relative accuracy; x << 0: 1 / inf
-    return (s - z) + (pw - 1) * z * (s - 1);
+    return s * (1 + (pw - 1) * z) - pw * z;  // as on the CPU: s lw - pw z
 }
 """
 _CUDA_KERNELS = """

@@ -65,3 +65,17 @@ def test_cuda_kernel_bodies_match_the_reference(binary, rng, dtype, tol):
     np.testing.assert_allclose(got[fin, 1], want_grad[fin], rtol=tol, atol=tol)
     np.testing.assert_array_equal(got[~fin], [[0, 0], [0, 0], [np.nan, np.nan]])
     assert np.all(got[:20] == 0)
+
+
+@pytest.mark.parametrize("dtype,big,rtol", [("f", 80, 1e-6), ("d", 700, 1e-13)])
+def test_cuda_gradient_keeps_small_values_relatively_accurate(binary, dtype, big, rtol):
+    # (1 + tanh(x/2)) / 2 and (s - z) + (pw - 1) z (s - 1) lost these to ~ulp(1).
+    x = np.array([-5, -13.6, -20, -40, -big] * 2)
+    z = np.repeat([0, 0.5], 5)
+    pw = np.repeat([3, 0], 5)
+    lines = "\n".join(f"{float(a):.17g} {float(b):.17g} {float(c):.17g} 1 1 -1"
+                      for a, b, c in zip(x, z, pw))
+    out = subprocess.run([str(binary), dtype], input=lines, capture_output=True, text=True,
+                         timeout=60).stdout.split()
+    got = np.array(out, float).reshape(-1, 2)[:, 1]
+    np.testing.assert_allclose(got, bce_with_logits_grad(x, z, 1.0, pw), rtol=rtol, atol=0)

@@ -115,6 +115,25 @@ def test_ignored_labels_with_huge_logits_are_silent(dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_an_overflow_at_a_kept_element_is_reported(dtype):
+    # The loss pw |x| is past the dtype's range before normalize divides it by 10: inf,
+    # as numpy would give, with its warning.
+    big = np.finfo(dtype).max * 0.9
+    x = np.array([-big] + [1] * 9, dtype)
+    z = np.ones_like(x)
+    ins = {"X": x, "Label": z, "PosWeight": np.full(1, 4, dtype)}
+    with pytest.warns(RuntimeWarning, match=f"1 value\\(s\\) overflowed to inf from finite "
+                      f"inputs \\(past the range of {dtype}, at least before normalize divides"):
+        out = run_op(OP, ins, {"normalize": True})["Out"]
+    assert out[0] == np.inf and np.all(np.isfinite(out[1:]))
+    x = np.array([-5.0] * 10, dtype)  # the gradient: -4 (1 - sigmoid(-5)) dOut
+    with pytest.warns(RuntimeWarning, match="10 value"):
+        dx = run_op(OP + "_grad", {**ins, "X": x, "Out@GRAD": np.full_like(x, big)},
+                    {"normalize": True}, outputs=("X@GRAD",))["X@GRAD"]
+    assert np.all(dx == -np.inf)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_gradient_at_zero_is_exactly_half_minus_label(dtype):
     z = np.array([0, 0.25, 0.5, 1], dtype)
     x = np.zeros_like(z)
@@ -232,13 +251,17 @@ def test_small_gradients_keep_their_relative_accuracy(dtype):
         x, rtol = np.array([-5, -13.6, -18.43, -20, -40, -60, -87], dtype), 5e-6
     else:
         x, rtol = np.array([-5, -18.43, -38, -40, -100, -300, -700], dtype), 2e-13
-    z = np.zeros_like(x)
     for place in fluid.testing.available_places():
-        for pw in (None, np.full(1, 3, dtype)):  # with z = 0, PosWeight leaves it as it is
+        # With z = 0 PosWeight changes nothing; with pw = 0 the gradient is (1 - z) sigmoid(x),
+        # which (sigmoid(x) - z) + (pw - 1) z (sigmoid(x) - 1) lost to cancellation.
+        for z, pw in ((0, None), (0, 3), (0.5, 0), (0.25, 0)):
+            z = np.full_like(x, z)
+            pw = None if pw is None else np.full(1, pw, dtype)
             dx = run_op(OP + "_grad", {"X": x, "Label": z, "PosWeight": pw,
                                        "Out@GRAD": np.ones_like(x)},
                         outputs=("X@GRAD",), place=place)["X@GRAD"]
-            np.testing.assert_allclose(dx, bce_with_logits_grad(x, z, 1.0), rtol=rtol, atol=0)
+            np.testing.assert_allclose(dx, bce_with_logits_grad(x, z, 1.0, pw), rtol=rtol,
+                                       atol=0)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
