@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib.machinery
 import os
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["BLOCK", "for_blocks", "scratch", "via_float32", "zeros"]
+__all__ = ["BLOCK", "for_blocks", "native_library", "scratch", "via_float32", "zeros"]
 
 BLOCK = 1 << 18  # elements per block: 1 MiB per float32 array; a few stay in L2/L3 cache
 PARALLEL_MIN = 1 << 19  # elements; below this a second thread costs more than it saves
@@ -65,6 +67,22 @@ def zeros(like: np.ndarray) -> np.ndarray:
     """Zeros shaped like `like`; never write to them. numpy's maximum(x, 0) against a
     scalar runs 4x slower than maximum(x, zeros), which has a SIMD loop."""
     return _buffer("zeros", like, np.zeros)
+
+
+def native_library(beside: str, name: str):
+    """The C library `name` that setup.py built into the folder of the file `beside`, as a
+    ctypes.CDLL (whose calls release the GIL), or None when it was not built there (no
+    compiler at install time, or a source checkout not installed with `pip install -e .`)."""
+    folder = os.path.dirname(os.path.abspath(beside))
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        path = os.path.join(folder, name + suffix)
+        if os.path.exists(path):
+            try:
+                return ctypes.CDLL(path)
+            except OSError as e:  # built for another machine, say: say so, and go on
+                warnings.warn(f"minifluid: cannot load {path} ({e}); using the numpy kernels",
+                              RuntimeWarning, stacklevel=2)
+    return None
 
 
 def via_float32(kernel):

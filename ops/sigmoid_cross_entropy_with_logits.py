@@ -21,6 +21,7 @@ where the loss is finite, and for pw >= 1 nothing cancels. For infinite x the lo
 
 The numpy kernels are below; the cupy ones are in sigmoid_cross_entropy_with_logits_cuda.py.
 """
+import ctypes
 import math
 import warnings
 
@@ -280,9 +281,58 @@ def _minus_one(pos_weight):
     return None if pos_weight is None else pos_weight - pos_weight.dtype.type(1)
 
 
+# -- C, float32 -------------------------------------------------------------------------------
+# sigmoid_cross_entropy_with_logits_cpu.c: one pass each instead of 7 to 12 numpy ufuncs, about
+# twice as fast (benchmarks/RESULTS.md); built by setup.py when a C compiler is there. Called
+# on the same blocks (its calls release the GIL, so large arrays are split over threads as
+# above). A block with a result that is not finite is computed again by the numpy code, which
+# has the rules for infinite inputs and the overflow warning.
+_native = kernels.native_library(__file__, "_sigmoid_cross_entropy_with_logits_cpu")
+if _native is not None:
+    _P, _N, _F = ctypes.c_void_p, ctypes.c_int64, ctypes.c_float
+    _native.sce_loss_f32.argtypes = [_N, _P, _P, _P, _P, ctypes.c_int, _F, _F]
+    _native.sce_grad_f32.argtypes = [_N, _P, _P, _P, _P, _N, _P, ctypes.c_int, _F, _F]
+
+
+def _flat(x, *more):
+    """x and the others contiguous and shaped like x (a block is already; a small X whole
+    may come as a view, and PosWeight broadcast)."""
+    return [None if a is None else np.ascontiguousarray(np.broadcast_to(a, x.shape))
+            for a in (x,) + more]
+
+
+def _ptr(a):
+    return None if a is None else a.ctypes.data
+
+
+def _native_loss(out, x, z, pw, ign, div):
+    x, z, pw = _flat(x, z, pw)
+    if div is None:
+        div = max(z.size - _count_ignored(z, ign)[0], 1)
+    if _native.sce_loss_f32(x.size, _ptr(x), _ptr(z), _ptr(pw), _ptr(out), ign is not None,
+                            0 if ign is None else ign, 1 / div):
+        _loss(out, x, z, _minus_one(pw), ign, div)
+
+
+def _native_grad(dx, x, z, pw, dout, ign, div):
+    x, z, pw = _flat(x, z, pw)
+    if div is None:
+        div = max(z.size - _count_ignored(z, ign)[0], 1)
+    if any(dout.strides):
+        d, step, scale = _flat(x, dout)[1], 1, 1 / div
+    else:  # one value broadcast: folded into the divisor, as in _finish
+        d, step, scale = np.array(float(dout.flat[0]) / div, np.float32), 0, 1.0
+    if _native.sce_grad_f32(x.size, _ptr(x), _ptr(z), _ptr(pw), _ptr(d), step, _ptr(dx),
+                            ign is not None, 0 if ign is None else ign, scale):
+        _loss_grad(dx, x, z, _minus_one(pw), dout, ign, div)
+
+
 @op.kernel("cpu", "float32", "float64")
 def sigmoid_cross_entropy_with_logits(x, label, pos_weight, *, ignore_index, normalize):
     div, ign = _divisor(label, _ignore_value(label.dtype, ignore_index), normalize)
+    if _native is not None and x.dtype == np.float32:
+        return _blocks(lambda o, x, z, pw: _native_loss(o, x, z, pw, ign, div),
+                       x, label, pos_weight)
     return _blocks(lambda o, x, z, pm1: _loss(o, x, z, pm1, ign, div),
                    x, label, _minus_one(pos_weight))
 
@@ -291,6 +341,9 @@ def sigmoid_cross_entropy_with_logits(x, label, pos_weight, *, ignore_index, nor
 def sigmoid_cross_entropy_with_logits_grad(x, label, pos_weight, dout, *, ignore_index,
                                            normalize):
     div, ign = _divisor(label, _ignore_value(label.dtype, ignore_index), normalize)
+    if _native is not None and x.dtype == np.float32:
+        return _blocks(lambda g, x, z, pw, d: _native_grad(g, x, z, pw, d, ign, div),
+                       x, label, pos_weight, dout)
     return _blocks(lambda g, x, z, pm1, d: _loss_grad(g, x, z, pm1, d, ign, div),
                    x, label, _minus_one(pos_weight), dout)
 

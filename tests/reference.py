@@ -22,8 +22,7 @@ def bce_with_logits_grad(x, z, dout, pos_weight=None, ignore_index=-100, normali
     """d/dx of the above: pw z (sigmoid(x) - 1) + (1 - z) sigmoid(x), times dout."""
     x, z = np.asarray(x, np.float64), np.asarray(z, np.float64)
     pw = 1.0 if pos_weight is None else np.asarray(pos_weight, np.float64)
-    s = sigmoid(x)
-    g = dout * (pw * z * (s - 1) + (1 - z) * s)
+    g = dout * (-pw * z * sigmoid(-x) + (1 - z) * sigmoid(x))  # sigmoid(-x) = 1 - sigmoid(x)
     kept = z != ignore_index
     g = np.where(kept, g, 0.0)
     if normalize:

@@ -1,3 +1,6 @@
+import os
+import shutil
+import sysconfig
 import warnings
 
 import numpy as np
@@ -6,10 +9,26 @@ from reference import bce_with_logits, bce_with_logits_grad
 
 import minifluid as fluid
 from minifluid import kernels
+from minifluid.ops import sigmoid_cross_entropy_with_logits as cpu_op
 from minifluid.testing import check_grad, check_output, run_op
 
 OP = "sigmoid_cross_entropy_with_logits"
 TOL = {"float32": dict(atol=2e-6, rtol=2e-5), "float64": dict(atol=1e-12, rtol=1e-10)}
+BUILT = cpu_op._native is not None
+
+
+@pytest.fixture(autouse=True, params=["numpy", "C"])
+def cpu_kernels(request, monkeypatch):
+    """Each test runs with the numpy CPU kernels, then with the C ones (float32 only) where
+    they were built."""
+    if request.param == "numpy":
+        monkeypatch.setattr(cpu_op, "_native", None)
+    elif not BUILT:
+        pytest.skip("the C kernel is not built: `python -m pip install -e .` builds it")
+    elif getattr(request.node, "callspec", None) and \
+            request.node.callspec.params.get("dtype") == "float64":
+        pytest.skip("the C kernel is float32 only")
+    return request.param
 
 
 def _case(rng, shape, dtype, soft=True):
@@ -394,3 +413,48 @@ def test_float16_is_computed_in_float32(rng):
     out = run_op(OP, {"X": ext, "Label": np.array([0.5, 0.5, -100], np.float16)},
                  {"normalize": True})["Out"]
     assert np.all(np.isfinite(out)) and out[2] == 0
+
+
+def test_the_c_kernel_is_built_where_a_compiler_is(cpu_kernels):
+    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if cpu_kernels == "C" or shutil.which(cc) is None:
+        pytest.skip("no C compiler" if cpu_kernels == "numpy" else "checked once")
+    assert BUILT, ("a C compiler is installed but minifluid's C kernel was not built into "
+                   f"{os.path.dirname(cpu_op.__file__)}: `python -m pip install -e .` builds it")
+
+
+def _wide_range(dtype):
+    """Logits over the float32 range that matters, both signs, with hard and soft labels."""
+    m = np.geomspace(1e-6, 100, 400)
+    x = np.concatenate([-m, [0.0], m]).astype(dtype)
+    return [(x, np.full_like(x, z)) for z in (0, 1, 0.3)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_loss_is_relatively_accurate_over_the_range(dtype):
+    rtol = 1e-6 if dtype == "float32" else 1e-13
+    for x, z in _wide_range(dtype):
+        for pw in (None, np.full(1, 3, dtype), np.full(1, 0.5, dtype)):
+            out = run_op(OP, {"X": x, "Label": z, "PosWeight": pw})["Out"]
+            np.testing.assert_allclose(out, bce_with_logits(x, z, pw), rtol=rtol,
+                                       atol=np.finfo(dtype).tiny)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gradient_is_accurate_over_the_range(dtype, cpu_kernels):
+    # Relative to the gradient's terms: sigmoid(x) - z cancels where the two are close.
+    # The C kernel computes (1 - z) - sigmoid(-x) for x >= 0, so its gradient with z = 1
+    # stays relatively accurate there as well (numpy's rounds sigmoid(x) to 1 first). numpy's
+    # sigmoid, 1 / (1 + 2**(-x log2 e)), adds a relative error of up to |x| eps.
+    for x, z in _wide_range(dtype):
+        ulps = 8 if cpu_kernels == "C" else 8 + np.abs(x.astype(np.float64))
+        for pw in (None, np.full(1, 3, dtype)):
+            dx = run_op(OP + "_grad", {"X": x, "Label": z, "PosWeight": pw,
+                                       "Out@GRAD": np.ones_like(x)}, outputs=("X@GRAD",))
+            want = bce_with_logits_grad(x, z, 1.0, pw)
+            p = 1 if pw is None else 3
+            exact = z[0] == 0 or (z[0] == 1 and cpu_kernels == "C")  # no cancellation
+            scale = np.abs(want) if exact else 1 + p
+            np.testing.assert_array_less(np.abs(dx["X@GRAD"] - want),
+                                         ulps * np.finfo(dtype).eps * scale +
+                                         np.finfo(dtype).tiny)

@@ -1,0 +1,33 @@
+"""Builds the loss's optional float32 C kernel; everything else is declared in setup.cfg.
+
+Without a working C compiler the build is skipped with a warning and minifluid runs its
+numpy kernels instead (benchmarks/RESULTS.md has what the C kernel is measured to gain).
+"""
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+
+class OptionalBuildExt(build_ext):
+    def build_extensions(self):
+        if self.compiler.compiler_type == "unix":
+            for ext in self.extensions:  # selects without traps, so the loops vectorise
+                ext.extra_compile_args = ["-O3", "-fno-trapping-math"]
+        super().build_extensions()
+
+    def run(self):
+        try:
+            super().run()
+        except Exception as e:  # no compiler, or it failed: the numpy kernels serve instead
+            print(f"WARNING: minifluid's C kernel was not built ({e}); using numpy kernels")
+
+    def build_extension(self, ext):
+        try:
+            super().build_extension(ext)
+        except Exception as e:
+            print(f"WARNING: minifluid's C kernel {ext.name} was not built ({e}); "
+                  f"using numpy kernels")
+
+
+setup(ext_modules=[Extension("minifluid.ops._sigmoid_cross_entropy_with_logits_cpu",
+                             ["ops/sigmoid_cross_entropy_with_logits_cpu.c"])],
+      cmdclass={"build_ext": OptionalBuildExt})
