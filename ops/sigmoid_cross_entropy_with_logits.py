@@ -290,27 +290,31 @@ def _minus_one(pos_weight):
 _native = kernels.native_library(__file__, "_sigmoid_cross_entropy_with_logits_cpu")
 if _native is not None:
     _P, _N, _F = ctypes.c_void_p, ctypes.c_int64, ctypes.c_float
-    _native.sce_loss_f32.argtypes = [_N, _P, _P, _P, _P, ctypes.c_int, _F, _F]
-    _native.sce_grad_f32.argtypes = [_N, _P, _P, _P, _P, _N, _P, ctypes.c_int, _F, _F]
+    _native.sce_loss_f32.argtypes = [_N, _P, _P, _P, _P, _F, _F]
+    _native.sce_grad_f32.argtypes = [_N, _P, _P, _P, _P, _N, _P, _F, _F]
 
 
 def _flat(x, *more):
     """x and the others contiguous and shaped like x (a block is already; a small X whole
     may come as a view, and PosWeight broadcast)."""
-    return [None if a is None else np.ascontiguousarray(np.broadcast_to(a, x.shape))
-            for a in (x,) + more]
+    return [a if a is None or a.flags.c_contiguous and a.shape == x.shape else
+            np.ascontiguousarray(np.broadcast_to(a, x.shape)) for a in (x,) + more]
 
 
 def _ptr(a):
     return None if a is None else a.ctypes.data
 
 
+def _c_ign(ign):
+    return math.nan if ign is None else ign  # no label equals NaN
+
+
 def _native_loss(out, x, z, pw, ign, div):
     x, z, pw = _flat(x, z, pw)
     if div is None:
         div = max(z.size - _count_ignored(z, ign)[0], 1)
-    if _native.sce_loss_f32(x.size, _ptr(x), _ptr(z), _ptr(pw), _ptr(out), ign is not None,
-                            0 if ign is None else ign, 1 / div):
+    if _native.sce_loss_f32(x.size, _ptr(x), _ptr(z), _ptr(pw), _ptr(out), _c_ign(ign),
+                            1 / div):
         _loss(out, x, z, _minus_one(pw), ign, div)
 
 
@@ -319,11 +323,11 @@ def _native_grad(dx, x, z, pw, dout, ign, div):
     if div is None:
         div = max(z.size - _count_ignored(z, ign)[0], 1)
     if any(dout.strides):
-        d, step, scale = _flat(x, dout)[1], 1, 1 / div
+        (d,), step, scale = _flat(x, dout)[1:], 1, 1 / div
     else:  # one value broadcast: folded into the divisor, as in _finish
         d, step, scale = np.array(float(dout.flat[0]) / div, np.float32), 0, 1.0
     if _native.sce_grad_f32(x.size, _ptr(x), _ptr(z), _ptr(pw), _ptr(d), step, _ptr(dx),
-                            ign is not None, 0 if ign is None else ign, scale):
+                            _c_ign(ign), scale):
         _loss_grad(dx, x, z, _minus_one(pw), dout, ign, div)
 
 
