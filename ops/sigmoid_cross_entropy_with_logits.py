@@ -19,7 +19,9 @@ max(-x, 0)) to the loss without it; neither term exceeds the result, so nothing 
 where the loss is finite, and for pw >= 1 nothing cancels. For infinite x the loss is
 |x| c, c = (1 - z) if x > 0 else pw z, taken as 0 when c is 0.
 
-The numpy kernels are below; the cupy ones are in sigmoid_cross_entropy_with_logits_cuda.py.
+The numpy kernels are below, then the float32 C kernels' wrappers (the C is in
+sigmoid_cross_entropy_with_logits_cpu.c; it computes the loss as lw log1p(exp(-|x|)) + |x| c,
+as the CUDA kernel does); the cupy ones are in sigmoid_cross_entropy_with_logits_cuda.py.
 """
 import ctypes
 import math
