@@ -5,6 +5,7 @@ on the same data, and print Markdown tables of times and ratios.
     python benchmarks/bench_loss.py --sizes 1e6     # other sizes
     python benchmarks/bench_loss.py --gpu           # also the cupy kernels at 1e8
     python benchmarks/bench_loss.py --gpu-only      # only those
+    python benchmarks/bench_loss.py --numpy         # the numpy CPU kernels, not the C ones
 
 torch (2 threads, as many as this machine's cores) and paddle are used when installed.
 Ratios are minifluid's throughput over the other's: above 1 means minifluid is faster.
@@ -20,6 +21,7 @@ import tracemalloc
 import numpy as np
 
 import minifluid as fluid
+from minifluid.ops import sigmoid_cross_entropy_with_logits as cpu_op
 from minifluid.registry import get_kernel
 
 OP = "sigmoid_cross_entropy_with_logits"
@@ -302,7 +304,11 @@ def main():
     ap.add_argument("--sizes", nargs="*", type=float, default=[1e5, 1e6, 1e7])
     ap.add_argument("--gpu", action="store_true")
     ap.add_argument("--gpu-only", action="store_true")
+    ap.add_argument("--numpy", action="store_true",
+                    help="time the numpy CPU kernels even where the C one is built")
     args = ap.parse_args()
+    if args.numpy:
+        cpu_op._native = None
     versions = [f"python {platform.python_version()}", f"numpy {np.__version__}"]
     for mod in ("torch", "paddle"):
         try:
@@ -310,7 +316,8 @@ def main():
         except ImportError:
             pass
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          + ", ".join(versions) + f"; {which_minifluid()}")
+          + ", ".join(versions) + f"; {which_minifluid()}; float32 CPU loss kernels: "
+          + ("C" if cpu_op._native is not None else "numpy"))
     if args.gpu_only:
         return gpu()
 
