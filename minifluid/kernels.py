@@ -69,19 +69,29 @@ def zeros(like: np.ndarray) -> np.ndarray:
     return _buffer("zeros", like, np.zeros)
 
 
-def native_library(beside: str, name: str):
+def native_library(beside: str, name: str, abi: int):
     """The C library `name` that setup.py built into the folder of the file `beside`, as a
     ctypes.CDLL (whose calls release the GIL), or None when it was not built there (no
-    compiler at install time, or a source checkout not installed with `pip install -e .`)."""
+    compiler at install time, or a source checkout not installed with `pip install -e .`).
+    Its minifluid_abi() must return `abi`, which the C file raises when its functions'
+    signatures change: a library left from an older build is not called with new ones."""
     folder = os.path.dirname(os.path.abspath(beside))
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
         path = os.path.join(folder, name + suffix)
-        if os.path.exists(path):
-            try:
-                return ctypes.CDLL(path)
-            except OSError as e:  # built for another machine, say: say so, and go on
-                warnings.warn(f"minifluid: cannot load {path} ({e}); using the numpy kernels",
-                              RuntimeWarning, stacklevel=2)
+        if not os.path.exists(path):
+            continue
+        try:
+            lib = ctypes.CDLL(path)
+            found = lib.minifluid_abi()
+        except (OSError, AttributeError) as e:  # built elsewhere, say
+            problem = str(e)
+        else:
+            if found == abi:
+                return lib
+            problem = f"built from an older source (ABI {found}, not {abi})"
+        warnings.warn(f"minifluid: not using {path}: {problem}; the numpy kernels run "
+                      f"instead (`python -m pip install -e .` rebuilds it)", RuntimeWarning,
+                      stacklevel=2)
     return None
 
 

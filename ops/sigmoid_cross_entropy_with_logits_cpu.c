@@ -89,6 +89,9 @@ static inline float grad1(float x, float z, float pw, float dout, float scale, i
     return drop ? 0.0f : g * (dout * scale); /* one factor, when dOut is one value */
 }
 
+/* Raise it when a function's signature changes (see kernels.native_library). */
+EXPORT int minifluid_abi(void) { return 1; }
+
 /* 0 for a finite v (v - v is 0), a NaN's bits otherwise: OR-ed over a loop, they say whether
  * any result was not finite, at less cost than comparisons. */
 static inline uint32_t nonfinite(float v)

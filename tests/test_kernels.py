@@ -1,4 +1,5 @@
 import multiprocessing
+import warnings
 
 import numpy as np
 import pytest
@@ -76,3 +77,16 @@ def test_threads_run_on_separate_cpus_and_the_callers_mask_comes_back(monkeypatc
     finally:
         os.sched_setaffinity(0, mask)
     assert {cpu for _, cpu in where} == {one}, where
+
+
+def test_native_library_refuses_a_stale_build_and_misses_quietly():
+    from minifluid.ops import sigmoid_cross_entropy_with_logits as op_module
+    name = "_sigmoid_cross_entropy_with_logits_cpu"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert kernels.native_library(op_module.__file__, "_no_such_library", abi=1) is None
+    if op_module._native is None:
+        pytest.skip("the C kernel is not built")
+    assert kernels.native_library(op_module.__file__, name, abi=1) is not None
+    with pytest.warns(RuntimeWarning, match=r"older source \(ABI 1, not 2\).*pip install -e"):
+        assert kernels.native_library(op_module.__file__, name, abi=2) is None
