@@ -297,10 +297,13 @@ if _native is not None:
 
 
 def _flat(x, *more):
-    """x and the others contiguous and shaped like x (a block is already; a small X whole
-    may come as a view, and PosWeight broadcast)."""
-    return [a if a is None or a.flags.c_contiguous and a.shape == x.shape else
-            np.ascontiguousarray(np.broadcast_to(a, x.shape)) for a in (x,) + more]
+    """x and the others contiguous, shaped like x and of its dtype (a block is already; a
+    small X whole may come as a view, PosWeight broadcast, and a direct call may mix dtypes:
+    the C code reads x.size floats from each pointer)."""
+    return [a if a is None or a.flags.c_contiguous and a.shape == x.shape and
+            a.dtype == x.dtype else
+            np.ascontiguousarray(np.broadcast_to(a, x.shape), dtype=x.dtype)
+            for a in (x,) + more]
 
 
 def _ptr(a):

@@ -488,3 +488,19 @@ def test_views_and_fortran_order_are_read_as_their_values(rng, dtype):
                                    **TOL[dtype])
         np.testing.assert_allclose(bwd(xv, zv, pw, dv, **attrs),
                                    bce_with_logits_grad(xv, zv, dv, pw), **TOL[dtype])
+
+
+def test_a_direct_call_with_mixed_dtypes_reads_values_not_bytes(rng):
+    # The op checks dtypes when it is appended; a kernel called directly is not, and the C
+    # one must not read float32s out of a float16 or float64 buffer.
+    from minifluid.registry import get_kernel
+    fwd = get_kernel(OP, "cpu", "float32")
+    bwd = get_kernel(OP + "_grad", "cpu", "float32")
+    x, z = _case(rng, (5, 8), "float32")
+    attrs = dict(ignore_index=-100, normalize=False)
+    for other in (np.float16, np.float64):
+        zo, pw, d = z.astype(other), np.full(8, 2, other), np.full(x.shape, 0.5, other)
+        np.testing.assert_allclose(fwd(x, zo, pw, **attrs), bce_with_logits(x, zo, pw),
+                                   rtol=2e-6, atol=1e-7)
+        np.testing.assert_allclose(bwd(x, zo, pw, d, **attrs),
+                                   bce_with_logits_grad(x, zo, d, pw), rtol=2e-6, atol=1e-7)
