@@ -14,6 +14,9 @@ class OptionalBuildExt(build_ext):
                 ext.extra_compile_args = ["-O3", "-fno-trapping-math"]
         super().build_extensions()
 
+    def get_export_symbols(self, ext):
+        return ext.export_symbols  # a plain library for ctypes: no PyInit_ to export (MSVC)
+
     def run(self):
         try:
             super().run()

@@ -336,10 +336,17 @@ def _native_grad(dx, x, z, pw, dout, ign, div):
         _loss_grad(dx, x, z, _minus_one(pw), dout, ign, div)
 
 
+def _use_c(*arrays):
+    """The C kernels take float32 only. The op's dtype rule makes all its inputs X's dtype;
+    a direct call that mixes them gets the numpy code, which compares labels with
+    ignore_index in their own dtype."""
+    return _native is not None and all(a is None or a.dtype == np.float32 for a in arrays)
+
+
 @op.kernel("cpu", "float32", "float64")
 def sigmoid_cross_entropy_with_logits(x, label, pos_weight, *, ignore_index, normalize):
     div, ign = _divisor(label, _ignore_value(label.dtype, ignore_index), normalize)
-    if _native is not None and x.dtype == np.float32:
+    if _use_c(x, label, pos_weight):
         return _blocks(lambda o, x, z, pw: _native_loss(o, x, z, pw, ign, div),
                        x, label, pos_weight)
     return _blocks(lambda o, x, z, pm1: _loss(o, x, z, pm1, ign, div),
@@ -350,7 +357,7 @@ def sigmoid_cross_entropy_with_logits(x, label, pos_weight, *, ignore_index, nor
 def sigmoid_cross_entropy_with_logits_grad(x, label, pos_weight, dout, *, ignore_index,
                                            normalize):
     div, ign = _divisor(label, _ignore_value(label.dtype, ignore_index), normalize)
-    if _native is not None and x.dtype == np.float32:
+    if _use_c(x, label, pos_weight, dout):
         return _blocks(lambda g, x, z, pw, d: _native_grad(g, x, z, pw, d, ign, div),
                        x, label, pos_weight, dout)
     return _blocks(lambda g, x, z, pm1, d: _loss_grad(g, x, z, pm1, d, ign, div),

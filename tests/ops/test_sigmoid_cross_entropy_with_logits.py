@@ -504,3 +504,13 @@ def test_a_direct_call_with_mixed_dtypes_reads_values_not_bytes(rng):
                                    rtol=2e-6, atol=1e-7)
         np.testing.assert_allclose(bwd(x, zo, pw, d, **attrs),
                                    bce_with_logits_grad(x, zo, d, pw), rtol=2e-6, atol=1e-7)
+
+
+def test_a_direct_call_compares_labels_in_their_own_dtype():
+    # 2**24 and 2**24 + 1 are distinct in float64 but one value in float32: with labels in
+    # float64, ignore_index 2**24 + 1 must not drop the label 2**24.
+    from minifluid.registry import get_kernel
+    z = np.array([16777216, 16777217, 0, 1], np.float64)
+    out = get_kernel(OP, "cpu", "float32")(np.ones(4, np.float32), z, None,
+                                           ignore_index=16777217, normalize=False)
+    assert out[0] != 0 and out[1] == 0
