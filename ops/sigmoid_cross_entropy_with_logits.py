@@ -83,6 +83,7 @@ def _blocks(kernel, x, z, pw, *more):
     """Run kernel(out, x, z, pw, *more) over blocks of rows; returns out."""
     if x.shape != z.shape:
         raise ValueError(f"X has shape {list(x.shape)} but Label has shape {list(z.shape)}")
+    more = tuple(np.broadcast_to(a, x.shape) for a in more)  # dOut: one value, say
     out = np.empty(x.shape, x.dtype)
     if x.size <= kernels.BLOCK:
         if x.size:
@@ -297,12 +298,12 @@ if _native is not None:
 
 
 def _flat(x, *more):
-    """x and the others contiguous, shaped like x and of its dtype (a block is already; a
-    small X whole may come as a view, PosWeight broadcast, and a direct call may mix dtypes:
-    the C code reads x.size floats from each pointer)."""
-    return [a if a is None or a.flags.c_contiguous and a.shape == x.shape and
-            a.dtype == x.dtype else
-            np.ascontiguousarray(np.broadcast_to(a, x.shape), dtype=x.dtype)
+    """x and the others contiguous, aligned, shaped like x and of its dtype, as the C code
+    reads them (a block is already; a small X whole may come as a view, or PosWeight
+    broadcast)."""
+    return [a if a is None or a.flags.c_contiguous and a.flags.aligned and
+            a.shape == x.shape and a.dtype == x.dtype else
+            np.require(np.broadcast_to(a, x.shape), x.dtype, ["C", "A"])
             for a in (x,) + more]
 
 
@@ -320,7 +321,7 @@ def _native_loss(out, x, z, pw, ign, div):
         div = max(z.size - _count_ignored(z, ign)[0], 1)
     if _native.sce_loss_f32(x.size, _ptr(x), _ptr(z), _ptr(pw), _ptr(out), _c_ign(ign),
                             1 / div):
-        _loss(out, x, z, _minus_one(pw), ign, div)
+        _redo(out, lambda o, x, z, pw: _loss(o, x, z, _minus_one(pw), ign, div), x, z, pw)
 
 
 def _native_grad(dx, x, z, pw, dout, ign, div):
@@ -333,7 +334,17 @@ def _native_grad(dx, x, z, pw, dout, ign, div):
         d, step, scale = np.array(float(dout.flat[0]) / div, np.float32), 0, 1.0
     if _native.sce_grad_f32(x.size, _ptr(x), _ptr(z), _ptr(pw), _ptr(d), step, _ptr(dx),
                             _c_ign(ign), scale):
-        _loss_grad(dx, x, z, _minus_one(pw), dout, ign, div)
+        _redo(dx, lambda g, x, z, pw, d: _loss_grad(g, x, z, _minus_one(pw), d, ign, div),
+              x, z, pw, np.broadcast_to(dout, x.shape))
+
+
+def _redo(result, compute, *arrays):
+    """Compute again, the numpy way, the elements whose C result is not finite (and only
+    those, so that an element's result does not depend on its neighbours)."""
+    bad = ~np.isfinite(result)
+    part = np.empty(np.count_nonzero(bad), result.dtype)
+    compute(part, *(None if a is None else a[bad] for a in arrays))
+    result[bad] = part
 
 
 def _use_c(*arrays):

@@ -13,7 +13,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+/* One copy of each function per instruction set, picked when the library loads (glibc's
+ * ifunc; musl has none). The AVX-512 copy contracts a * b + c into FMAs, and a loop's
+ * remainder may round differently from its vector body: results can differ by an ulp or so
+ * between machines, and with an element's place in the array (-ffp-contract=off would
+ * make them equal, at 30% of the speed). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
 #define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define CLONES

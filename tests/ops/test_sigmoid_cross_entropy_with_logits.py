@@ -514,3 +514,60 @@ def test_a_direct_call_compares_labels_in_their_own_dtype():
     out = get_kernel(OP, "cpu", "float32")(np.ones(4, np.float32), z, None,
                                            ignore_index=16777217, normalize=False)
     assert out[0] != 0 and out[1] == 0
+
+
+def test_an_element_does_not_depend_on_its_neighbours():
+    # A NaN beside them must not change the other elements' results: in the C kernel only
+    # the non-finite elements are computed again the numpy way.
+    big = np.finfo(np.float32).max * 0.9
+    x = np.full(10, -5.0, np.float32)
+    ins = {"X": x, "Label": np.ones(10, np.float32), "PosWeight": np.full(1, 4, np.float32),
+           "Out@GRAD": np.full(10, big, np.float32)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numpy's order overflows, and says so
+        alone = run_op(OP + "_grad", ins, {"normalize": True}, outputs=("X@GRAD",))
+        x2 = np.append(x, np.float32(np.nan))
+        beside = run_op(OP + "_grad", {**ins, "X": x2, "Label": np.ones(11, np.float32),
+                                       "Out@GRAD": np.full(11, big, np.float32)},
+                        {"normalize": True}, outputs=("X@GRAD",))["X@GRAD"]
+        out = run_op(OP, {"X": np.array([3e38, 1.0], np.float32),
+                          "Label": np.array([2.0, 0.0], np.float32)})["Out"]
+        out2 = run_op(OP, {"X": np.array([3e38, 1.0, np.nan], np.float32),
+                           "Label": np.array([2.0, 0.0, 0.0], np.float32)})["Out"]
+    # normalize divides by 11 instead of 10 there
+    np.testing.assert_allclose(beside[:10], alone["X@GRAD"].astype(np.float64) * 10 / 11,
+                               rtol=1e-6)
+    assert np.isnan(beside[10])
+    np.testing.assert_array_equal(out2[:2], out)
+
+
+def test_normalize_over_blocks_with_no_label_ignored(rng, monkeypatch):
+    # ignore_index is outside the labels, which include 0: nothing is dropped, and the
+    # divisor is the whole size.
+    monkeypatch.setattr(kernels, "BLOCK", 1000)
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", 2000)
+    x, z = _case(rng, (70, 100), "float32", soft=False)
+    assert np.any(z == 0)
+    _check(x, z, ignore_index=-1, normalize=True)
+
+
+def test_one_gradient_value_of_any_shape_over_blocks(rng, monkeypatch):
+    # dOut as a 0-d array or a short row, broadcast against X, in blocks as when whole.
+    monkeypatch.setattr(kernels, "BLOCK", 1000)
+    from minifluid.registry import get_kernel
+    bwd = get_kernel(OP + "_grad", "cpu", "float32")
+    x, z = _case(rng, (30, 100), "float32")
+    for dout in (np.asarray(0.5, np.float32), np.full(100, 0.5, np.float32)):
+        np.testing.assert_allclose(bwd(x, z, None, dout, ignore_index=-100, normalize=False),
+                                   bce_with_logits_grad(x, z, 0.5), **TOL["float32"])
+
+
+def test_unaligned_inputs(rng):
+    from minifluid.registry import get_kernel
+    x, z = _case(rng, (37,), "float32")
+    buf = np.zeros(4 * 37 + 1, np.uint8)
+    xu = np.ndarray((37,), np.float32, buf, offset=1)
+    xu[...] = x
+    assert not xu.flags.aligned
+    out = get_kernel(OP, "cpu", "float32")(xu, z, None, ignore_index=-100, normalize=False)
+    np.testing.assert_allclose(out, bce_with_logits(x, z), **TOL["float32"])
