@@ -23,13 +23,6 @@ class OptionalBuildExt(build_ext):
         except Exception as e:  # no compiler, or it failed: the numpy kernels serve instead
             print(f"WARNING: minifluid's C kernel was not built ({e}); using numpy kernels")
 
-    def build_extension(self, ext):
-        try:
-            super().build_extension(ext)
-        except Exception as e:
-            print(f"WARNING: minifluid's C kernel {ext.name} was not built ({e}); "
-                  f"using numpy kernels")
-
 
 setup(ext_modules=[Extension("minifluid.ops._sigmoid_cross_entropy_with_logits_cpu",
                              ["ops/sigmoid_cross_entropy_with_logits_cpu.c"])],

@@ -288,7 +288,7 @@ def _minus_one(pos_weight):
 # sigmoid_cross_entropy_with_logits_cpu.c: one pass each instead of 7 to 12 numpy ufuncs, about
 # twice as fast (benchmarks/RESULTS.md); built by setup.py when a C compiler is there. Called
 # on the same blocks (its calls release the GIL, so large arrays are split over threads as
-# above). A block with a result that is not finite is computed again by the numpy code, which
+# above). Elements whose result is not finite are computed again by the numpy code, which
 # has the rules for infinite inputs and the overflow warning.
 _native = kernels.native_library(__file__, "_sigmoid_cross_entropy_with_logits_cpu", abi=1)
 if _native is not None:
@@ -298,12 +298,10 @@ if _native is not None:
 
 
 def _flat(x, *more):
-    """x and the others contiguous, aligned, shaped like x and of its dtype, as the C code
-    reads them (a block is already; a small X whole may come as a view, or PosWeight
-    broadcast)."""
+    """x and the others contiguous, aligned and shaped like x, as the C code reads them (a
+    block is already; a small X whole may come as a view, or PosWeight broadcast)."""
     return [a if a is None or a.flags.c_contiguous and a.flags.aligned and
-            a.shape == x.shape and a.dtype == x.dtype else
-            np.require(np.broadcast_to(a, x.shape), x.dtype, ["C", "A"])
+            a.shape == x.shape else np.require(np.broadcast_to(a, x.shape), None, ["C", "A"])
             for a in (x,) + more]
 
 
@@ -315,19 +313,21 @@ def _c_ign(ign):
     return math.nan if ign is None else ign  # no label equals NaN
 
 
-def _native_loss(out, x, z, pw, ign, div):
+def _c_inputs(x, z, pw, ign, div):
+    """x, z, pw as the C code reads them, and the divisor (this block's kept count if None)."""
     x, z, pw = _flat(x, z, pw)
-    if div is None:
-        div = max(z.size - _count_ignored(z, ign)[0], 1)
+    return x, z, pw, max(z.size - _count_ignored(z, ign)[0], 1) if div is None else div
+
+
+def _native_loss(out, x, z, pw, ign, div):
+    x, z, pw, div = _c_inputs(x, z, pw, ign, div)
     if _native.sce_loss_f32(x.size, _ptr(x), _ptr(z), _ptr(pw), _ptr(out), _c_ign(ign),
                             1 / div):
         _redo(out, lambda o, x, z, pw: _loss(o, x, z, _minus_one(pw), ign, div), x, z, pw)
 
 
 def _native_grad(dx, x, z, pw, dout, ign, div):
-    x, z, pw = _flat(x, z, pw)
-    if div is None:
-        div = max(z.size - _count_ignored(z, ign)[0], 1)
+    x, z, pw, div = _c_inputs(x, z, pw, ign, div)
     if any(dout.strides):
         (d,), step, scale = _flat(x, dout)[1:], 1, 1 / div
     else:  # one value broadcast: folded into the divisor, as in _finish
@@ -335,7 +335,7 @@ def _native_grad(dx, x, z, pw, dout, ign, div):
     if _native.sce_grad_f32(x.size, _ptr(x), _ptr(z), _ptr(pw), _ptr(d), step, _ptr(dx),
                             _c_ign(ign), scale):
         _redo(dx, lambda g, x, z, pw, d: _loss_grad(g, x, z, _minus_one(pw), d, ign, div),
-              x, z, pw, np.broadcast_to(dout, x.shape))
+              x, z, pw, dout)
 
 
 def _redo(result, compute, *arrays):
