@@ -2,11 +2,106 @@
 groups a sample reader into minibatches."""
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .framework import Variable, default_main_program
 
-__all__ = ["DataFeeder", "batch"]
+__all__ = ["DataFeeder", "batch", "to_feed_array"]
+
+
+_NUMERIC = "biuf"  # the kinds a list or a number may hold: bool, int, unsigned int, float
+
+
+def to_feed_array(value, dtype: np.dtype, what: str, by_value: bool = False):
+    """`value` as an array of `dtype` to feed, or a ValueError/TypeError that names `what`
+    (e.g. "feed 'x'"), what was expected and what was given.
+
+    - An array must already have `dtype`, as fluid's feed required: converting it would hide
+      a mistake made upstream. A numpy ndarray of `dtype` is returned as it is, as is a cupy
+      array (the executor moves it). Subclasses (np.matrix, whose `*` is a matrix product)
+      become plain ndarrays; an object with `__array__` (a LoDTensor) is read as an ndarray.
+    - A masked array is refused: the kernels would compute on its hidden values.
+    - A list, tuple, Python or numpy number (and, with `by_value`, an array: DataFeeder's
+      sample fields) is converted by value, and only where that is exact: an integer dtype
+      takes integral values in its range, bool takes True/False/0/1, a float dtype takes
+      bools, integers and floats that do not overflow it (floats are rounded to it).
+    - str, bytes, None, dicts, sets and other objects are refused.
+    """
+    cls = value.__class__
+    if cls is np.ndarray and value.dtype == dtype:
+        return value
+    if value is None:
+        raise ValueError(f"{what} is None; feed an array of {dtype.name}")
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{what} is a masked array; the kernels would compute on its masked "
+                        f"values: fill them first, e.g. a.filled(0)")
+    if isinstance(value, (list, tuple, numbers.Number, np.generic)) or (
+            by_value and isinstance(value, np.ndarray)):
+        return _exact(value, dtype, what)
+    if cls.__module__.split(".")[0] == "cupy":
+        array = value
+    elif isinstance(value, np.ndarray) or hasattr(value, "__array__"):
+        try:
+            array = np.asarray(value)
+        except Exception as e:  # a foreign __array__ may raise anything
+            raise TypeError(f"{what}: cannot read the fed {cls.__name__} as an array "
+                            f"({type(e).__name__}: {e})") from None
+    else:
+        shown = f" {value!r:.40}" if isinstance(value, (str, bytes)) else ""
+        raise TypeError(f"{what}: cannot feed a {cls.__name__}{shown}; feed a numpy array of "
+                        f"{dtype.name}, a list or a number")
+    if array.dtype != dtype:
+        raise ValueError(f"{what}: the variable is declared {dtype.name} but the fed array is "
+                         f"{array.dtype}")
+    return array
+
+
+def _exact(value, dtype, what):
+    kind = value.__class__.__name__
+    if isinstance(value, (list, tuple)) and any(isinstance(v, np.ma.MaskedArray) for v in value):
+        raise TypeError(f"{what}: the fed {kind} holds a masked array; fill it first, e.g. "
+                        f"a.filled(0)")
+    try:
+        a = np.asarray(value)
+    except (ValueError, TypeError) as e:  # a ragged nested list
+        raise ValueError(f"{what}: cannot make a {dtype.name} array of the fed {kind} ({e})") \
+            from None
+    if a.dtype == dtype:
+        return a
+    if a.dtype.kind not in _NUMERIC or dtype.kind not in _NUMERIC:
+        raise TypeError(f"{what}: the variable is declared {dtype.name} but the fed {kind} "
+                        f"holds {_not_numbers(a)}")
+    with np.errstate(all="ignore"):  # the casts below may overflow: that is what is checked
+        out = a.astype(dtype)
+        bad = np.isinf(out) & ~np.isinf(a) if dtype.kind == "f" else out != a
+    if not bad.any():
+        return out
+    x = a[bad].flat[0].item()
+    if dtype.kind == "f":
+        why = f"overflows {dtype.name} (largest {np.finfo(dtype).max:g})"
+    elif dtype.kind == "b":
+        why = "is not a bool (True, False, 0 or 1)"
+    elif a.dtype.kind == "f" and not float(x).is_integer():
+        why = "is not an integer"
+    else:
+        info = np.iinfo(dtype)
+        why = f"is out of the range of {dtype.name} ({info.min}..{info.max})"
+    raise ValueError(f"{what}: the fed {kind} holds {x!r}, which {why}; the variable is "
+                     f"declared {dtype.name}")
+
+
+def _not_numbers(a) -> str:
+    """What a non-numeric array made from a fed list holds, for an error message."""
+    if a.dtype.kind != "O":
+        return f"{a.dtype.name} values" + (f" such as {a.flat[0].item()!r:.40}" if a.size else "")
+    for x in a.flat:
+        if isinstance(x, int) and not -2**63 <= x < 2**64:
+            return f"the integer {x}, beyond the range of any numpy integer"
+        if not isinstance(x, (int, float, np.generic)):
+            return f"a {type(x).__name__} ({x!r:.40}), not a number"
+    return "values of several kinds (numpy made an object array of them)"
 
 
 class DataFeeder:
@@ -30,9 +125,15 @@ class DataFeeder:
 
     def feed(self, iterable) -> dict:
         """{name: array}: sample field i of every sample, stacked, with variable i's dtype
-        and reshaped to its shape (batch dimension first)."""
+        and reshaped to its shape (batch dimension first). Fields are converted by value
+        where that is exact (`to_feed_array` with by_value): a float64 image becomes float32,
+        a label 1.5 for an int64 variable is refused."""
         samples = list(iterable)
         for k, s in enumerate(samples):
+            if not hasattr(s, "__len__") or isinstance(s, (str, bytes, dict)):
+                raise TypeError(f"DataFeeder: sample {k} is a {type(s).__name__}; expected a "
+                                f"tuple of {len(self.vars)} fields "
+                                f"({', '.join(v.name for v in self.vars)})")
             if len(s) != len(self.vars):
                 raise ValueError(f"DataFeeder: sample {k} has {len(s)} fields, expected "
                                  f"{len(self.vars)} ({', '.join(v.name for v in self.vars)})")
@@ -41,11 +142,8 @@ class DataFeeder:
             tail = v.shape[1:] if v.shape and v.shape[0] == -1 else v.shape
             fields = []
             for k, s in enumerate(samples):
-                try:
-                    a = np.asarray(s[i], dtype=v.dtype)
-                except (TypeError, ValueError) as e:
-                    raise ValueError(f"DataFeeder: field {i} ('{v.name}') of sample {k} is not "
-                                     f"an array of {v.dtype}: {e}") from None
+                a = to_feed_array(s[i], v.dtype, f"DataFeeder: field {i} ('{v.name}') of sample "
+                                  f"{k}", by_value=True)
                 if -1 not in tail and a.shape != tuple(tail):
                     if a.size != int(np.prod(tail)):
                         raise ValueError(f"DataFeeder: field {i} ('{v.name}') of sample {k} "

@@ -9,13 +9,16 @@ to the scope and returns the fetches.
 from __future__ import annotations
 
 import contextlib
+import threading
 import warnings
 import weakref
+from collections import OrderedDict
 from typing import Optional
 
 import numpy as np
 
 from . import registry
+from .data_feeder import to_feed_array
 from .framework import EMPTY, Program, Variable, default_main_program
 from .place import CPUPlace
 
@@ -63,27 +66,46 @@ class Scope:
         return _ScopeVar(self, name) if self._vars.get(name) is not None else None
 
 
-_global_scope = Scope()
+_default_scope = Scope()
+
+
+class _Guarded(threading.local):
+    scope = None  # the calling thread's innermost scope_guard scope, if any
+
+
+_guarded = _Guarded()
 
 
 def global_scope() -> Scope:
-    return _global_scope
+    """The scope of the calling thread's innermost `scope_guard`, else the one process-wide
+    default scope."""
+    return _guarded.scope or _default_scope
 
 
 @contextlib.contextmanager
 def scope_guard(scope: Scope):
-    global _global_scope
+    """Make `scope` the calling thread's `global_scope()` inside the `with` block; other
+    threads keep theirs.
+
+    Example:
+        with fluid.scope_guard(fluid.Scope()):
+            exe.run(startup)
+    """
     if not isinstance(scope, Scope):
         raise TypeError(f"scope_guard: expected a Scope, got {type(scope).__name__}")
-    prev, _global_scope = _global_scope, scope
+    prev, _guarded.scope = _guarded.scope, scope
     try:
         yield
     finally:
-        _global_scope = prev
+        _guarded.scope = prev
 
 
 class _Step:
-    __slots__ = ("fn", "ins", "outs", "attrs", "op", "free", "packed", "expect", "single")
+    # No Operator or Variable: a plan must not keep its program alive (the executor's
+    # cache holds plans, and a program is dropped by weakref). `where` and `in_slots` are
+    # what an error message needs of the op.
+    __slots__ = ("fn", "ins", "outs", "attrs", "type", "where", "in_slots", "free", "packed",
+                 "expect", "single")
 
 
 class _Plan:
@@ -111,7 +133,7 @@ class _Plan:
         for name in feeds:
             v = block.var(name)
             self.feeds.append((name, index(name), v.dtype, v.shape if v.need_check_feed else None,
-                               v.persistable))
+                               v.persistable, f"feed '{name}'"))
         available = set(feeds)
         self.reads = []  # persistables read from the scope
         self.steps = []
@@ -119,7 +141,8 @@ class _Plan:
         for k, op in enumerate(ops):
             opdef = registry.OPS[op.type]
             step = _Step()
-            step.op, step.attrs = op, op.attrs
+            step.type, step.where, step.attrs = op.type, op.where(), op.attrs
+            step.in_slots = tuple(opdef.inputs)
             step.packed = bool(opdef.duplicable)
             step.ins = []
             for s in opdef.inputs:
@@ -145,7 +168,7 @@ class _Plan:
                 for n, i in zip(names, idx):
                     if i != 1:  # what the shape rule promised: checked after each run of it
                         v = block.var(n)
-                        step.expect.append((i, s, v, v.dtype, len(v.shape), v.shape[1:]))
+                        step.expect.append((i, s, v.dtype, len(v.shape), v.shape[1:], v.shape))
             step.single = len(step.outs) == 1 and not step.packed
             if opdef.wants_outputs:
                 step.attrs = {**op.attrs, "wanted": tuple(i != 1 for i in step.outs)}
@@ -184,18 +207,16 @@ class _Plan:
         env = [None] * self.nslots
         place = self.place
         on_cpu = place.kind == "cpu"
-        for name, i, dtype, shape, persistable in self.feeds:
+        for name, i, dtype, shape, persistable, what in self.feeds:
             value = feed[name]
-            if not hasattr(value, "dtype"):  # a list, a scalar, a LoDTensor-like object
-                value = _convert(name, value, dtype)
-            elif value.dtype != dtype:
-                raise ValueError(f"feed '{name}': the variable is declared {dtype.name} but "
-                                 f"the fed array is {value.dtype}")
+            if value.__class__ is not np.ndarray or value.dtype != dtype:
+                value = to_feed_array(value, dtype, what)  # converts exactly, or refuses
             if shape is not None:
                 _check_fed_shape(name, shape, value.shape)
             if persistable:  # it will be written back to the scope, and may be updated there
                 value = value.copy()
-            env[i] = value if on_cpu else place.to_device(value)
+            env[i] = value if on_cpu and value.__class__ is np.ndarray else \
+                place.to_device(value)
         values = scope._vars
         for name, i, dtype in self.reads:
             value = values.get(name)
@@ -241,11 +262,11 @@ class _Plan:
                                 env[j] = rj
                         else:
                             env[i] = r
-                for i, slot, var, dtype, rank, tail in step.expect:
+                for i, slot, dtype, rank, tail, shape in step.expect:
                     v = env[i]
                     if v is not None and (v.shape[1:] != tail or len(v.shape) != rank or
-                                          v.dtype != dtype) and not _fits(v, var):
-                        raise ShapeMismatchError(slot, v, var)
+                                          v.dtype != dtype) and not _fits(v, dtype, shape):
+                        raise ShapeMismatchError(step.type, slot, v, dtype, shape)
                 for i in step.free:
                     env[i] = None
         except Exception as e:
@@ -260,30 +281,29 @@ def _is_view(value, on_cpu):
     return value.size > 1 and 0 in value.strides
 
 
-def _convert(name, value, dtype):
-    if value is None:
-        raise ValueError(f"feed '{name}' is None; feed an array of {dtype.name}")
-    try:
-        return np.asarray(value, dtype=dtype)
-    except (ValueError, TypeError) as e:
-        raise ValueError(f"feed '{name}': cannot make a {dtype.name} array of the fed "
-                         f"{type(value).__name__} ({e})") from None
+def _fits_shape(value, shape):
+    """value has shape's rank, and its size where shape's is known (-1: any)."""
+    return len(value.shape) == len(shape) and all(d in (-1, n) for d, n in zip(shape, value.shape))
 
 
-def _fits(value, var):
-    """value has var's dtype and rank, and its size where var's is known (-1: any)."""
-    return value.dtype == var.dtype and len(value.shape) == var.ndim and all(
-        d in (-1, n) for d, n in zip(var.shape, value.shape))
+def _fits(value, dtype, shape):
+    return value.dtype == dtype and _fits_shape(value, shape)
 
 
 class ShapeMismatchError(ValueError):
     """A kernel's output is not what the op's shape rule promised when the program was built:
-    usually an input fed with another shape than declared (numpy then broadcasts silently)."""
+    usually an input fed with another shape than declared (numpy then broadcasts silently);
+    where only the dtype differs, the op's kernel and its shape rule disagree."""
 
-    def __init__(self, slot, value, var):
-        super().__init__(f"its output {slot} is {value.dtype}{list(value.shape)}, but the "
-                         f"program was built for {var.dtype.name}{list(var.shape)}; were the "
-                         f"inputs fed with the shapes they were declared with?")
+    def __init__(self, op_type, slot, value, dtype, shape):
+        got = f"its output {slot} is {value.dtype}{list(value.shape)}, but the program was built "
+        if _fits_shape(value, shape):
+            super().__init__(f"{got}for {dtype.name}{list(shape)}: the kernel of op "
+                             f"'{op_type}' returned {value.dtype} where its shape rule "
+                             f"promised {dtype.name} (a bug in the op, not in the feeds)")
+        else:
+            super().__init__(f"{got}for {dtype.name}{list(shape)}; were the inputs fed with "
+                             f"the shapes they were declared with?")
 
 
 _KEPT_ERRORS = (ValueError, TypeError, IndexError, ArithmeticError, NotImplementedError,
@@ -293,10 +313,9 @@ _KEPT_ERRORS = (ValueError, TypeError, IndexError, ArithmeticError, NotImplement
 def _kernel_error(e, step, args):
     """The kernel's error, re-raised naming the op, its input shapes and the user's line
     (the original stays in __context__ for kernel writers)."""
-    shapes = ", ".join(f"{s}: {_describe(a)}"
-                       for s, a in zip(registry.OPS[step.op.type].inputs, args or ())
+    shapes = ", ".join(f"{s}: {_describe(a)}" for s, a in zip(step.in_slots, args or ())
                        if a is not None)
-    msg = f"{step.op.where()}\n  failed on inputs {shapes}:\n  {type(e).__name__}: {e}"
+    msg = f"{step.where}\n  failed on inputs {shapes}:\n  {type(e).__name__}: {e}"
     return next((c for c in _KEPT_ERRORS if isinstance(e, c)), RuntimeError)(msg)
 
 
@@ -342,13 +361,21 @@ class Executor:
         loss_value, = exe.run(feed={"x": xs}, fetch_list=[loss])
     """
 
+    max_plans = 64  # compiled plans kept, least recently used first out
+
     def __init__(self, place=None):
         self.place = place if place is not None else CPUPlace()
         if not hasattr(self.place, "kind"):
             raise TypeError(f"Executor: place must be CPUPlace() or CUDAPlace(id), got "
                             f"{self.place!r}")
         self.place.check()
-        self._plans = {}  # id(program) -> (weakref to it, its version, {key: plan})
+        # (id(program), its version, feed names, fetch names) -> (weakref to program, plan).
+        # Plans hold nothing of their program, so a dropped program dies and its weakref
+        # queues the key in _dead; only lookups (under the lock) touch the dict, because a
+        # weakref callback may run inside any allocation, in any thread.
+        self._plans: OrderedDict = OrderedDict()
+        self._dead: list = []
+        self._lock = threading.Lock()
 
     def run(self, program: Optional[Program] = None, feed: Optional[dict] = None,
             fetch_list=None, scope: Optional[Scope] = None, return_numpy: bool = True,
@@ -368,20 +395,44 @@ class Executor:
         if isinstance(fetch_list, (str, Variable)):
             fetch_list = [fetch_list]
         fetch_names = tuple([_fetch_name(f) for f in fetch_list]) if fetch_list else ()
-        # Plans are cached per program; a program that changed (its version) is recompiled.
-        cached = self._plans.get(id(program))
-        if cached is None or cached[0]() is not program or cached[1] != program._version:
-            forget = self._plans.pop  # a dead program's plans go with it
-            ref = weakref.ref(program, lambda _, k=id(program): forget(k, None))
-            cached = self._plans[id(program)] = (ref, program._version, {})
-        key = (tuple(feed), fetch_names)
-        plan = cached[2].get(key)
-        if plan is None:
-            plan = cached[2][key] = _Plan(program, key[0], fetch_names, self.place)
-        return plan.run(feed, scope or _global_scope, return_numpy)
+        if scope is None:
+            scope = global_scope()
+        elif not isinstance(scope, Scope):
+            raise TypeError(f"Executor.run: scope must be a Scope, got {type(scope).__name__}")
+        feed_names = tuple(feed)
+        if not use_program_cache:
+            return _Plan(program, feed_names, fetch_names, self.place).run(feed, scope,
+                                                                           return_numpy)
+        # A program that changed (its version) gets a new plan; the old one ages out.
+        key = (id(program), program._version, feed_names, fetch_names)
+        plans = self._plans
+        with self._lock:
+            if self._dead:
+                self._drop_dead()
+            entry = plans.get(key)
+            plan = entry[1] if entry is not None and entry[0]() is program else None
+            if plan is not None:
+                plans.move_to_end(key)
+        if plan is None:  # compiled outside the lock: other threads keep running
+            plan = _Plan(program, feed_names, fetch_names, self.place)
+            ref = weakref.ref(program, lambda _, k=key, dead=self._dead: dead.append(k))
+            with self._lock:
+                plans[key] = ref, plan
+                plans.move_to_end(key)
+                while len(plans) > self.max_plans:
+                    plans.popitem(last=False)
+        return plan.run(feed, scope, return_numpy)
+
+    def _drop_dead(self):
+        while self._dead:
+            key = self._dead.pop()
+            entry = self._plans.get(key)
+            if entry is not None and entry[0]() is None:  # not a new program of the same id
+                del self._plans[key]
 
     def close(self):
-        self._plans.clear()
+        with self._lock:
+            self._plans.clear()
 
 
 def _fetch_name(f) -> str:

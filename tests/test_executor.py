@@ -79,7 +79,7 @@ def test_only_needed_ops_run_and_dead_values_are_freed(fresh):
     dx, = fluid.gradients(total, x)
     feed = _feed()
     plan = executor_mod._Plan(fresh, tuple(feed), (total.name,), fluid.CPUPlace())
-    assert [s.op.type for s in plan.steps] == ["sigmoid_cross_entropy_with_logits",
+    assert [s.type for s in plan.steps] == ["sigmoid_cross_entropy_with_logits",
                                                "reduce_sum"]
     assert plan.steps[1].free  # the elementwise loss dies after reduce_sum reads it
     plan = executor_mod._Plan(fresh, tuple(feed), (total.name, dx.name), fluid.CPUPlace())
