@@ -1,4 +1,8 @@
+import gc
+import os
+import threading
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -260,3 +264,195 @@ def test_a_feed_that_would_broadcast_silently_is_caught(fresh):
     assert "op 'elementwise_sub' created at" in msg and "X: float32[5, 1], Y: float32[5]" in msg
     assert "its output Out is float32[5, 5], but the program was built for float32[-1, 1]" \
         in msg
+
+
+def _rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@pytest.mark.parametrize("case", ["clone for test", "new program", "new feed names"])
+def test_the_plan_cache_keeps_no_program_alive_and_stays_bounded(case):
+    main = fluid.Program()
+    with fluid.program_guard(main, fluid.Program()), fluid.unique_name.guard():
+        m = fluid.layers.mean(fluid.data("x", [None, 2]))
+    exe, feed = fluid.Executor(), {"x": np.ones((2, 2), np.float32)}
+    refs, rss = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the unknown feed names of the third case
+        for k in range(3000):
+            program, f, fetch = main, feed, m.name
+            if case == "clone for test":
+                program = main.clone(for_test=True)
+            elif case == "new program":
+                program = fluid.Program()
+                with fluid.program_guard(program, fluid.Program()), fluid.unique_name.guard():
+                    fetch = fluid.layers.mean(fluid.data("x", [None, 2]))
+            else:
+                f = {**feed, f"unknown_{k}": 1}
+            out, = exe.run(program, f, [fetch])
+            assert out[0] == 1
+            refs.append(weakref.ref(program))
+            assert len(exe._plans) <= exe.max_plans
+            if k % 1000 == 999 and os.path.exists("/proc/self/statm"):
+                gc.collect()
+                rss.append(_rss_mb())
+    del program
+    gc.collect()
+    live = {id(p) for p in (r() for r in refs) if p is not None}
+    assert len(live) <= 1  # main itself, in the third case
+    if rss:
+        assert rss[-1] - rss[0] < 2, rss  # it grew ~15 MB per 1000 runs with a leak
+
+
+def test_the_plan_cache_drops_the_least_recently_used_plan(fresh, monkeypatch):
+    compiled = []
+    real = executor_mod._Plan
+
+    class Counting(real):
+        def __init__(self, *a):
+            compiled.append(a[2])
+            super().__init__(*a)
+
+    monkeypatch.setattr(executor_mod, "_Plan", Counting)
+    x = fluid.data("x", [2])
+    a, b, c = (fluid.layers.scale(x, scale=s) for s in (1.0, 2.0, 3.0))
+    exe = fluid.Executor()
+    exe.max_plans = 2
+    feed = {"x": np.ones(2, np.float32)}
+    for fetch in (a, b, a, c, a, b):  # c pushes out b, the least recently used; b then c
+        exe.run(fresh, feed, [fetch])
+    assert compiled == [(n,) for n in (a.name, b.name, c.name, b.name)]
+    assert len(exe._plans) == 2
+
+
+def test_use_program_cache_false_stores_nothing(fresh):
+    m = fluid.layers.mean(fluid.data("x", [2]))
+    exe = fluid.Executor()
+    for _ in range(3):
+        out, = exe.run(fresh, {"x": np.array([1, 3], np.float32)}, [m], use_program_cache=False)
+        assert out[0] == 2
+    assert len(exe._plans) == 0
+
+
+def test_a_kernel_returning_another_dtype_is_named_as_the_ops_bug(fresh, monkeypatch):
+    x = fluid.data("x", [None, 2])
+    y = fluid.layers.scale(x, scale=2.0)
+    kernels = fluid.registry.OPS["scale"].kernels
+    real = kernels[("cpu", "float32")]
+    monkeypatch.setitem(kernels, ("cpu", "float32"),
+                        lambda *a, **k: real(*a, **k).astype(np.float64))
+    with pytest.raises(ValueError) as e:
+        fluid.Executor().run(fresh, {"x": np.ones((3, 2), np.float32)}, [y])
+    msg = str(e.value)
+    assert "op 'scale' created at" in msg
+    assert ("its output Out is float64[3, 2], but the program was built for float32[-1, 2]: "
+            "the kernel of op 'scale' returned float64 where its shape rule promised float32"
+            in msg)
+    assert "were the inputs fed" not in msg
+
+
+def _in_threads(*targets):
+    """Run each target in its own thread; re-raise the first failure here."""
+    errors = []
+
+    def wrap(fn):
+        def run():
+            try:
+                fn()
+            except BaseException as e:  # noqa: B902 -- handed to the main thread
+                errors.append(e)
+        return run
+    threads = [threading.Thread(target=wrap(t)) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    if errors:
+        raise errors[0]
+
+
+def test_scope_guard_is_per_thread(fresh):
+    w = fresh.global_block().create_parameter("w", [1], "float32")
+    m = fluid.layers.mean(w)
+    exe, default = fluid.Executor(), fluid.global_scope()
+    barrier = threading.Barrier(3)
+    seen = {}
+
+    def guarded(k):
+        def run():
+            scope = fluid.Scope()
+            scope.var("w").get_tensor().set(np.array([k], np.float32))
+            with fluid.scope_guard(scope):
+                barrier.wait()  # both threads are inside their guards now
+                seen[k] = fluid.global_scope() is scope
+                out, = exe.run(fresh, fetch_list=[m])  # runs in the thread's own scope
+                seen[k, "value"] = out[0]
+                barrier.wait()
+            barrier.wait()  # both have left their guards
+            seen[k, "after"] = fluid.global_scope() is default
+        return run
+
+    def unguarded():
+        barrier.wait()
+        seen["plain"] = fluid.global_scope() is default
+        barrier.wait()
+        barrier.wait()
+
+    _in_threads(guarded(1), guarded(2), unguarded)
+    assert seen == {1: True, 2: True, (1, "value"): 1, (2, "value"): 2, (1, "after"): True,
+                    (2, "after"): True, "plain": True}
+    assert fluid.global_scope() is default
+
+
+def test_one_executor_trains_in_several_threads_on_their_own_scopes():
+    main, startup = fluid.Program(), fluid.Program()
+    with fluid.program_guard(main, startup), fluid.unique_name.guard():
+        x, y = fluid.data("x", [None, 3]), fluid.data("y", [None, 1])
+        pred = fluid.layers.fc(x, 1, param_attr=fluid.ParamAttr(
+            initializer=fluid.initializer.Constant(0.1)))
+        err = fluid.layers.elementwise_sub(pred, y)
+        loss = fluid.layers.mean(fluid.layers.elementwise_mul(err, err))
+        fluid.optimizer.SGD(0.1).minimize(loss)
+    params = [p.name for p in main.all_parameters()]
+    exe, steps = fluid.Executor(), 50
+
+    def batches(k):
+        rng = np.random.default_rng(k)
+        return [{"x": rng.normal(size=(4, 3)).astype(np.float32),
+                 "y": rng.normal(size=(4, 1)).astype(np.float32)} for _ in range(steps)]
+
+    def train(k, scope, barrier=None):
+        exe.run(startup, scope=scope)
+        for feed in batches(k):
+            if barrier is not None:
+                barrier.wait()  # the threads' steps interleave
+            exe.run(main, feed, [loss], scope=scope)
+        return [np.array(scope.find_var(n).get_tensor()) for n in params]
+
+    alone = [train(k, fluid.Scope()) for k in range(3)]
+    barrier, together = threading.Barrier(3), {}
+    _in_threads(*(lambda k=k: together.setdefault(k, train(k, fluid.Scope(), barrier))
+                  for k in range(3)))
+    for k in range(3):
+        for a, b in zip(alone[k], together[k]):
+            np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(alone[0][0], alone[1][0])  # the threads did differ
+
+
+def test_threads_share_one_executor_and_its_bounded_cache(fresh):
+    x = fluid.data("x", [2])
+    outs = [fluid.layers.scale(x, scale=float(s)) for s in range(6)]
+    exe = fluid.Executor()
+    exe.max_plans = 2  # plans are evicted and compiled again all the time
+    feed = {"x": np.array([1, 2], np.float32)}
+
+    def work(k):
+        def run():
+            for i in range(300):
+                s = (k + i) % len(outs)
+                got, = exe.run(fresh, feed, [outs[s]])
+                assert got.tolist() == [s, 2 * s]
+        return run
+    _in_threads(*(work(k) for k in range(4)))
+    assert len(exe._plans) <= 2
