@@ -70,6 +70,10 @@ def _exact(value, dtype, what):
             from None
     if a.dtype == dtype:
         return a
+    if a.dtype.kind == "O" and any(isinstance(x, (list, tuple, np.ndarray)) for x in a.flat):
+        # numpy < 1.24 makes an object array of a ragged list (with a warning) instead
+        raise ValueError(f"{what}: cannot make a {dtype.name} array of the fed {kind} (its "
+                         f"nested lists have different lengths)")
     if a.dtype.kind not in _NUMERIC or dtype.kind not in _NUMERIC:
         raise TypeError(f"{what}: the variable is declared {dtype.name} but the fed {kind} "
                         f"holds {_not_numbers(a)}")

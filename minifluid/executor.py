@@ -5,6 +5,10 @@ ops the fetches and the persistable writes need, each bound to its kernel and at
 variable given a slot in a flat list, and the slots that die after each step. A run then
 only checks and places feeds, calls the bound kernels in order, writes persistables back
 to the scope and returns the fetches.
+
+Each executor keeps its last `max_plans` plans (least recently used out); a plan holds no
+reference to its program, so a dropped program (a clone per evaluation) is freed with its
+plans. The current scope is per thread: `scope_guard` changes only the calling thread's.
 """
 from __future__ import annotations
 

@@ -51,8 +51,9 @@ def test_text_is_not_parsed_into_numbers(fresh):
 
 def test_integers_out_of_range_are_refused_clearly(fresh):
     x = fluid.data("n", [1], "int32")
-    with pytest.raises(ValueError, match=r"feed 'n': the fed list holds 1099511627776, which is "
-                                         r"out of the range of int32 \(-2147483648\.\.2147483647\)"):
+    with pytest.raises(ValueError, match=r"feed 'n': the fed list holds 1099511627776, which "
+                                         r"is out of the range of int32 "
+                                         r"\(-2147483648\.\.2147483647\)"):
         _run(fresh, {"n": [2**40]}, [x])
     with pytest.raises(TypeError, match=f"feed 'n': .* holds the integer {2**70}, beyond the "
                                         f"range of any numpy integer"):
