@@ -106,8 +106,9 @@ def _make(type):
         xp = get_array_module(x)
         grads = []
         for g, shape, want in zip(GRADS[type](dout, x, y2), (x.shape, y2.shape), wanted):
+            # reshaped because ascontiguousarray makes a 0-d array 1-d
             grads.append(xp.ascontiguousarray(xp.broadcast_to(reduce_to(g(), shape), shape))
-                         if want else None)
+                         .reshape(shape) if want else None)
         if grads[1] is not None:
             grads[1] = grads[1].reshape(y.shape)
         return tuple(grads)

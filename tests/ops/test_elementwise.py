@@ -68,3 +68,12 @@ def test_integer_division_by_zero_is_an_error_naming_the_op():
     with pytest.raises(ValueError, match=r"elementwise_div: integer division by zero \(1 of "
                                          r"Y's 3 elements are 0\)"):
         run_op("elementwise_div", {"X": x, "Y": y})
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_0d_operands_have_0d_gradients(rng, op):
+    x, y = np.array(1.5), np.array(-0.8)
+    check_output(op, {"X": x, "Y": y}, {"Out": OPS[op](x, y)})
+    check_grad(op, {"X": x, "Y": y}, inputs_to_check=("X", "Y"))
+    x = rng.uniform(0.5, 2, (2, 3))
+    check_grad(op, {"X": x, "Y": y}, inputs_to_check=("X", "Y"))  # a 0-d Y broadcast
