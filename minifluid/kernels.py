@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import hashlib
 import importlib.machinery
+import json
 import os
+import stat
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from typing import Iterable
 
 import numpy as np
 
@@ -31,6 +35,8 @@ PARALLEL_MIN = 1 << 19  # elements; below this a second thread costs more than i
 THREADS = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                      else os.cpu_count() or 1))
 _pool = None
+# Beside a built library, its size and sha256 (setup.py writes it; see native_library).
+RECORD_SUFFIX = ".json"
 
 
 def _forget_pool():
@@ -69,30 +75,61 @@ def zeros(like: np.ndarray) -> np.ndarray:
     return _buffer("zeros", like, np.zeros)
 
 
-def native_library(beside: str, name: str, abi: int):
+def native_library(beside: str, name: str, abi: int, symbols: Iterable[str] = ()):
     """The C library `name` that setup.py built into the folder of the file `beside`, as a
     ctypes.CDLL (whose calls release the GIL), or None when it was not built there (no
     compiler at install time, or a source checkout not installed with `pip install -e .`).
-    Its minifluid_abi() must return `abi`, which the C file raises when its functions'
-    signatures change: a library left from an older build is not called with new ones."""
+
+    A library that is there but cannot be used gives one RuntimeWarning and None, so a broken
+    build never stops minifluid from importing: the file must match the size and sha256
+    that setup.py recorded beside it (a truncated copy can crash the process inside dlopen,
+    so this is checked before loading it), its minifluid_abi() must return `abi` (which the
+    C file raises when its functions' signatures change), and it must export `symbols`.
+    """
     folder = os.path.dirname(os.path.abspath(beside))
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
         path = os.path.join(folder, name + suffix)
-        if not os.path.exists(path):
+        if not os.path.lexists(path):
             continue
         try:
-            lib = ctypes.CDLL(path)
-            found = lib.minifluid_abi()
-        except (OSError, AttributeError) as e:  # built elsewhere, say
-            problem = str(e)
-        else:
-            if found == abi:
-                return lib
-            problem = f"built from an older source (ABI {found}, not {abi})"
+            return _load_checked(path, abi, symbols)
+        except Exception as e:  # anything at all: the numpy kernels can always serve
+            problem = str(e) or type(e).__name__
         warnings.warn(f"minifluid: not using {path}: {problem}; the numpy kernels run "
-                      f"instead (`python -m pip install -e .` rebuilds it)", RuntimeWarning,
+                      f"instead (python -m pip install -e . rebuilds it)", RuntimeWarning,
                       stacklevel=2)
     return None
+
+
+def _load_checked(path, abi, symbols):
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError("it is not a regular file")
+    record = path + RECORD_SUFFIX
+    try:
+        with open(record) as f:
+            want = json.load(f)
+        size, digest = int(want["size"]), str(want["sha256"])
+    except FileNotFoundError:
+        raise OSError(f"{record}, where setup.py records its size and sha256, is missing "
+                      f"(built by an older setup.py?)") from None
+    except (OSError, ValueError, TypeError, KeyError) as e:
+        raise OSError(f"{record} cannot be read ({type(e).__name__}: {e})") from None
+    if info.st_size != size:
+        raise OSError(f"it has {info.st_size} bytes, not the {size} it was built with "
+                      f"(a copy cut short?)")
+    with open(path, "rb") as f:
+        if hashlib.sha256(f.read()).hexdigest() != digest:
+            raise OSError("its sha256 is not the one it was built with (the file changed)")
+    lib = ctypes.CDLL(path)
+    found = lib.minifluid_abi() if hasattr(lib, "minifluid_abi") else None
+    if found != abi:
+        raise OSError("it does not export minifluid_abi" if found is None else
+                      f"built from an older source (ABI {found}, not {abi})")
+    missing = [s for s in symbols if not hasattr(lib, s)]
+    if missing:
+        raise OSError(f"it does not export {', '.join(missing)}")
+    return lib
 
 
 def via_float32(kernel):

@@ -16,8 +16,9 @@ from minifluid.registry import register_op
 
 def _sigmoid(x):
     xp = get_array_module(x)
+    out = xp.empty_like(x)  # an array also for a 0-d X, where a ufunc returns a scalar
     with np.errstate(over="ignore"):
-        out = xp.exp(-x)
+        xp.exp(-x, out=out)
     out += 1
     return xp.divide(1, out, out=out)
 

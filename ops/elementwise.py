@@ -7,13 +7,26 @@ then broadcast as numpy does.
     Y@GRAD = the same for Y', reshaped back to Y
 
 with dOp/dX, dOp/dY = (1, 1) for add, (1, -1) for sub, (Y, X) for mul, (1/Y, -X/Y^2) for div.
+Integer division truncates toward zero, as Paddle's C++ `a / b` does: -7 / 2 = -3.
 """
 from minifluid.kernels import via_float32
 from minifluid.place import get_array_module
 from minifluid.registry import register_op
 
+
+def _divide(x, y):
+    if x.dtype.kind == "f":
+        return x / y
+    if (y == 0).any():  # on a GPU this waits for the result; integer division is rare
+        raise ValueError(f"elementwise_div: integer division by zero ({int((y == 0).sum())} "
+                         f"of Y's {y.size} elements are 0)")
+    q = x // y  # floor; one more where the true quotient is negative and not whole
+    q += (q < 0) & (q * y != x)
+    return q
+
+
 FORWARD = {"elementwise_add": lambda x, y: x + y, "elementwise_sub": lambda x, y: x - y,
-           "elementwise_mul": lambda x, y: x * y, "elementwise_div": lambda x, y: x / y}
+           "elementwise_mul": lambda x, y: x * y, "elementwise_div": _divide}
 GRADS = {  # (dOut, X, Y') -> (dX, dY') before reduction, each computed only when called
     "elementwise_add": lambda d, x, y: (lambda: d, lambda: d),
     "elementwise_sub": lambda d, x, y: (lambda: d, lambda: -d),
@@ -93,8 +106,9 @@ def _make(type):
         xp = get_array_module(x)
         grads = []
         for g, shape, want in zip(GRADS[type](dout, x, y2), (x.shape, y2.shape), wanted):
+            # reshaped because ascontiguousarray makes a 0-d array 1-d
             grads.append(xp.ascontiguousarray(xp.broadcast_to(reduce_to(g(), shape), shape))
-                         if want else None)
+                         .reshape(shape) if want else None)
         if grads[1] is not None:
             grads[1] = grads[1].reshape(y.shape)
         return tuple(grads)

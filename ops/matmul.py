@@ -41,6 +41,9 @@ def _shapes(xs, ys, tx, ty):
 @op.shape_rule
 def _(op):
     x, y = x_and_y(op)
+    for slot, v in (("X", x), ("Y", y)):
+        if not v.shape:
+            raise ValueError(f"{slot} ('{v.name}') must have rank >= 1, got shape []")
     out = op.out_var("Out")
     out.shape = _shapes(x.shape, y.shape, op.attr("transpose_X"), op.attr("transpose_Y"))
     out.dtype = x.dtype

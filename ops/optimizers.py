@@ -12,15 +12,24 @@
               Beta1Pow *= beta1; Beta2Pow *= beta2
               (epsilon scaled by sqrt(1 - Beta2Pow) as in Paddle 2.x; fluid 1.x added it plain)
 """
+from minifluid.framework import same_shape
 from minifluid.place import get_array_module
 from minifluid.registry import register_op
 
+SCALARS = ("LearningRate", "Beta1Pow", "Beta2Pow")  # one value each, broadcast over Param
+
 
 def _check(op):
-    p, g = op.in_var("Param"), op.in_var("Grad")
-    if p.dtype != g.dtype or (len(p.shape) != len(g.shape)):
-        raise ValueError(f"Grad ('{g.name}', {g.dtype}{list(g.shape)}) does not match Param "
-                         f"('{p.name}', {p.dtype}{list(p.shape)})")
+    p = op.in_var("Param")
+    for slot in op.inputs:
+        v = op.in_var(slot)
+        if slot in SCALARS:
+            if any(d not in (1, -1) for d in v.shape):
+                raise ValueError(f"{slot} ('{v.name}') must hold one value (shape [1]), got "
+                                 f"shape {list(v.shape)}")
+        elif v.dtype != p.dtype or not same_shape(v.shape, p.shape):
+            raise ValueError(f"{slot} ('{v.name}', {v.dtype}{list(v.shape)}) does not match "
+                             f"Param ('{p.name}', {p.dtype}{list(p.shape)})")
     for slot, names in op.outputs.items():
         src = op.in_var(slot[:-3])
         for n in names:

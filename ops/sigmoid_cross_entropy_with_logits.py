@@ -290,7 +290,8 @@ def _minus_one(pos_weight):
 # on the same blocks (its calls release the GIL, so large arrays are split over threads as
 # above). Elements whose result is not finite are computed again by the numpy code, which
 # has the rules for infinite inputs and the overflow warning.
-_native = kernels.native_library(__file__, "_sigmoid_cross_entropy_with_logits_cpu", abi=1)
+_native = kernels.native_library(__file__, "_sigmoid_cross_entropy_with_logits_cpu", abi=1,
+                                  symbols=["sce_loss_f32", "sce_grad_f32"])
 if _native is not None:
     _P, _N, _F = ctypes.c_void_p, ctypes.c_int64, ctypes.c_float
     _native.sce_loss_f32.argtypes = [_N, _P, _P, _P, _P, _F, _F]

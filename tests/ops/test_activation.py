@@ -52,3 +52,25 @@ def test_softmax(rng, axis):
     check_output("softmax", {"X": x}, {"Out": e / e.sum(axis=axis, keepdims=True)},
                  {"axis": axis}, rtol=1e-10, atol=1e-14)
     check_grad("softmax", {"X": rng.normal(size=(2, 3, 4))}, {"axis": axis})
+
+
+@pytest.mark.parametrize("op", REF)
+def test_a_0d_input_gives_a_0d_array(op):
+    x = np.array(-0.75)
+    out = run_op(op, {"X": x})["Out"]
+    assert np.shape(out) == () and out.dtype == np.float64
+    np.testing.assert_allclose(out, REF[op](x), rtol=1e-15)
+    check_grad(op, {"X": x})
+
+
+@pytest.mark.parametrize("shape,axis", [((3, 0), -1), ((0, 4), 0), ((2, 0, 3), 1)])
+def test_softmax_over_a_size_0_axis_is_empty(fresh, shape, axis):
+    import minifluid as fluid
+    check_output("softmax", {"X": np.zeros(shape, np.float32)},
+                 {"Out": np.zeros(shape, np.float32)}, {"axis": axis})
+    x = fluid.data("x", list(shape), "float32")
+    x.stop_gradient = False
+    out = fluid.layers.softmax(x, axis=axis)
+    dx, = fluid.gradients(fluid.layers.reduce_sum(out), [x])
+    got, = fluid.Executor().run(fresh, {"x": np.zeros(shape, np.float32)}, [dx])
+    assert got.shape == shape and got.dtype == np.float32

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from minifluid.testing import check_grad, check_output
+from minifluid.testing import check_grad, check_output, run_op
 
 OPS = {"elementwise_add": np.add, "elementwise_sub": np.subtract,
        "elementwise_mul": np.multiply, "elementwise_div": np.divide}
@@ -47,3 +47,33 @@ def test_bad_axis_is_a_build_error(fresh):
     with pytest.raises(ValueError, match="axis 3 does not fit Y"):
         fluid.layers.elementwise_add(x, fluid.layers.data("z", [4], append_batch_size=False),
                                      axis=3)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64"])
+def test_integer_division_truncates_toward_zero(rng, dtype):
+    x = rng.integers(-50, 50, (4, 6)).astype(dtype)
+    y = rng.integers(1, 9, 6).astype(dtype) * np.array([1, -1, 1, -1, 1, -1], dtype)
+    want = np.array([[int(a / b) for a, b in zip(row, y)] for row in x.tolist()], dtype)
+    check_output("elementwise_div", {"X": x, "Y": y}, {"Out": want})
+    info = np.iinfo(dtype)  # the extremes, where a float quotient would round
+    x = np.array([info.max, info.min, info.min + 1, -7, 7, 0], dtype)
+    y = np.array([2, 3, -2, 2, -2, -5], dtype)
+    want = np.array([(abs(a) // abs(b)) * (1 if (a < 0) == (b < 0) else -1)
+                     for a, b in zip(x.tolist(), y.tolist())], dtype)
+    check_output("elementwise_div", {"X": x, "Y": y}, {"Out": want})
+
+
+def test_integer_division_by_zero_is_an_error_naming_the_op():
+    x, y = np.array([4, 5, 6], np.int64), np.array([2, 0, 3], np.int64)
+    with pytest.raises(ValueError, match=r"elementwise_div: integer division by zero \(1 of "
+                                         r"Y's 3 elements are 0\)"):
+        run_op("elementwise_div", {"X": x, "Y": y})
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_0d_operands_have_0d_gradients(rng, op):
+    x, y = np.array(1.5), np.array(-0.8)
+    check_output(op, {"X": x, "Y": y}, {"Out": OPS[op](x, y)})
+    check_grad(op, {"X": x, "Y": y}, inputs_to_check=("X", "Y"))
+    x = rng.uniform(0.5, 2, (2, 3))
+    check_grad(op, {"X": x, "Y": y}, inputs_to_check=("X", "Y"))  # a 0-d Y broadcast

@@ -1,4 +1,6 @@
 """mul and matmul."""
+import re
+
 import numpy as np
 import pytest
 
@@ -41,3 +43,12 @@ def test_shape_errors(fresh):
         fluid.layers.mul(x, fluid.data("y", [4, 5]))
     with pytest.raises(ValueError, match=r"inner dimensions differ: \[-1, 3\] and \[4, 2\]"):
         fluid.layers.matmul(x, fluid.data("z", [4, 2]))
+
+
+@pytest.mark.parametrize("xs,ys,bad", [([], [3], "X ('x')"), ([3], [], "Y ('y')"),
+                                       ([], [], "X ('x')")])
+def test_matmul_of_a_0d_input_is_a_build_error(fresh, xs, ys, bad):
+    import minifluid as fluid
+    with pytest.raises(ValueError, match=rf"matmul: {re.escape(bad)} must have rank >= 1, got "
+                                         rf"shape \[\]"):
+        fluid.layers.matmul(fluid.data("x", xs), fluid.data("y", ys))

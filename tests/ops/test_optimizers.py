@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from minifluid.testing import run_op
+from minifluid.registry import get_op
+from minifluid.testing import build_op, run_op
 
 
 def _run(op, ins, attrs, outs):
@@ -48,3 +49,25 @@ def test_adam_two_steps(rng):
         np.testing.assert_allclose(out["Beta1PowOut"], [0.9 ** (step + 1)], rtol=1e-14)
         p, m1, m2 = out["ParamOut"], out["Moment1Out"], out["Moment2Out"]
         b1p, b2p = out["Beta1PowOut"], out["Beta2PowOut"]
+
+
+@pytest.mark.parametrize("op,slot", [("momentum", "Velocity"), ("adam", "Moment1"),
+                                     ("adam", "Moment2"), ("sgd", "Grad")])
+def test_an_accumulator_not_shaped_like_param_is_a_build_error(op, slot):
+    shapes = {"Param": (2, 3), "Grad": (2, 3), "LearningRate": (1,), "Velocity": (2, 3),
+              "Moment1": (2, 3), "Moment2": (2, 3), "Beta1Pow": (1,), "Beta2Pow": (1,)}
+    ins = {s: np.ones(shapes[s] if s != slot else ()) for s in get_op(op).inputs}
+    with pytest.raises(ValueError, match=rf"{op}: {slot} \('{slot}', float64\[\]\) does not "
+                                         rf"match Param \('Param', float64\[2, 3\]\)"):
+        build_op(op, ins, outputs=get_op(op).outputs)
+
+
+@pytest.mark.parametrize("op", ["sgd", "adam"])
+def test_a_learning_rate_of_more_than_one_value_is_a_build_error(op):
+    ins = {"Param": np.ones((2, 3)), "Grad": np.ones((2, 3)), "LearningRate": np.ones(4)}
+    if op == "adam":
+        ins.update(Moment1=np.ones((2, 3)), Moment2=np.ones((2, 3)), Beta1Pow=np.ones(1),
+                   Beta2Pow=np.ones(1))
+    with pytest.raises(ValueError, match=rf"{op}: LearningRate \('LearningRate'\) must hold "
+                                         rf"one value \(shape \[1\]\), got shape \[4\]"):
+        build_op(op, ins, outputs=get_op(op).outputs)
