@@ -241,7 +241,9 @@ class _Plan:
                 self._execute(env)
         for name, i in self.writes:
             values[name] = env[i]
-        out = [env[i].copy() if c or _is_view(env[i], on_cpu) else env[i]
+        # np.array also makes a 0-d array of a numpy scalar (what 0-d kernel results are)
+        own = np.array if on_cpu else _copy
+        out = [own(env[i]) if c or _is_view(env[i], on_cpu) else env[i]
                for i, c in zip(self.fetch, self.fetch_copy)]
         if return_numpy and not on_cpu:
             out = [place.to_numpy(v) for v in out]
@@ -275,6 +277,10 @@ class _Plan:
                     env[i] = None
         except Exception as e:
             raise _kernel_error(e, step, args) from None
+
+
+def _copy(value):
+    return value.copy()
 
 
 def _is_view(value, on_cpu):

@@ -456,3 +456,13 @@ def test_threads_share_one_executor_and_its_bounded_cache(fresh):
         return run
     _in_threads(*(work(k) for k in range(4)))
     assert len(exe._plans) <= 2
+
+
+@pytest.mark.parametrize("layer", ["relu", "tanh", "sigmoid"])
+def test_a_0d_result_is_fetched_as_a_0d_array(fresh, layer):
+    x = fluid.data("x", [], "float32")
+    y = getattr(fluid.layers, layer)(x)
+    got, = fluid.Executor().run(feed={"x": np.array(0.5, "float32")}, fetch_list=[y])
+    want = {"relu": 0.5, "tanh": np.tanh(0.5), "sigmoid": 1 / (1 + np.exp(-0.5))}[layer]
+    assert got.__class__ is np.ndarray and got.shape == () and got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=1e-6)
