@@ -103,8 +103,8 @@ def check_str(where: str, arg: str, v, choices=None, none: bool = False,
               nonempty: bool = False):
     if v is None and none:
         return None
-    what = (f"one of {list(choices)}" if choices else
-            "a non-empty str" if nonempty else "a str") + (" or None" if none else "")
+    what = ("None or " if none else "") + (f"one of {list(choices)}" if choices else
+                                           "a non-empty str" if nonempty else "a str")
     if not isinstance(v, str):
         _fail(where, arg, what, v, TypeError)
     if (choices and v not in choices) or (nonempty and not v):
@@ -112,16 +112,18 @@ def check_str(where: str, arg: str, v, choices=None, none: bool = False,
     return v
 
 
-def check_dtype(where: str, arg: str, v) -> str:
-    """The dtype's name, from a name, an np.dtype or a numpy type, among DTYPES."""
-    what = f"a dtype among {list(DTYPES)} (a name, np.dtype or numpy type)"
-    if isinstance(v, str):
-        name = v
-    elif isinstance(v, np.dtype) or (isinstance(v, type) and issubclass(v, np.generic)):
-        name = np.dtype(v).name
-    else:
+def check_dtype(where: str, arg: str, v, supported=DTYPES) -> str:
+    """The dtype's name, from a name, an np.dtype or a numpy type, among `supported` (None:
+    any bool, int or float numpy dtype, as an input placeholder may declare)."""
+    what = (f"a dtype among {list(supported)}" if supported else "a bool, int or float dtype") \
+        + " (a name, np.dtype or numpy type)"
+    if not (isinstance(v, (str, np.dtype)) or (isinstance(v, type) and issubclass(v, np.generic))):
         _fail(where, arg, what, v, TypeError)
-    if name not in DTYPES:
+    try:
+        name = np.dtype(v).name
+    except TypeError:
+        _fail(where, arg, what, v, ValueError)
+    if (name not in supported) if supported else np.dtype(name).kind not in "biuf":
         _fail(where, arg, what, v, ValueError)
     return name
 
@@ -153,18 +155,21 @@ def check_variable(where: str, arg: str, v, none: bool = False, program=None):
     if v is None and none:
         return None
     if not isinstance(v, Variable):
-        _fail(where, arg, "a Variable (from fluid.data, layers.data or another layer)"
-              + (" or None" if none else ""), v, TypeError)
+        raise TypeError(f"{where}: argument '{arg}' must be a Variable (from fluid.data, "
+                        f"layers.data or another layer){' or None' if none else ''}, got "
+                        f"{type(v).__name__}")
     program = program or default_main_program()
     if v.block.program is not program:
-        raise ValueError(f"{where}: argument '{arg}' ('{v.name}') is a Variable of another "
+        raise ValueError(f"{where}: variable '{v.name}' (argument '{arg}') belongs to another "
                          f"program; build the whole network inside one program_guard")
     return v
 
 
-def check_name(where: str, name, arg: str = "name"):
+def check_name(where: str, name):
     """None or a str."""
-    return check_str(where, arg, name, none=True)
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"{where}: name must be a str, got {type(name).__name__}")
+    return name
 
 
 def attr_problem(default, v):
