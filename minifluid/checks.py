@@ -189,7 +189,7 @@ def attr_problem(default, v):
         ok, what = isinstance(v, type(default)), f"a {type(default).__name__}"
     if not ok:
         return TypeError, f"must be {what}, got {given(v)}"
-    ints = [v] if is_int(v) else v if isinstance(v, (list, tuple)) else []
+    ints = [v] if isinstance(default, int) else v if isinstance(default, list) else []
     if any(abs(i) > INT64_MAX for i in ints):
         return ValueError, f"must fit int64, got {given(v)}"
     return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import linecache
-import numbers
 import os
 import sys
 from collections import defaultdict
@@ -18,6 +17,7 @@ from typing import Iterator, Optional, Sequence
 import numpy as np
 
 from . import registry
+from .checks import is_int  # noqa: F401  (an int, numpy's included, not a bool; place.py)
 
 __all__ = [
     "Program", "Block", "Variable", "Parameter", "Operator", "default_main_program",
@@ -79,11 +79,6 @@ def user_callsite() -> str:
     filename, lineno = f.f_code.co_filename, f.f_lineno
     src = linecache.getline(filename, lineno).strip()
     return f"{filename}:{lineno}" + (f": {src}" if src else "")
-
-
-def is_int(v) -> bool:
-    """An integer, numpy's included (old scripts build shapes with numpy), but not a bool."""
-    return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
 
 
 def same_shape(a, b) -> bool:

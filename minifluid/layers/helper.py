@@ -108,8 +108,11 @@ def append_layer_op(op_type: str, inputs: dict, attrs: dict, name=None, outputs=
     """
     opdef = registry.get_op(op_type)
     for slot, (arg, value) in inputs.items():
-        for v in value if isinstance(value, (list, tuple)) else [value]:
-            check_variable(op_type, arg, v, none=slot in opdef.optional)
+        if slot not in opdef.duplicable:
+            check_variable(op_type, arg, value, none=slot in opdef.optional)
+            continue
+        for v in value:
+            check_variable(op_type, arg, v)
     check_act(op_type, act)
     with building():
         return _append_layer_op(op_type, opdef, inputs, attrs, name, outputs, act)
