@@ -206,7 +206,7 @@ def attr_error(defaults: dict, attrs: dict):
         if problem:
             return problem[0], k, problem[1]
         if k in ("dtype", "out_dtype") and v not in DTYPES:
-            return ValueError, k, f"must be one of {list(DTYPES)}, got {given(v)}"
+            return ValueError, k, f"is not one of {list(DTYPES)}: got {given(v)}"
     return None
 
 

@@ -454,3 +454,132 @@ def test_every_argument_every_value():
         with open(os.environ["MINIFLUID_FUZZ_REPORT"], "w") as f:
             f.write(summary + "\n" + "\n".join(failures) + "\n")
     assert not failures, summary + "\n" + "\n".join(failures)
+
+
+# The cases of the finding (issue 12, item 8), spelled out.
+def _issue_cases(c):
+    return [
+        (lambda: layers.fc(c.x, 2, num_flatten_dims="1"), TypeError,
+         r"fc: argument 'num_flatten_dims' must be an int >= 1, got '1' \(str\)"),
+        (lambda: fluid.gradients(None, c.x), TypeError, "gradients: argument 'targets'"),
+        (lambda: fluid.gradients([], c.x), ValueError, "argument 'targets' must not be empty"),
+        (lambda: Xavier(fan_in=-4, fan_out=4), ValueError,
+         r"Xavier: argument 'fan_in' must be an int >= 1 or None, got -4"),
+        (lambda: layers.dropout(c.x, 0.5, seed=-1), ValueError,
+         "dropout: argument 'seed' must be an int >= 0"),
+        (lambda: layers.cast(c.x, None), TypeError, "cast: argument 'dtype' must be a dtype"),
+        (lambda: layers.reduce_sum(c.x, keep_dim="no"), TypeError,
+         "reduce_sum: argument 'keep_dim' must be a bool"),
+        (lambda: Adam(beta1=2.0), ValueError, r"Adam: argument 'beta1' must be .* < 1, got 2.0"),
+    ]
+
+
+def test_the_findings_cases_raise_at_once():
+    c = Ctx()
+    try:
+        for call, cls, pattern in _issue_cases(c):
+            before = c.state()
+            try:
+                call()
+            except cls as e:
+                assert re.search(pattern, str(e)), (pattern, str(e))
+            else:
+                raise AssertionError(f"no {cls.__name__} for {pattern}")
+            assert c.state() == before
+    finally:
+        c.close()
+
+
+def test_numpy_integers_are_ints_stored_as_python_ints():
+    c = Ctx()
+    try:
+        out = layers.fc(c.x, np.int64(3), num_flatten_dims=np.int32(1))
+        w = c.main.all_parameters()[0]
+        assert w.shape == (3, 3) and all(type(d) is int for d in w.shape)
+        assert out.shape == (3, 3)
+        mul = c.main.global_block().ops[0]
+        assert mul.type == "mul" and type(mul.attr("x_num_col_dims")) is int
+        layers.dropout(c.x, np.float32(0.25), seed=np.int64(7))
+        drop = c.main.global_block().ops[-1]
+        assert type(drop.attr("seed")) is int and drop.attr("seed") == 7
+        assert type(drop.attr("dropout_prob")) is float
+        assert L2Decay(np.int64(2)).coeff == 2.0
+        assert type(Xavier(fan_in=np.int64(4)).fan_in) is int
+    finally:
+        c.close()
+
+
+def test_append_op_checks_each_attr_against_its_default():
+    c = Ctx()
+    try:
+        block = c.main.global_block()
+        before = c.state()
+        cases = [("scale", {"X": c.x}, {"scale": "2"}, TypeError,
+                  r"op 'scale': scale must be a number, got '2' \(str\)"),
+                 ("scale", {"X": c.x}, {"bias_after_scale": 1}, TypeError,
+                  "op 'scale': bias_after_scale must be a bool, got 1"),
+                 ("reshape", {"X": c.x}, {"shape": [3, 2 ** 70]}, ValueError,
+                  "op 'reshape': shape must fit int64"),
+                 ("reshape", {"X": c.x}, {"shape": [3.0, 3]}, TypeError,
+                  "op 'reshape': shape must be a list of ints"),
+                 ("fill_constant", {}, {"shape": [1], "dtype": "float99"}, ValueError,
+                  "op 'fill_constant': dtype is not one of .*got 'float99'"),
+                 ("cast", {"X": c.x}, {"out_dtype": np.float32}, TypeError,
+                  "op 'cast': out_dtype must be a str")]
+        for type_, ins, attrs, cls, pattern in cases:
+            try:
+                block.append_op(type_, ins, {"Out": "out"}, attrs)
+            except cls as e:
+                assert re.search(pattern, str(e)), (pattern, str(e))
+            else:
+                raise AssertionError(f"no {cls.__name__} for {type_} {attrs}")
+        assert c.state() == before
+        # What passes is stored as plain Python values (programs save as JSON).
+        op = block.append_op("scale", {"X": c.x}, {"Out": "out"},
+                             {"scale": np.float32(2.0), "bias": 1, "bias_after_scale": np.True_})
+        assert [type(op.attr(k)) for k in ("scale", "bias", "bias_after_scale")] == [
+            float, int, bool]
+    finally:
+        c.close()
+
+
+def test_the_loaded_program_check_is_the_same_function():
+    from minifluid import checks, registry
+    assert registry.wrong_attr is checks.wrong_attr
+    defaults = registry.get_op("scale").attrs
+    assert registry.wrong_attr(defaults, {"scale": 2, "bias_after_scale": False}) == ""
+    assert "attr 'scale'" in registry.wrong_attr(defaults, {"scale": [1, 2]})
+    assert "attr 'nope'" in registry.wrong_attr(defaults, {"nope": 1})
+
+
+def test_gradients_across_programs_appends_nothing():
+    c = Ctx()
+    try:
+        loss = c.loss
+        before = c.state()
+        for targets, inputs in ((loss, c.other), (c.other, c.x), ([loss, c.other], c.x)):
+            try:
+                fluid.gradients(targets, inputs)
+            except ValueError as e:
+                assert "another program" in str(e) and "'targets'" in str(e), str(e)
+            else:
+                raise AssertionError("gradients across programs was accepted")
+            assert c.state() == before
+    finally:
+        c.close()
+
+
+def test_a_refused_fc_leaves_no_parameter_behind():
+    c = Ctx()
+    try:
+        before = c.state()
+        try:  # the weight 'w' is made, then the bias cannot share it (another shape)
+            layers.fc(c.x, 2, param_attr="w", bias_attr="w")
+        except ValueError as e:
+            assert "parameter 'w' is shared" in str(e)
+        else:
+            raise AssertionError("a bias sharing the weight's name was accepted")
+        assert c.state() == before
+        layers.fc(c.x, 2, param_attr="w")  # and the name is free for the next call
+    finally:
+        c.close()
