@@ -7,8 +7,11 @@ get no gradient and stop it flowing further back.
 """
 from __future__ import annotations
 
+import math
+
 from . import registry
-from .framework import EMPTY, GRAD_SUFFIX, Variable, grad_var_name, unique_name
+from .framework import (EMPTY, GRAD_SUFFIX, Parameter, Variable, all_or_nothing, grad_var_name,
+                        unique_name)
 
 __all__ = ["append_backward", "gradients"]
 
@@ -26,21 +29,31 @@ def append_backward(loss: Variable, parameter_list=None, no_grad_set=None, callb
         loss = fluid.layers.mean(cost)
         params_grads = fluid.backward.append_backward(loss)
     """
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"append_backward: argument 'callbacks' must be None or a list, got "
+                        f"{type(callbacks).__name__}")
+    if callbacks:
+        raise NotImplementedError("append_backward: callbacks are not supported")
+    return _append_backward("append_backward", loss, parameter_list, no_grad_set)
+
+
+def _append_backward(where, loss, parameter_list, no_grad_set):
     if not isinstance(loss, Variable):
-        raise TypeError(f"append_backward: loss must be a Variable, got {type(loss).__name__}")
-    n = 1
-    for d in loss.shape:
-        n *= d
-    if n != 1:
-        raise ValueError(f"append_backward: the loss must have exactly one element, but "
+        raise TypeError(f"{where}: argument 'loss' must be a Variable, got "
+                        f"{type(loss).__name__}")
+    if math.prod(loss.shape) != 1:
+        raise ValueError(f"{where}: the loss must have exactly one element, but "
                          f"'{loss.name}' has shape {list(loss.shape)}; reduce it first, e.g. "
-                         f"with fluid.layers.mean")
+                         f"with fluid.layers.mean (argument 'loss')")
     block = loss.block
     if parameter_list is None:
         params = [p for p in block.all_parameters() if p.trainable]
     else:
-        params = [block.var(p if isinstance(p, str) else p.name) for p in parameter_list]
-    grads = _backward(block, [loss], None, [], _names(no_grad_set))
+        params = [_parameter(where, block, p) for p in
+                  _sequence(where, "parameter_list", parameter_list, (list, tuple))]
+    no_grad = _names(where, block, no_grad_set)
+    with all_or_nothing(block.program):
+        grads = _backward(block, [loss], None, [], no_grad)
     return [(p, block.var(grads[p.name])) for p in params if p.name in grads]
 
 
@@ -58,33 +71,88 @@ def gradients(targets, inputs, target_gradients=None, no_grad_set=None):
     Returns:
         A list with one gradient Variable per input (None where no path leads to it).
     """
-    targets = _as_list(targets, "targets")
-    inputs = _as_list(inputs, "inputs")
+    targets, inputs = _variables("targets", targets), _variables("inputs", inputs)
+    block = targets[0].block
+    for what, vs in (("targets", targets), ("inputs", inputs)):
+        for v in vs:
+            if v.block is not block:
+                raise ValueError(f"gradients: '{v.name}' (argument '{what}') belongs to another "
+                                 f"program than '{targets[0].name}' (argument 'targets'); "
+                                 f"nothing was appended")
     if target_gradients is not None:
-        target_gradients = _as_list(target_gradients, "target_gradients")
+        target_gradients = _sequence("gradients", "target_gradients", target_gradients,
+                                     (list, tuple), one=Variable)
         if len(target_gradients) != len(targets):
             raise ValueError(f"gradients: {len(targets)} targets but {len(target_gradients)} "
-                             f"target_gradients")
+                             f"target_gradients (argument 'target_gradients')")
         for t, g in zip(targets, target_gradients):
-            if g is not None and g.shape != t.shape:
+            if g is None:
+                continue
+            if not isinstance(g, Variable) or g.block is not block:
+                raise TypeError(f"gradients: argument 'target_gradients' must hold Variables "
+                                f"of the targets' program or None, got {type(g).__name__}")
+            if g.shape != t.shape:
                 raise ValueError(f"gradients: target_gradient '{g.name}' has shape "
-                                 f"{list(g.shape)}, target '{t.name}' has {list(t.shape)}")
-    block = targets[0].block
-    grads = _backward(block, targets, target_gradients, [v.name for v in inputs],
-                      _names(no_grad_set))
+                                 f"{list(g.shape)}, target '{t.name}' has {list(t.shape)} "
+                                 f"(argument 'target_gradients')")
+    no_grad = _names("gradients", block, no_grad_set)
+    with all_or_nothing(block.program):
+        grads = _backward(block, targets, target_gradients, [v.name for v in inputs], no_grad)
     return [block.var(grads[v.name]) if v.name in grads else None for v in inputs]
 
 
-def _as_list(x, what):
-    xs = list(x) if isinstance(x, (list, tuple)) else [x]
-    for v in xs:
-        if v is not None and not isinstance(v, Variable):
-            raise TypeError(f"gradients: {what} must be Variables, got {type(v).__name__}")
-    return xs
+def _sequence(where, what, value, kinds, one=None) -> list:
+    """`value` as a list: a list or tuple (kinds), or a single `one`."""
+    if one is not None and isinstance(value, one):
+        return [value]
+    if not isinstance(value, kinds):
+        names = " or ".join(k.__name__ for k in ((one,) if one else ()) + tuple(kinds))
+        raise TypeError(f"{where}: argument '{what}' must be a {names}, got "
+                        f"{type(value).__name__}")
+    return list(value)
 
 
-def _names(vs) -> set:
-    return {v if isinstance(v, str) else v.name for v in (vs or ())}
+def _variables(what, value) -> list:
+    """A Variable or a non-empty list of Variables of one block."""
+    vs = _sequence("gradients", what, value, (list, tuple), one=Variable)
+    if not vs:
+        raise ValueError(f"gradients: argument '{what}' must not be empty")
+    for v in vs:
+        if not isinstance(v, Variable):
+            raise TypeError(f"gradients: argument '{what}' must hold Variables, got "
+                            f"{type(v).__name__}")
+    return vs
+
+
+def _parameter(where, block, p):
+    name = p if isinstance(p, str) else p.name if isinstance(p, Variable) else None
+    if name is None:
+        raise TypeError(f"{where}: argument 'parameter_list' must hold Parameters or their "
+                        f"names, got {type(p).__name__}")
+    v = block.vars.get(name)
+    if not isinstance(v, Parameter) or (isinstance(p, Variable) and p is not v):
+        raise ValueError(f"{where}: argument 'parameter_list' holds '{name}', which is not a "
+                         f"parameter of the loss's program")
+    return v
+
+
+def _names(where, block, vs) -> set:
+    """The names in no_grad_set: None, or a list, tuple or set of Variables or names."""
+    if vs is None:
+        return set()
+    if not isinstance(vs, (list, tuple, set, frozenset)):
+        raise TypeError(f"{where}: argument 'no_grad_set' must be None or a set or list of "
+                        f"Variables or names, got {type(vs).__name__}")
+    names = set()
+    for v in vs:
+        if isinstance(v, Variable) and v.block is block:
+            names.add(v.name)
+        elif isinstance(v, str):
+            names.add(v)
+        else:
+            raise TypeError(f"{where}: argument 'no_grad_set' must hold Variables of the "
+                            f"loss's program or names, got {type(v).__name__}")
+    return names
 
 
 def _backward(block, targets, target_grads, wanted, no_grad) -> dict:

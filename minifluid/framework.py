@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import linecache
-import numbers
 import os
 import sys
 from collections import defaultdict
@@ -18,11 +17,12 @@ from typing import Iterator, Optional, Sequence
 import numpy as np
 
 from . import registry
+from .checks import is_int  # noqa: F401  (an int, numpy's included, not a bool; place.py)
 
 __all__ = [
     "Program", "Block", "Variable", "Parameter", "Operator", "default_main_program",
     "default_startup_program", "program_guard", "switch_main_program",
-    "switch_startup_program", "unique_name", "grad_var_name",
+    "switch_startup_program", "unique_name", "grad_var_name", "all_or_nothing",
 ]
 
 GRAD_SUFFIX = "@GRAD"
@@ -51,8 +51,8 @@ class _UniqueName:
         if isinstance(new_generator, bytes):
             new_generator = new_generator.decode()
         if new_generator is not None and not isinstance(new_generator, str):
-            raise TypeError(f"unique_name.guard: expected None or a prefix str, got "
-                            f"{type(new_generator).__name__}")
+            raise TypeError(f"unique_name.guard: argument 'new_generator' must be None or a "
+                            f"prefix str, got {type(new_generator).__name__}")
         saved = self._ids, self._prefix
         self._ids, self._prefix = defaultdict(int), new_generator or ""
         try:
@@ -79,11 +79,6 @@ def user_callsite() -> str:
     filename, lineno = f.f_code.co_filename, f.f_lineno
     src = linecache.getline(filename, lineno).strip()
     return f"{filename}:{lineno}" + (f": {src}" if src else "")
-
-
-def is_int(v) -> bool:
-    """An integer, numpy's included (old scripts build shapes with numpy), but not a bool."""
-    return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
 
 
 def same_shape(a, b) -> bool:
@@ -339,6 +334,8 @@ class Program:
         Example:
             test_program = fluid.default_main_program().clone(for_test=True)
         """
+        from .checks import check_bool
+        for_test = check_bool("Program.clone", "for_test", for_test)
         p = Program()
         p.random_seed = self.random_seed
         for src, dst in zip(self.blocks, p.blocks):
@@ -361,6 +358,23 @@ class Program:
         return "\n".join(repr(b) for b in self.blocks)
 
     __str__ = __repr__ = to_string
+
+
+@contextlib.contextmanager
+def all_or_nothing(*programs: Program):
+    """On an error inside, take the variables and ops added to `programs` out again, so that
+    a refused call (an fc whose bias fails after its weight was made) leaves nothing behind."""
+    saved = [(b, dict(b.vars), len(b.ops)) for p in dict.fromkeys(programs) for b in p.blocks]
+    try:
+        yield
+    except BaseException:
+        for block, vars, n in saved:
+            if len(block.vars) != len(vars) or len(block.ops) != n:
+                block.vars.clear()
+                block.vars.update(vars)
+                del block.ops[n:]
+                block.program._bump()
+        raise
 
 
 _main_program = Program()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 
+from .checks import check_bool, check_float, check_int
+
 __all__ = ["Initializer", "Constant", "Uniform", "Normal", "Xavier", "MSRA",
            "ConstantInitializer", "UniformInitializer", "NormalInitializer",
            "XavierInitializer", "MSRAInitializer"]
@@ -36,7 +38,8 @@ class Initializer:
 
 class Constant(Initializer):
     def __init__(self, value: float = 0.0, force_cpu: bool = False):
-        self.value = float(value)
+        self.value = check_float("Constant", "value", value)
+        check_bool("Constant", "force_cpu", force_cpu)
 
     def op(self, var):
         return "fill_constant", {"value": self.value}
@@ -44,9 +47,10 @@ class Constant(Initializer):
 
 class Uniform(Initializer):
     def __init__(self, low: float = -1.0, high: float = 1.0, seed: int = 0):
+        low, high = check_float("Uniform", "low", low), check_float("Uniform", "high", high)
         if low > high:
-            raise ValueError(f"Uniform: low ({low}) must not exceed high ({high})")
-        self.low, self.high, self.seed = float(low), float(high), int(seed)
+            raise ValueError(f"Uniform: argument 'low' ({low}) must not exceed 'high' ({high})")
+        self.low, self.high, self.seed = low, high, _seed("Uniform", seed)
 
     def op(self, var):
         return "uniform_random", {"min": self.low, "max": self.high, "seed": self.seed}
@@ -54,10 +58,16 @@ class Uniform(Initializer):
 
 class Normal(Initializer):
     def __init__(self, loc: float = 0.0, scale: float = 1.0, seed: int = 0):
-        self.loc, self.scale, self.seed = float(loc), float(scale), int(seed)
+        self.loc = check_float("Normal", "loc", loc)
+        self.scale = check_float("Normal", "scale", scale, lo=0)
+        self.seed = _seed("Normal", seed)
 
     def op(self, var):
         return "gaussian_random", {"mean": self.loc, "std": self.scale, "seed": self.seed}
+
+
+def _seed(where, seed):
+    return check_int(where, "seed", seed, lo=0)
 
 
 def _fans(shape):
@@ -72,7 +82,10 @@ def _fans(shape):
 
 class Xavier(Initializer):
     def __init__(self, uniform: bool = True, fan_in=None, fan_out=None, seed: int = 0):
-        self.uniform, self.fan_in, self.fan_out, self.seed = uniform, fan_in, fan_out, seed
+        self.uniform = check_bool("Xavier", "uniform", uniform)
+        self.fan_in = check_int("Xavier", "fan_in", fan_in, lo=1, none=True)
+        self.fan_out = check_int("Xavier", "fan_out", fan_out, lo=1, none=True)
+        self.seed = _seed("Xavier", seed)
 
     def op(self, var):
         fan_in, fan_out = _fans(var.shape)
@@ -85,7 +98,9 @@ class Xavier(Initializer):
 
 class MSRA(Initializer):
     def __init__(self, uniform: bool = True, fan_in=None, seed: int = 0):
-        self.uniform, self.fan_in, self.seed = uniform, fan_in, seed
+        self.uniform = check_bool("MSRA", "uniform", uniform)
+        self.fan_in = check_int("MSRA", "fan_in", fan_in, lo=1, none=True)
+        self.seed = _seed("MSRA", seed)
 
     def op(self, var):
         fan_in = self.fan_in or _fans(var.shape)[0]

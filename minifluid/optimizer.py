@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backward import append_backward
-from .framework import Variable, default_startup_program, unique_name
+from .backward import _append_backward
+from .checks import check_bool, check_float, check_instance, check_name, check_variable
+from .framework import Program, Variable, all_or_nothing, default_startup_program, unique_name
+from .regularizer import L2Decay
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Adam", "SGDOptimizer", "MomentumOptimizer",
            "AdamOptimizer"]
@@ -25,24 +27,36 @@ class Optimizer:
         if isinstance(learning_rate, (int, np.integer)) and not isinstance(learning_rate, bool):
             raise TypeError(f"{where}: learning_rate must be a float or a Variable, got int "
                             f"{learning_rate!r} (write {learning_rate}.0)")
-        if isinstance(learning_rate, np.floating):
-            learning_rate = float(learning_rate)
-        if not isinstance(learning_rate, (float, Variable)):
-            raise TypeError(f"{where}: learning_rate must be a float or a Variable, got "
-                            f"{type(learning_rate).__name__}")
-        if isinstance(learning_rate, float) and not learning_rate >= 0:
-            raise ValueError(f"{where}: learning_rate must be >= 0, got {learning_rate}")
-        if isinstance(learning_rate, Variable) and learning_rate.shape not in ((1,), ()):
-            raise ValueError(f"{type(self).__name__}: a learning_rate Variable must have "
+        if not isinstance(learning_rate, Variable):
+            if not isinstance(learning_rate, (float, np.floating)):
+                raise TypeError(f"{where}: learning_rate must be a float or a Variable, got "
+                                f"{type(learning_rate).__name__}")
+            learning_rate = check_float(where, "learning_rate", learning_rate, lo=0)
+        elif learning_rate.shape not in ((1,), ()):
+            raise ValueError(f"{where}: a learning_rate Variable must have "
                              f"shape [1], '{learning_rate.name}' has {list(learning_rate.shape)}")
         self.learning_rate = learning_rate
-        self.regularization = regularization
+        self.regularization = check_instance(where, "regularization", regularization, L2Decay,
+                                             "a fluid.regularizer (L2Decay)", none=True)
+        check_name(where, name)
 
     def minimize(self, loss, startup_program=None, parameter_list=None, no_grad_set=None):
         """Append backward and update ops; returns (optimize_ops, params_grads)."""
-        params_grads = append_backward(loss, parameter_list, no_grad_set)
+        where = f"{type(self).__name__}.minimize"
+        if not isinstance(loss, Variable):
+            check_variable(where, "loss", loss)
+        check_instance(where, "startup_program", startup_program, Program, "a Program",
+                       none=True)
+        if isinstance(self.learning_rate, Variable):
+            check_variable(where, "learning_rate", self.learning_rate, program=loss.block.program)
+        startup_program = startup_program or default_startup_program()
+        with all_or_nothing(loss.block.program, startup_program):
+            return self._minimize(where, loss, startup_program, parameter_list, no_grad_set)
+
+    def _minimize(self, where, loss, startup_program, parameter_list, no_grad_set):
+        params_grads = _append_backward(where, loss, parameter_list, no_grad_set)
         block = loss.block
-        startup = (startup_program or default_startup_program()).global_block()
+        startup = startup_program.global_block()
         for param, grad in params_grads:
             reg = param.regularizer or self.regularization
             if reg is not None:
@@ -103,7 +117,8 @@ class Momentum(Optimizer):
     def __init__(self, learning_rate, momentum, use_nesterov=False, regularization=None,
                  name=None):
         super().__init__(learning_rate, regularization, name)
-        self.momentum, self.use_nesterov = float(momentum), bool(use_nesterov)
+        self.momentum = check_float("Momentum", "momentum", momentum, lo=0)
+        self.use_nesterov = check_bool("Momentum", "use_nesterov", use_nesterov)
 
     def _update(self, block, startup, param, grad, lr):
         v = self._accumulator(block, startup, param, "velocity")
@@ -120,7 +135,11 @@ class Adam(Optimizer):
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8,
                  regularization=None, name=None, lazy_mode=False):
         super().__init__(learning_rate, regularization, name)
-        self.beta1, self.beta2, self.epsilon = float(beta1), float(beta2), float(epsilon)
+        self.beta1 = check_float("Adam", "beta1", beta1, lo=0, hi=1, open_hi=True)
+        self.beta2 = check_float("Adam", "beta2", beta2, lo=0, hi=1, open_hi=True)
+        self.epsilon = check_float("Adam", "epsilon", epsilon, lo=0, open_lo=True)
+        # Updates are dense either way; lazy_mode only changes sparse updates in fluid.
+        check_bool("Adam", "lazy_mode", lazy_mode)
 
     def _update(self, block, startup, param, grad, lr):
         m1 = self._accumulator(block, startup, param, "moment1")

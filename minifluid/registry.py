@@ -20,6 +20,10 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
+import numpy as np
+
+from .checks import attr_error, wrong_attr  # noqa: F401  (wrong_attr: io.py's check of a file)
+
 __all__ = ["OpDef", "OPS", "register_op", "get_op", "get_kernel"]
 
 PLACES = ("cpu", "cuda")
@@ -99,11 +103,18 @@ class OpDef:
                     raise ValueError(f"op '{self.type}': {what} '{slot}' is required")
 
     def fill_attrs(self, attrs: dict) -> dict:
+        """The defaults updated with `attrs`, each checked against its default's type (so
+        every layer and every raw append_op is covered)."""
         unknown = set(attrs) - set(self.attrs)
         if unknown:
             raise ValueError(f"op '{self.type}' has no attribute(s) {sorted(unknown)}; its "
                              f"attributes are {sorted(self.attrs)}")
-        return {**self.attrs, **{k: _plain(v) for k, v in attrs.items()}}
+        attrs = {k: _plain(v) for k, v in attrs.items()}
+        error = attr_error(self.attrs, attrs)
+        if error:
+            cls, name, problem = error
+            raise cls(f"op '{self.type}': {name} {problem}")
+        return {**self.attrs, **attrs}
 
     def __repr__(self) -> str:
         return (f"OpDef({self.type!r}, inputs={self.inputs}, outputs={self.outputs}, "
@@ -114,7 +125,7 @@ def _plain(v):
     """numpy scalars (and lists of them) as Python values, so that programs save as JSON."""
     if isinstance(v, (list, tuple)):
         return [_plain(x) for x in v]
-    return v.item() if hasattr(v, "item") and hasattr(v, "dtype") else v
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def _like_forward(op):

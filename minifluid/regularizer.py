@@ -4,16 +4,14 @@
 """
 from __future__ import annotations
 
+from .checks import check_float
+
 __all__ = ["L2Decay", "L2DecayRegularizer"]
 
 
 class L2Decay:
     def __init__(self, regularization_coeff: float = 0.0):
-        if isinstance(regularization_coeff, bool) or not isinstance(regularization_coeff,
-                                                                    (int, float)):
-            raise TypeError(f"L2Decay: regularization_coeff must be a number, got "
-                            f"{type(regularization_coeff).__name__}")
-        self.coeff = float(regularization_coeff)
+        self.coeff = check_float("L2Decay", "regularization_coeff", regularization_coeff, lo=0)
 
     def append(self, block, param, grad):
         """Append the ops that add the decay to `grad`, in place."""

@@ -77,7 +77,7 @@ def test_append_backward_needs_a_one_element_loss(fresh):
     with pytest.raises(ValueError, match=r"the loss must have exactly one element, but "
                                          r"'reduce_sum_0.tmp_0' has shape \[-1\]"):
         fluid.backward.append_backward(rows)
-    with pytest.raises(TypeError, match="loss must be a Variable"):
+    with pytest.raises(TypeError, match="argument .loss. must be a Variable"):
         fluid.backward.append_backward(np.zeros(1))
 
 

@@ -41,13 +41,13 @@ def test_fc_with_several_inputs_and_no_bias(fresh):
 
 def test_fc_errors(fresh):
     x = fluid.layers.data("x", [3])
-    with pytest.raises(ValueError, match="fc: size must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="fc: argument .size. must be an int >= 1, got 0"):
         fluid.layers.fc(x, 0)
-    with pytest.raises(ValueError, match="act must be None or one of .*, got 'swish'"):
+    with pytest.raises(ValueError, match="argument .act. must be None or one of .*, got 'swish'"):
         fluid.layers.fc(x, 2, act="swish")
     with pytest.raises(TypeError, match="fc: argument 'input' must be a Variable"):
         fluid.layers.fc(np.ones((2, 3)), 2)
-    with pytest.raises(TypeError, match="param_attr must be None, False, a ParamAttr"):
+    with pytest.raises(TypeError, match="argument 'param_attr' must be None, a bool, a ParamAttr"):
         fluid.layers.fc(x, 2, param_attr=3)
 
 
@@ -137,7 +137,7 @@ def test_numpy_integers_in_shapes_and_dims(fresh, rng):
     a, b = fluid.Executor().run(fresh, {"x": xv}, [s1, s2])
     np.testing.assert_allclose(a, xv.sum(1), rtol=1e-12)
     np.testing.assert_allclose(b, xv.mean(-1, keepdims=True), rtol=1e-12)
-    with pytest.raises(TypeError, match="dim must be None, an int or a list of ints"):
+    with pytest.raises(TypeError, match="argument .dim. must be None, an int or a list of ints"):
         fluid.layers.reduce_sum(x, dim=np.bool_(True))
 
 

@@ -85,7 +85,8 @@ def test_bad_learning_rates():
         fluid.optimizer.SGD(1)
     with pytest.raises(TypeError, match="got str"):
         fluid.optimizer.Adam("0.1")
-    with pytest.raises(ValueError, match="learning_rate must be >= 0, got -0.1"):
+    with pytest.raises(ValueError,
+                       match="argument .learning_rate. must be a finite number >= 0, got -0.1"):
         fluid.optimizer.Momentum(-0.1, 0.9)
     with pytest.raises(TypeError, match="got bool"):
         fluid.optimizer.SGD(True)

@@ -12,31 +12,14 @@ import re
 import numpy as np
 
 from .. import registry
-from ..framework import (Parameter, Variable, default_main_program, default_startup_program,
-                         unique_name)
+from ..checks import check_name, check_str, check_variable
+from ..framework import (Parameter, Variable, all_or_nothing, default_main_program,
+                         default_startup_program, unique_name)
 from ..initializer import Constant, Xavier
 from ..param_attr import ParamAttr
 
-__all__ = ["LayerHelper", "activate", "append_layer_op", "check_name", "check_variable",
-           "free_name", "generate_layer"]
-
-
-def check_variable(layer: str, arg: str, value, optional: bool = False):
-    """TypeError unless `value` is a Variable of the program being built."""
-    if value is None and optional:
-        return
-    if not isinstance(value, Variable):
-        raise TypeError(f"{layer}: argument '{arg}' must be a Variable (from fluid.data, "
-                        f"layers.data or another layer), got {type(value).__name__}")
-    if value.block.program is not default_main_program():
-        raise ValueError(f"{layer}: variable '{value.name}' ('{arg}') belongs to another "
-                         f"program; build the whole network inside one program_guard")
-
-
-def check_name(layer: str, name):
-    """TypeError unless `name` is None or a str."""
-    if name is not None and not isinstance(name, str):
-        raise TypeError(f"{layer}: name must be a str, got {type(name).__name__}")
+__all__ = ["LayerHelper", "activate", "append_layer_op", "building", "check_act", "check_name",
+           "check_variable", "free_name", "generate_layer"]
 
 
 def free_name(layer: str, name):
@@ -63,27 +46,16 @@ class LayerHelper:
         self.name = name or unique_name.generate(layer_type)
         self.main = default_main_program()
         self.block = self.main.current_block()
-        self._made = set()  # names of the variables tmp() made
 
     def tmp(self, name=None) -> Variable:
         """A new output variable; its op's shape rule gives it shape and dtype."""
         if name is not None and self.block.has_var(name):
             raise ValueError(f"{self.layer_type}: a variable named '{name}' already exists")
-        v = self.block.create_var(name or unique_name.generate(f"{self.name}.tmp"))
-        self._made.add(v.name)
-        return v
+        return self.block.create_var(name or unique_name.generate(f"{self.name}.tmp"))
 
     def append_op(self, type, inputs=None, outputs=None, attrs=None):
-        """Append the op; if it is refused, its outputs made by tmp() go too, so that a
-        failed layer call leaves nothing behind in the program."""
-        try:
-            return self.block.append_op(type, inputs, outputs, attrs)
-        except (ValueError, TypeError):
-            for vs in (outputs or {}).values():
-                for v in vs if isinstance(vs, (list, tuple)) else [vs]:
-                    if getattr(v, "name", None) in self._made:
-                        self.block.vars.pop(v.name, None)
-            raise
+        """Append the op (inside `building()`, which takes everything out if it is refused)."""
+        return self.block.append_op(type, inputs, outputs, attrs)
 
     def create_parameter(self, attr: ParamAttr, shape, dtype, is_bias=False) -> Variable:
         suffix = "b" if is_bias else "w"
@@ -106,14 +78,21 @@ class LayerHelper:
 ACTIVATIONS = ("sigmoid", "relu", "tanh", "softmax")
 
 
+def check_act(layer: str, act):
+    """None or the name of an activation op."""
+    return check_str(layer, "act", act, choices=ACTIVATIONS, none=True)
+
+
+def building():
+    """A `with` block in which a refused layer call leaves the programs as they were."""
+    return all_or_nothing(default_main_program(), default_startup_program())
+
+
 def activate(x: Variable, act, helper: LayerHelper) -> Variable:
     """x through the activation op `act` ('relu', ...), or x itself when act is None. The
     output is the layer's next variable ('fc_0.tmp_2'), as fluid names it."""
-    if act is None:
+    if check_act(helper.layer_type, act) is None:
         return x
-    if not isinstance(act, str) or act not in ACTIVATIONS:
-        raise ValueError(f"{helper.layer_type}: act must be None or one of "
-                         f"{list(ACTIVATIONS)}, got {act!r}")
     out = helper.tmp()
     helper.append_op(act, {"X": x}, {"Out": out})
     return out
@@ -129,8 +108,17 @@ def append_layer_op(op_type: str, inputs: dict, attrs: dict, name=None, outputs=
     """
     opdef = registry.get_op(op_type)
     for slot, (arg, value) in inputs.items():
-        for v in value if isinstance(value, (list, tuple)) else [value]:
-            check_variable(op_type, arg, v, optional=slot in opdef.optional)
+        if slot not in opdef.duplicable:
+            check_variable(op_type, arg, value, none=slot in opdef.optional)
+            continue
+        for v in value:
+            check_variable(op_type, arg, v)
+    check_act(op_type, act)
+    with building():
+        return _append_layer_op(op_type, opdef, inputs, attrs, name, outputs, act)
+
+
+def _append_layer_op(op_type, opdef, inputs, attrs, name, outputs, act):
     helper = LayerHelper(op_type, name)
     single = len(outputs) == 1 and act is None
     outs = {s: [helper.tmp(name if single else None)] for s in outputs}

@@ -1,22 +1,26 @@
 """Input placeholders: fluid.layers.data (batch dimension added) and fluid.data (as given)."""
 from __future__ import annotations
 
-from ..framework import Variable, default_main_program, is_int, to_dtype
+from ..checks import check_bool, check_dtype, check_int, check_str, given, is_int
+from ..framework import Variable, default_main_program, to_dtype
 
 __all__ = ["data", "fluid_data"]
 
 
 def _shape(layer, name, shape):
     if not isinstance(shape, (list, tuple)):
-        raise TypeError(f"{layer}('{name}'): shape must be a list or tuple, got "
-                        f"{type(shape).__name__}")
+        raise TypeError(f"{layer}('{name}'): argument 'shape' must be a list or tuple, got "
+                        f"{given(shape)}")
     out = []
     for d in shape:
         if d is None:
             d = -1
-        if not is_int(d) or d < -1:
-            raise ValueError(f"{layer}('{name}'): shape must hold ints >= 0, -1 or None; "
-                             f"got {list(shape)}")
+        if not is_int(d):
+            raise TypeError(f"{layer}('{name}'): argument 'shape' must hold ints >= 0, -1 or "
+                            f"None; got {list(shape)}")
+        if not -1 <= d <= 2 ** 63 - 1:
+            raise ValueError(f"{layer}('{name}'): argument 'shape' must hold ints >= 0, -1 or "
+                             f"None; got {list(shape)}")
         out.append(int(d))
     return out
 
@@ -27,10 +31,10 @@ def _declared(shape, dtype, lod_level, stop_gradient, check_feed):
 
 
 def _create(layer, name, shape, dtype, lod_level, stop_gradient, check_feed) -> Variable:
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"{layer}: name must be a non-empty str, got {name!r}")
+    check_str(layer, "name", name, nonempty=True)
+    dtype = to_dtype(check_dtype(f"{layer}('{name}')", "dtype", dtype, supported=None))
+    lod_level = check_int(f"{layer}('{name}')", "lod_level", lod_level, lo=0)
     block = default_main_program().global_block()
-    dtype = to_dtype(dtype)
     if block.has_var(name):  # as fluid 1.x: the same declaration again is the same variable
         old = block.var(name)
         if not old.is_data:
@@ -63,7 +67,10 @@ def data(name: str, shape, dtype="float32", lod_level: int = 0, append_batch_siz
     if isinstance(dtype, bool):  # fluid 1.x's order is (name, shape, append_batch_size, dtype)
         raise TypeError(f"layers.data('{name}'): dtype must be a dtype such as 'float32', got "
                         f"{dtype!r}; pass append_batch_size by keyword")
+    check_str("layers.data", "name", name, nonempty=True)
     shape = _shape("layers.data", name, shape)
+    check_bool(f"layers.data('{name}')", "append_batch_size", append_batch_size)
+    stop_gradient = check_bool(f"layers.data('{name}')", "stop_gradient", stop_gradient)
     if append_batch_size and -1 not in shape:
         shape = [-1] + shape
     return _create("layers.data", name, shape, dtype, lod_level, stop_gradient, False)
@@ -76,4 +83,5 @@ def fluid_data(name: str, shape, dtype="float32", lod_level: int = 0) -> Variabl
     Example:
         x = fluid.data(name="x", shape=[None, 10], dtype="float32")
     """
+    check_str("data", "name", name, nonempty=True)
     return _create("data", name, _shape("data", name, shape), dtype, lod_level, True, True)

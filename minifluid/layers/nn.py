@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from ..framework import Variable, is_int
+from ..checks import (check_bool, check_dtype, check_float, check_int, check_ints, check_str,
+                      is_int)
+from ..framework import Variable
 from ..param_attr import ParamAttr
-from .helper import LayerHelper, activate, append_layer_op, check_variable, generate_layer
+from .helper import (LayerHelper, activate, append_layer_op, building, check_act, check_name,
+                     check_variable, generate_layer)
 
 __all__ = [
     "sigmoid_cross_entropy_with_logits", "mean", "reduce_sum", "reduce_mean", "fc", "sigmoid",
@@ -26,21 +27,17 @@ mul = generate_layer("mul", "x, y, x_num_col_dims, y_num_col_dims, name")
 
 def _reduce(op_type, input, dim, keep_dim, name):
     check_variable(op_type, "input", input)
-    if dim is None:
-        dims = []
-    elif is_int(dim):
-        dims = [int(dim)]
-    elif isinstance(dim, (list, tuple)) and all(is_int(d) for d in dim):
-        dims = [int(d) for d in dim]
-    else:
-        raise TypeError(f"{op_type}: dim must be None, an int or a list of ints, got {dim!r}")
+    what = "None, an int or a list of ints"
+    dims = [] if dim is None else [dim] if is_int(dim) else check_ints(op_type, "dim", dim,
+                                                                       what=what)
     rank = len(input.shape)
     for d in dims:
         if not -rank <= d < rank:
-            raise ValueError(f"{op_type}: dim {d} is out of range for '{input.name}' of shape "
-                             f"{list(input.shape)}")
+            raise ValueError(f"{op_type}: argument 'dim' holds {d}, out of range for "
+                             f"'{input.name}' of shape {list(input.shape)}")
     reduce_all = not dims or len({d % rank for d in dims}) == rank
-    attrs = dict(dim=[d % rank for d in dims], keep_dim=bool(keep_dim), reduce_all=reduce_all)
+    attrs = dict(dim=[int(d) % rank for d in dims],
+                 keep_dim=check_bool(op_type, "keep_dim", keep_dim), reduce_all=reduce_all)
     return append_layer_op(op_type, {"X": ("input", input)}, attrs, name)
 
 
@@ -73,25 +70,42 @@ def fc(input, size: int, num_flatten_dims: int = 1, param_attr=None, bias_attr=N
         hidden = fluid.layers.fc(input=x, size=64, act="relu")
     """
     inputs = input if isinstance(input, (list, tuple)) else [input]
+    if not inputs:
+        raise ValueError("fc: argument 'input' must be a Variable or a non-empty list of "
+                         "Variables, got []")
     for x in inputs:
         check_variable("fc", "input", x)
-    if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
-        raise ValueError(f"fc: size must be a positive int, got {size!r}")
-    helper = LayerHelper("fc", name)
-    attrs = [ParamAttr.to_attr(a) for a in (param_attr if isinstance(param_attr, (list, tuple))
-                                            else [param_attr] * len(inputs))]
-    if len(attrs) != len(inputs):
-        raise ValueError(f"fc: {len(inputs)} inputs but {len(attrs)} param_attrs")
-    parts = []
-    for x, attr in zip(inputs, attrs):
-        if not 0 < num_flatten_dims < len(x.shape):
-            raise ValueError(f"fc: num_flatten_dims={num_flatten_dims} does not fit input "
-                             f"'{x.name}' of shape {list(x.shape)}")
-        width = x.shape[num_flatten_dims:]
-        if -1 in width:
+    size = check_int("fc", "size", size, lo=1)
+    num_flatten_dims = check_int("fc", "num_flatten_dims", num_flatten_dims, lo=1)
+    for x in inputs:
+        if not num_flatten_dims < len(x.shape):
+            raise ValueError(f"fc: argument 'num_flatten_dims' ({num_flatten_dims}) does not "
+                             f"fit input '{x.name}' of shape {list(x.shape)}")
+        if -1 in x.shape[num_flatten_dims:]:
             raise ValueError(f"fc: the dimensions of '{x.name}' after num_flatten_dims must be "
                              f"known, got shape {list(x.shape)}")
-        w = helper.create_parameter(attr, [math.prod(width), size], x.dtype)
+    many = isinstance(param_attr, (list, tuple))
+    attrs = [ParamAttr.to_attr(a, "param_attr", "fc")
+             for a in (param_attr if many else [param_attr] * len(inputs))]
+    if len(attrs) != len(inputs):
+        raise ValueError(f"fc: {len(inputs)} inputs but {len(attrs)} param_attrs (argument "
+                         f"'param_attr')")
+    if any(a is False for a in attrs):
+        raise ValueError("fc: argument 'param_attr' cannot be False: fc needs its weights "
+                         "(only bias_attr may be False)")
+    bias_attr = ParamAttr.to_attr(bias_attr, "bias_attr", "fc")
+    check_act("fc", act)
+    check_name("fc", name)
+    with building():
+        return _fc(inputs, size, num_flatten_dims, attrs, bias_attr, act, name)
+
+
+def _fc(inputs, size, num_flatten_dims, attrs, bias_attr, act, name):
+    helper = LayerHelper("fc", name)
+    parts = []
+    for x, attr in zip(inputs, attrs):
+        w = helper.create_parameter(attr, [math.prod(x.shape[num_flatten_dims:]), size],
+                                    x.dtype)
         out = helper.tmp()
         helper.append_op("mul", {"X": x, "Y": w}, {"Out": out},
                          {"x_num_col_dims": num_flatten_dims, "y_num_col_dims": 1})
@@ -100,7 +114,6 @@ def fc(input, size: int, num_flatten_dims: int = 1, param_attr=None, bias_attr=N
     if len(parts) > 1:
         pre_bias = helper.tmp()
         helper.append_op("sum", {"X": parts}, {"Out": pre_bias})
-    bias_attr = ParamAttr.to_attr(bias_attr, "bias_attr")
     if bias_attr is not False:
         b = helper.create_parameter(bias_attr, [size], pre_bias.dtype, is_bias=True)
         out = helper.tmp()
@@ -112,6 +125,10 @@ def fc(input, size: int, num_flatten_dims: int = 1, param_attr=None, bias_attr=N
 
 def softmax(input, use_cudnn=False, name=None, axis=-1):
     """exp(input) normalised along `axis`."""
+    check_variable("softmax", "input", input)
+    check_bool("softmax", "use_cudnn", use_cudnn)
+    rank = len(input.shape)
+    axis = check_int("softmax", "axis", axis, lo=-rank, hi=rank - 1)
     return append_layer_op("softmax", {"X": ("input", input)}, {"axis": axis}, name)
 
 
@@ -135,8 +152,9 @@ elementwise_div = _elementwise("elementwise_div")
 def matmul(x, y, transpose_x=False, transpose_y=False, alpha=1.0, name=None):
     """alpha * x @ y, transposing the last two dimensions of x or y when asked."""
     return append_layer_op("matmul", {"X": ("x", x), "Y": ("y", y)},
-                           {"transpose_X": bool(transpose_x), "transpose_Y": bool(transpose_y),
-                            "alpha": float(alpha)}, name)
+                           {"transpose_X": check_bool("matmul", "transpose_x", transpose_x),
+                            "transpose_Y": check_bool("matmul", "transpose_y", transpose_y),
+                            "alpha": check_float("matmul", "alpha", alpha)}, name)
 
 
 def reshape(x, shape, actual_shape=None, act=None, inplace=False, name=None):
@@ -145,30 +163,38 @@ def reshape(x, shape, actual_shape=None, act=None, inplace=False, name=None):
     Example:
         flat = fluid.layers.reshape(img, shape=[0, -1])   # [N, C*H*W]
     """
-    if actual_shape is not None:
+    if isinstance(actual_shape, Variable):
         raise NotImplementedError("reshape: actual_shape is not supported; give `shape`")
-    if not isinstance(shape, (list, tuple)):
-        raise TypeError(f"reshape: shape must be a list or tuple, got {type(shape).__name__}")
-    return append_layer_op("reshape", {"X": ("x", x)}, {"shape": list(shape)}, name, act=act)
+    if actual_shape is not None:
+        raise TypeError(f"reshape: argument 'actual_shape' must be None, got "
+                        f"{type(actual_shape).__name__}")
+    shape = check_ints("reshape", "shape", shape, lo=-1)
+    check_bool("reshape", "inplace", inplace)
+    return append_layer_op("reshape", {"X": ("x", x)}, {"shape": shape}, name, act=act)
 
 
 def concat(input, axis=0, name=None):
     """The variables in `input` joined along `axis`."""
     if not isinstance(input, (list, tuple)) or not input:
-        raise TypeError("concat: input must be a non-empty list of Variables")
-    return append_layer_op("concat", {"X": ("input", list(input))}, {"axis": axis}, name)
+        raise TypeError(f"concat: argument 'input' must be a non-empty list of Variables, got "
+                        f"{type(input).__name__} {input!r:.40}")
+    return append_layer_op("concat", {"X": ("input", list(input))},
+                           {"axis": check_int("concat", "axis", axis)}, name)
 
 
 def cast(x, dtype):
     """x converted to `dtype`."""
-    return append_layer_op("cast", {"X": ("x", x)}, {"out_dtype": np.dtype(dtype).name})
+    return append_layer_op("cast", {"X": ("x", x)},
+                           {"out_dtype": check_dtype("cast", "dtype", dtype)})
 
 
 def scale(x, scale=1.0, bias=0.0, bias_after_scale=True, act=None, name=None):
     """scale * x + bias (or scale * (x + bias) with bias_after_scale=False)."""
     return append_layer_op("scale", {"X": ("x", x)},
-                           {"scale": float(scale), "bias": float(bias),
-                            "bias_after_scale": bool(bias_after_scale)}, name, act=act)
+                           {"scale": check_float("scale", "scale", scale),
+                            "bias": check_float("scale", "bias", bias),
+                            "bias_after_scale": check_bool("scale", "bias_after_scale",
+                                                           bias_after_scale)}, name, act=act)
 
 
 def dropout(x, dropout_prob, is_test=False, seed=None, name=None,
@@ -180,12 +206,18 @@ def dropout(x, dropout_prob, is_test=False, seed=None, name=None,
     'upscale_in_train' divides the survivors by 1 - p and leaves x alone in testing.
     """
     check_variable("dropout", "x", x)
-    helper = LayerHelper("dropout", name)
-    if not seed:
-        base = helper.main.random_seed
-        seed = base + len(helper.block.ops) if base else 0
-    out, mask = helper.tmp(name), helper.tmp()
-    helper.append_op("dropout", {"X": x}, {"Out": out, "Mask": mask},
-                     {"dropout_prob": float(dropout_prob), "is_test": bool(is_test),
-                      "seed": int(seed), "dropout_implementation": dropout_implementation})
-    return out
+    # The op's shape rule checks the range [0, 1].
+    attrs = {"dropout_prob": check_float("dropout", "dropout_prob", dropout_prob, finite=False),
+             "is_test": check_bool("dropout", "is_test", is_test),
+             "dropout_implementation": check_str("dropout", "dropout_implementation",
+                                                 dropout_implementation,
+                                                 ("downgrade_in_infer", "upscale_in_train"))}
+    seed = check_int("dropout", "seed", seed, lo=0, none=True)
+    with building():
+        helper = LayerHelper("dropout", name)
+        if not seed:
+            base = helper.main.random_seed
+            seed = base + len(helper.block.ops) if base else 0
+        out, mask = helper.tmp(name), helper.tmp()
+        helper.append_op("dropout", {"X": x}, {"Out": out, "Mask": mask}, {**attrs, "seed": seed})
+        return out

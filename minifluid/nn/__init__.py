@@ -28,7 +28,7 @@ class BCEWithLogitsLoss:
                                                                    pos_weight, name)
 
     def __call__(self, logit, label):
-        return functional.binary_cross_entropy_with_logits(
-            logit, label, self.weight, self.reduction, self.pos_weight, self.name)
+        return functional._binary_cross_entropy("BCEWithLogitsLoss", logit, label, self.weight,
+                                                self.reduction, self.pos_weight, self.name)
 
     forward = __call__

@@ -9,8 +9,9 @@ result, 'none' keeps it elementwise.
 """
 from __future__ import annotations
 
-from ..framework import Variable
-from ..layers.helper import append_layer_op, free_name
+from ..checks import check_str, check_variable
+from ..framework import Variable, same_shape
+from ..layers.helper import append_layer_op, building, free_name
 from ..layers.nn import sigmoid_cross_entropy_with_logits  # noqa: F401  (Paddle 2.x alias)
 
 __all__ = ["binary_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits"]
@@ -20,6 +21,7 @@ FLOATS = ("float16", "float32", "float64")
 
 
 def check_reduction(reduction, where):
+    check_str(where, "reduction", reduction)
     if reduction not in REDUCTIONS:
         raise ValueError(f"{where}: reduction must be one of 'none', 'mean' or 'sum', got "
                          f"{reduction!r}")
@@ -28,10 +30,11 @@ def check_reduction(reduction, where):
 def _check_float(where, arg, v, logit):
     if not isinstance(v, Variable):
         raise TypeError(f"{where}: '{arg}' must be a Variable, got {type(v).__name__}")
+    check_variable(where, arg, v)
     if v.dtype.name not in FLOATS:
         raise TypeError(f"{where}: '{arg}' ('{v.name}') must be float16, float32 or float64, "
                         f"got {v.dtype}")
-    if v is not logit and isinstance(logit, Variable) and v.dtype != logit.dtype:
+    if v is not logit and v.dtype != logit.dtype:
         raise TypeError(f"{where}: '{arg}' ('{v.name}') must have the dtype of 'logit' "
                         f"('{logit.name}', {logit.dtype}), got {v.dtype}")
 
@@ -61,17 +64,29 @@ def binary_cross_entropy_with_logits(logit, label, weight=None, reduction="mean"
     Example:
         loss = minifluid.nn.functional.binary_cross_entropy_with_logits(logit, label)
     """
-    where = "binary_cross_entropy_with_logits"
+    return _binary_cross_entropy("binary_cross_entropy_with_logits", logit, label, weight,
+                                 reduction, pos_weight, name)
+
+
+def _binary_cross_entropy(where, logit, label, weight, reduction, pos_weight, name):
     check_reduction(reduction, where)
     for arg, v in (("logit", logit), ("label", label), ("weight", weight),
                    ("pos_weight", pos_weight)):
         if v is not None or arg in ("logit", "label"):
             _check_float(where, arg, v, logit)
+    if not same_shape(label.shape, logit.shape):
+        raise ValueError(f"{where}: label '{label.name}' of shape {list(label.shape)} must "
+                         f"have the shape of logit '{logit.name}', {list(logit.shape)}")
     if weight is not None:
         _check_broadcast(where, "weight", weight, logit)
     if pos_weight is not None:
         _check_broadcast(where, "pos_weight", pos_weight, logit)
     name = free_name(where, name)
+    with building():
+        return _loss(logit, label, weight, reduction, pos_weight, name)
+
+
+def _loss(logit, label, weight, reduction, pos_weight, name):
     last = reduction == "none" and weight is None
     loss = append_layer_op("sigmoid_cross_entropy_with_logits",
                            {"X": ("logit", logit), "Label": ("label", label),

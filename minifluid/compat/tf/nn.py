@@ -12,8 +12,9 @@ import numbers
 
 import numpy as np
 
+from ...checks import check_variable
 from ...framework import Variable, same_shape
-from ...layers.helper import append_layer_op, free_name
+from ...layers.helper import append_layer_op, building, free_name
 from ...layers.tensor import fill_constant
 
 __all__ = ["sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits"]
@@ -26,14 +27,13 @@ def _shape(v):
 
 def _check(where, labels, logits):
     for arg, v in (("labels", labels), ("logits", logits)):
-        if not isinstance(v, Variable):
-            raise TypeError(f"{where}: '{arg}' must be a Variable, got {type(v).__name__}")
+        check_variable(where, arg, v)
     if labels.dtype != logits.dtype:
         raise TypeError(f"{where}: labels ('{labels.name}') must have the dtype of logits "
                         f"('{logits.name}', {logits.dtype}), got {labels.dtype}")
     if not same_shape(labels.shape, logits.shape):
-        raise ValueError(f"logits and labels must have the same shape ({_shape(logits)} vs "
-                         f"{_shape(labels)})")
+        raise ValueError(f"{where}: logits and labels must have the same shape "
+                         f"({_shape(logits)} vs {_shape(labels)})")
 
 
 def sigmoid_cross_entropy_with_logits(*args, labels=None, logits=None, name=None):
@@ -70,12 +70,17 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
             raise ValueError(f"{where}: pos_weight {pos_weight!r} does not fit the "
                              f"{logits.dtype} of logits '{logits.name}' (its size must be at "
                              f"most {float(np.finfo(logits.dtype).max)})")
-        pos_weight = fill_constant([1], logits.dtype, value)
-    elif not isinstance(pos_weight, Variable):
+        with building():
+            return append_layer_op("sigmoid_cross_entropy_with_logits",
+                                   {"X": ("logits", logits), "Label": ("labels", labels),
+                                    "PosWeight": ("pos_weight", fill_constant(
+                                        [1], logits.dtype, value))}, {}, name)
+    if not isinstance(pos_weight, Variable):
         raise TypeError(f"{where}: pos_weight must be a number or a Variable, got "
                         f"{type(pos_weight).__name__}"
                         + (" (for one weight per class, declare a Variable and feed it)"
                            if isinstance(pos_weight, (list, tuple, np.ndarray)) else ""))
+    check_variable(where, "pos_weight", pos_weight)
     return append_layer_op("sigmoid_cross_entropy_with_logits",
                            {"X": ("logits", logits), "Label": ("labels", labels),
                             "PosWeight": ("pos_weight", pos_weight)}, {}, name)

@@ -1,0 +1,585 @@
+"""A fuzzer over the public entry points: every argument of every callable in TABLE gets every
+value of POOL. Which values are valid is written here, independently of minifluid, from
+fluid 1.8's documented signatures: a valid value must build (and the program run); an
+invalid one must raise TypeError or ValueError whose message names the callable and the
+argument, and leave the programs as they were. All failures are reported at once.
+"""
+from __future__ import annotations
+
+import math
+import re
+import os
+from collections import Counter
+
+import numpy as np
+
+import minifluid as fluid
+from minifluid import layers
+from minifluid.compat import tf
+from minifluid.initializer import MSRA, Constant, Normal, Uniform, Xavier
+from minifluid.optimizer import SGD, Adam, Momentum
+from minifluid.regularizer import L2Decay
+
+DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8")
+ACTS = ("sigmoid", "relu", "tanh", "softmax")
+
+
+class Ctx:
+    """One trial's programs and the Variables the pool and the valid calls use."""
+
+    def __init__(self):
+        self.main, self.startup = fluid.Program(), fluid.Program()
+        self.other_main = fluid.Program()
+        with fluid.program_guard(self.other_main, fluid.Program()):
+            self.other = fluid.data("other", [3, 3], "float32")
+        self._guard = fluid.program_guard(self.main, self.startup)
+        self._guard.__enter__()
+        self.x = fluid.data("x", [3, 3], "float32")
+        self.lr = layers.create_global_var([1], 0.1, "float32", persistable=True, name="lr")
+        self._loss = None
+
+    @property
+    def loss(self):
+        if self._loss is None:
+            self._loss = layers.mean(layers.fc(self.x, 1))
+        return self._loss
+
+    def close(self):
+        self._guard.__exit__(None, None, None)
+
+    def state(self):
+        return [(len(b.ops), tuple(b.vars)) for p in (self.main, self.startup, self.other_main)
+                for b in p.blocks]
+
+
+# The pool: (label, factory of the value in a trial's Ctx).
+POOL = [(repr(v), (lambda c, v=v: v)) for v in (
+    None, True, False, np.bool_(True), np.bool_(False), 0, 1, -1, 3, np.int64(3),
+    np.int32(-2), 2 ** 70, 0.5, -0.5, 1.0, np.float32(0.5), np.float64(2.0), math.nan,
+    math.inf, -math.inf, "1", "", b"x", "float32", "int64", "relu", "mean",
+    "upscale_in_train", [], [1], (1, 2), [0, -1], [3, 3], {}, np.ones(2))]
+POOL += [
+    ("object()", lambda c: object()),
+    ("np.float64 (type)", lambda c: np.float64),
+    ("np.dtype('int32')", lambda c: np.dtype("int32")),
+    ("Variable x [3, 3]", lambda c: c.x),
+    ("[x]", lambda c: [c.x]),
+    ("Variable lr [1]", lambda c: c.lr),
+    ("Variable loss", lambda c: c.loss),
+    ("Variable of another Program", lambda c: c.other),
+    ("[Variable of another Program]", lambda c: [c.other]),
+    ("Program()", lambda c: fluid.Program()),
+    ("ParamAttr()", lambda c: fluid.ParamAttr()),
+    ("Constant(0.5)", lambda c: Constant(0.5)),
+    ("L2Decay(0.1)", lambda c: L2Decay(0.1)),
+]
+
+UNSUPPORTED = "unsupported"  # a spec's answer for a value that may raise NotImplementedError
+
+
+# Kinds, written here from fluid's documentation (not from minifluid's checks).
+def is_bool(v):
+    return isinstance(v, (bool, np.bool_))
+
+
+def is_int(v):
+    return isinstance(v, (int, np.integer)) and not is_bool(v)
+
+
+def is_real(v):
+    return is_int(v) or isinstance(v, (float, np.floating))
+
+
+def is_var(v, c):
+    return v is c.x or v is c.lr or (c._loss is not None and v is c._loss)
+
+
+def NONE(v, c):
+    return v is None
+
+
+def BOOL(v, c):
+    return is_bool(v)
+
+
+def STR(v, c):
+    return isinstance(v, str)
+
+
+def NONEMPTY_STR(v, c):
+    return isinstance(v, str) and v != ""
+
+
+def X(v, c):
+    return v is c.x
+
+
+def VAR(v, c):
+    return is_var(v, c)
+
+
+def LR(v, c):  # a one-element Variable of the program
+    return v is c.lr or (c._loss is not None and v is c._loss)
+
+
+LOSS = LR
+
+
+def PROGRAM(v, c):
+    return isinstance(v, fluid.Program)
+
+
+def INT(lo=None, hi=2 ** 63 - 1):  # ints go into attrs and shapes: int64 at most
+    return lambda v, c: is_int(v) and (lo is None or v >= lo) and (hi is None or v <= hi)
+
+
+def FLOAT(lo=-math.inf, hi=math.inf, open_lo=False, open_hi=False, finite=True, ints=True):
+    def ok(v, c):
+        if not (is_real(v) and (ints or not is_int(v))):
+            return False
+        f = float(v)
+        if math.isnan(f):
+            return not finite
+        if finite and math.isinf(f):
+            return False
+        return (f > lo if open_lo else f >= lo) and (f < hi if open_hi else f <= hi)
+    return ok
+
+
+def ONE_OF(*choices):
+    return lambda v, c: isinstance(v, str) and v in choices
+
+
+def LIST_OF(item, nonempty=False):
+    return lambda v, c: (isinstance(v, (list, tuple)) and (len(v) > 0 or not nonempty)
+                         and all(item(i, c) for i in v))
+
+
+def ANY(*preds):
+    return lambda v, c: any(p(v, c) for p in preds)
+
+
+def INSTANCE(cls):
+    return lambda v, c: isinstance(v, cls)
+
+
+def DTYPE(v, c):
+    if isinstance(v, str):
+        return v in DTYPES
+    if isinstance(v, np.dtype):
+        return v.name in DTYPES
+    return isinstance(v, type) and issubclass(v, np.generic) and np.dtype(v).name in DTYPES
+
+
+NAME = ANY(NONE, STR)
+ACT = ANY(NONE, ONE_OF(*ACTS))
+VARS = ANY(X, LIST_OF(X, nonempty=True))
+ATTR = ANY(NONE, BOOL, STR, INSTANCE(fluid.ParamAttr), INSTANCE(Constant))
+NO_GRAD = ANY(NONE, lambda v, c: isinstance(v, (list, tuple, set))
+              and all(is_var(i, c) or isinstance(i, str) for i in v))
+
+
+def reshapes_x(v, c):
+    """Whether `v` is a shape that [3, 3] can take: 0 copies, one -1 is inferred."""
+    if not isinstance(v, (list, tuple)) or not all(is_int(d) for d in v):
+        return False
+    if sum(d == -1 for d in v) > 1 or any(d < -1 for d in v):
+        return False
+    if any(d == 0 and i >= 2 for i, d in enumerate(v)):
+        return False
+    dims = [3 if d == 0 else d for d in v]
+    known = math.prod(d for d in dims if d != -1)
+    return known == 9 if -1 not in dims else known > 0 and 9 % known == 0
+
+
+def callbacks(v, c):
+    if v is None or (isinstance(v, (list, tuple)) and not v):
+        return True
+    return UNSUPPORTED if isinstance(v, (list, tuple)) else False
+
+
+def target_grads(v, c):
+    vs = v if isinstance(v, (list, tuple)) else [v]
+    return v is None or (len(vs) == 1 and is_var(vs[0], c) and vs[0].shape == c.loss.shape)
+
+
+def fill_value(v, c):
+    return is_real(v)  # the table's dtype is float32: any number, nan and inf included
+
+
+class Entry:
+    def __init__(self, label, where, call, valid, specs, run=True):
+        self.label, self.where, self.call, self.valid = label, where, call, valid
+        self.specs, self.run = specs, run
+
+
+def with_block(c, **kw):
+    blk = c.main.global_block()
+    return blk.append_op(kw.pop("type"), kw.pop("inputs"), kw.pop("outputs"), kw)
+
+
+TABLE = [
+    Entry("fc", "fc", lambda c, **k: layers.fc(**k), lambda c: dict(input=c.x, size=2),
+          dict(input=VARS, size=INT(1), num_flatten_dims=INT(1, 1),
+               param_attr=ANY(NONE, STR, INSTANCE(fluid.ParamAttr), INSTANCE(Constant),
+                              lambda v, c: v is True or v is np.bool_(True),
+                              LIST_OF(INSTANCE(fluid.ParamAttr), nonempty=True)),
+               bias_attr=ATTR, act=ACT, name=NAME)),
+]
+for _r in ("reduce_sum", "reduce_mean"):
+    TABLE.append(Entry(_r, _r, lambda c, _r=_r, **k: getattr(layers, _r)(**k),
+                       lambda c: dict(input=c.x),
+                       dict(input=VAR, dim=ANY(NONE, INT(-2, 1), LIST_OF(INT(-2, 1))),
+                            keep_dim=BOOL, name=NAME)))
+TABLE.append(Entry("softmax", "softmax", lambda c, **k: layers.softmax(**k),
+                   lambda c: dict(input=c.x),
+                   dict(input=VAR, use_cudnn=BOOL, name=NAME, axis=INT(-2, 1))))
+for _e in ("elementwise_add", "elementwise_sub", "elementwise_mul", "elementwise_div"):
+    TABLE.append(Entry(_e, _e, lambda c, _e=_e, **k: getattr(layers, _e)(**k),
+                       lambda c: dict(x=c.x, y=c.x),
+                       dict(x=X, y=VAR, axis=ANY(INT(-1, -1), INT(0, 0)), act=ACT, name=NAME)))
+TABLE += [
+    Entry("matmul", "matmul", lambda c, **k: layers.matmul(**k), lambda c: dict(x=c.x, y=c.x),
+          dict(x=X, y=X, transpose_x=BOOL, transpose_y=BOOL, alpha=FLOAT(), name=NAME)),
+    Entry("mul", "mul", lambda c, **k: layers.mul(**k), lambda c: dict(x=c.x, y=c.x),
+          dict(x=X, y=X, x_num_col_dims=INT(1, 1), y_num_col_dims=INT(1, 1), name=NAME)),
+    Entry("reshape", "reshape", lambda c, **k: layers.reshape(**k),
+          lambda c: dict(x=c.x, shape=[9]),
+          dict(x=X, shape=reshapes_x,
+               actual_shape=lambda v, c: v is None or (
+                   UNSUPPORTED if isinstance(v, fluid.Variable) else False),
+               act=ACT, inplace=BOOL, name=NAME)),
+    Entry("concat", "concat", lambda c, **k: layers.concat(**k),
+          lambda c: dict(input=[c.x, c.x]),
+          dict(input=LIST_OF(X, nonempty=True), axis=INT(-2, 1), name=NAME)),
+    Entry("cast", "cast", lambda c, **k: layers.cast(**k),
+          lambda c: dict(x=c.x, dtype="float64"), dict(x=VAR, dtype=DTYPE)),
+    Entry("scale", "scale", lambda c, **k: layers.scale(**k), lambda c: dict(x=c.x),
+          dict(x=VAR, scale=FLOAT(), bias=FLOAT(), bias_after_scale=BOOL, act=ACT, name=NAME)),
+    Entry("dropout", "dropout", lambda c, **k: layers.dropout(**k),
+          lambda c: dict(x=c.x, dropout_prob=0.5),
+          dict(x=VAR, dropout_prob=FLOAT(0, 1), is_test=BOOL, seed=ANY(NONE, INT(0)), name=NAME,
+               dropout_implementation=ONE_OF("downgrade_in_infer", "upscale_in_train"))),
+    Entry("fill_constant", "fill_constant", lambda c, **k: layers.fill_constant(**k),
+          lambda c: dict(shape=[2], dtype="float32", value=1.0),
+          dict(shape=LIST_OF(INT(0)), dtype=DTYPE, value=fill_value, force_cpu=BOOL,
+               out=ANY(NONE, VAR))),
+    Entry("create_global_var", "create_global_var", lambda c, **k: layers.create_global_var(**k),
+          lambda c: dict(shape=[2], value=1.0, dtype="float32"),
+          dict(shape=LIST_OF(INT(0)), value=fill_value, dtype=DTYPE, persistable=BOOL,
+               force_cpu=BOOL, name=ANY(NONE, ONE_OF("1", "float32", "int64", "relu", "mean",
+                                                     "upscale_in_train", ""))),
+          run=False),
+    Entry("layers.data", "data", lambda c, **k: layers.data(**k),
+          lambda c: dict(name="d", shape=[3]),
+          dict(name=ANY(ONE_OF("1", "float32", "int64", "relu", "mean", "upscale_in_train")),
+               shape=LIST_OF(ANY(NONE, INT(-1))), dtype=DTYPE, lod_level=INT(0),
+               append_batch_size=BOOL, stop_gradient=BOOL), run=False),
+    Entry("fluid.data", "data", lambda c, **k: fluid.data(**k),
+          lambda c: dict(name="d", shape=[None, 3]),
+          dict(name=ANY(ONE_OF("1", "float32", "int64", "relu", "mean", "upscale_in_train")),
+               shape=LIST_OF(ANY(NONE, INT(-1))), dtype=DTYPE, lod_level=INT(0)), run=False),
+    Entry("nn.functional.binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits",
+          lambda c, **k: fluid.nn.functional.binary_cross_entropy_with_logits(**k),
+          lambda c: dict(logit=c.x, label=c.x),
+          dict(logit=X, label=X, weight=ANY(NONE, VAR), reduction=ONE_OF("none", "mean", "sum"),
+               pos_weight=ANY(NONE, VAR), name=NAME)),
+    Entry("nn.BCEWithLogitsLoss", "BCEWithLogitsLoss",
+          lambda c, **k: fluid.nn.BCEWithLogitsLoss(**k)(c.x, c.x), lambda c: {},
+          dict(weight=ANY(NONE, VAR), reduction=ONE_OF("none", "mean", "sum"),
+               pos_weight=ANY(NONE, VAR), name=NAME)),
+    Entry("tf.nn.sigmoid_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits",
+          lambda c, **k: tf.nn.sigmoid_cross_entropy_with_logits(**k),
+          lambda c: dict(labels=c.x, logits=c.x), dict(labels=X, logits=X, name=NAME)),
+    Entry("tf.nn.weighted_cross_entropy_with_logits", "weighted_cross_entropy_with_logits",
+          lambda c, **k: tf.nn.weighted_cross_entropy_with_logits(**k),
+          lambda c: dict(labels=c.x, logits=c.x, pos_weight=2.0),
+          dict(labels=X, logits=X, pos_weight=ANY(VAR, FLOAT(finite=False)), name=NAME)),
+    Entry("layers.sigmoid_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits",
+          lambda c, **k: layers.sigmoid_cross_entropy_with_logits(**k),
+          lambda c: dict(x=c.x, label=c.x),
+          dict(x=X, label=X, ignore_index=INT(-2 ** 31, 2 ** 31 - 1), name=NAME,
+               normalize=BOOL)),
+]
+for _a in ("mean", "sigmoid", "relu", "tanh"):
+    TABLE.append(Entry(_a, _a, lambda c, _a=_a, **k: getattr(layers, _a)(**k),
+                       lambda c: dict(x=c.x), dict(x=VAR, name=NAME)))
+
+LEARNING_RATE = ANY(LR, FLOAT(0, ints=False))
+REGULARIZATION = ANY(NONE, INSTANCE(L2Decay))
+TABLE += [
+    Entry("SGD", "SGD", lambda c, **k: SGD(**k).minimize(c.loss),
+          lambda c: dict(learning_rate=0.1),
+          dict(learning_rate=LEARNING_RATE, regularization=REGULARIZATION, name=NAME)),
+    Entry("Momentum", "Momentum", lambda c, **k: Momentum(**k).minimize(c.loss),
+          lambda c: dict(learning_rate=0.1, momentum=0.9),
+          dict(learning_rate=LEARNING_RATE, momentum=FLOAT(0), use_nesterov=BOOL,
+               regularization=REGULARIZATION, name=NAME)),
+    Entry("Adam", "Adam", lambda c, **k: Adam(**k).minimize(c.loss), lambda c: {},
+          dict(learning_rate=LEARNING_RATE, beta1=FLOAT(0, 1, open_hi=True),
+               beta2=FLOAT(0, 1, open_hi=True), epsilon=FLOAT(0, open_lo=True),
+               regularization=REGULARIZATION, name=NAME, lazy_mode=BOOL)),
+    Entry("Optimizer.minimize", "minimize", lambda c, **k: SGD(0.1).minimize(**k),
+          lambda c: dict(loss=c.loss),
+          dict(loss=LOSS, startup_program=ANY(NONE, PROGRAM), parameter_list=ANY(
+              NONE, LIST_OF(lambda v, c: v in ("fc_0.w_0", "fc_0.b_0"))), no_grad_set=NO_GRAD)),
+    Entry("L2Decay", "L2Decay",
+          lambda c, **k: SGD(0.1, regularization=L2Decay(**k)).minimize(c.loss),
+          lambda c: {}, dict(regularization_coeff=FLOAT(0))),
+]
+
+
+def _init_entry(cls, specs, valid=None):
+    return Entry(cls.__name__, cls.__name__,
+                 lambda c, **k: layers.fc(c.x, 2, param_attr=fluid.ParamAttr(
+                     initializer=cls(**k))), valid or (lambda c: {}), specs)
+
+
+SEED = INT(0)
+FAN = ANY(NONE, INT(1))
+TABLE += [
+    _init_entry(Constant, dict(value=FLOAT(), force_cpu=BOOL)),
+    _init_entry(Uniform, dict(low=FLOAT(hi=1.0), high=FLOAT(lo=-1.0), seed=SEED)),
+    _init_entry(Normal, dict(loc=FLOAT(), scale=FLOAT(0), seed=SEED)),
+    _init_entry(Xavier, dict(uniform=BOOL, fan_in=FAN, fan_out=FAN, seed=SEED)),
+    _init_entry(MSRA, dict(uniform=BOOL, fan_in=FAN, seed=SEED)),
+    Entry("ParamAttr", "ParamAttr",
+          lambda c, **k: layers.fc(c.x, 2, param_attr=fluid.ParamAttr(**k)), lambda c: {},
+          dict(name=ANY(NONE, STR), initializer=ANY(NONE, INSTANCE(Constant)),
+               learning_rate=FLOAT(0), regularizer=REGULARIZATION, trainable=BOOL,
+               do_model_average=ANY(NONE, BOOL))),
+    Entry("append_backward", "append_backward",
+          lambda c, **k: fluid.append_backward(**k), lambda c: dict(loss=c.loss),
+          dict(loss=LOSS, parameter_list=ANY(NONE, LIST_OF(
+              lambda v, c: v in ("fc_0.w_0", "fc_0.b_0"))), no_grad_set=NO_GRAD,
+              callbacks=callbacks)),
+    Entry("gradients", "gradients", lambda c, **k: fluid.gradients(**k),
+          lambda c: dict(targets=c.loss, inputs=c.x),
+          dict(targets=ANY(X, LOSS, LIST_OF(ANY(X, LOSS), nonempty=True)),
+               inputs=ANY(X, LOSS, LR, LIST_OF(ANY(X, LOSS, LR), nonempty=True)),
+               target_gradients=target_grads, no_grad_set=NO_GRAD)),
+    Entry("unique_name.guard", "unique_name.guard", lambda c, **k: _in_guard(
+        fluid.unique_name.guard(**k), lambda: layers.fc(c.x, 2)), lambda c: {},
+        dict(new_generator=ANY(NONE, STR, INSTANCE(bytes)))),
+    Entry("program_guard", "program_guard", lambda c, **k: _in_guard(
+        fluid.program_guard(**k), lambda: fluid.data("d", [1])),
+        lambda c: dict(main_program=fluid.Program()),
+        dict(main_program=PROGRAM, startup_program=ANY(NONE, PROGRAM)), run=False),
+    Entry("Program.clone", "clone", lambda c, **k: c.main.clone(**k), lambda c: {},
+          dict(for_test=BOOL), run=False),
+    Entry("Block.append_op(scale)", "scale", with_block,
+          lambda c: dict(type="scale", inputs={"X": c.x}, outputs={"Out": "s"}),
+          dict(scale=FLOAT(finite=False), bias=FLOAT(finite=False), bias_after_scale=BOOL)),
+    Entry("Block.append_op(fill_constant)", "fill_constant", with_block,
+          lambda c: dict(type="fill_constant", inputs={}, outputs={"Out": "f"}, shape=[2]),
+          dict(shape=LIST_OF(INT(0)), dtype=ONE_OF(*DTYPES), value=FLOAT(finite=False))),
+]
+
+
+def _in_guard(guard, build):
+    with guard:
+        return build()
+
+
+def _run(c, out, startup):
+    exe = fluid.Executor(fluid.CPUPlace())
+    exe.run(c.startup)
+    if startup is not None:
+        exe.run(startup)
+    fetch = [v for v in (out if isinstance(out, (list, tuple)) else [out])
+             if isinstance(v, fluid.Variable) and v.block.program is c.main]
+    written = {n for op in c.main.global_block().ops for n in op.output_arg_names}
+    feed = {} if "x" in written else {"x": np.ones((3, 3), "float32")}
+    exe.run(c.main, feed=feed, fetch_list=fetch)
+
+
+def trial(entry, arg, make):
+    """(outcome, detail, want): outcome 'ok', 'raw' (another exception), 'silent' (accepted
+    though invalid), 'refused' (raised though valid), 'unnamed' (a message without the
+    names), 'left' (a refused call left ops or variables behind); want: the spec's verdict."""
+    c = Ctx()
+    try:
+        kw = entry.valid(c)
+        want = True
+        if arg is not None:
+            kw[arg] = make(c)
+            want = entry.specs[arg](kw[arg], c)
+            want = want if want == UNSUPPORTED else bool(want)
+        return (*_outcome(entry, arg, c, kw, want), want)
+    finally:
+        c.close()
+
+
+def _outcome(entry, arg, c, kw, want):
+    before = c.state()
+    try:
+        out = entry.call(c, **kw)
+        if want is True and entry.run:
+            _run(c, out, kw.get("startup_program"))
+    except (TypeError, ValueError) as e:
+        if want is True:
+            return "refused", f"{type(e).__name__}: {e}"
+        # The argument as a word; an op's shape rule may name it by its slot (X for x).
+        if entry.where not in str(e) or not re.search(rf"\b{arg}\b", str(e), re.I):
+            return "unnamed", f"{type(e).__name__}: {e}"
+        if c.state() != before:
+            return "left", str(e)
+        return "ok", ""
+    except NotImplementedError as e:
+        return ("ok", "") if want == UNSUPPORTED else ("raw", f"NotImplementedError: {e}")
+    except Exception as e:  # noqa: BLE001 -- any other error is what the test looks for
+        return "raw", f"{type(e).__name__}: {e}"
+    return ("ok", "") if want is True else ("silent", "accepted")
+
+
+def test_valid_calls_build_and_run():
+    bad = [f"{e.label}: {r}" for e in TABLE for r in [trial(e, None, None)[:2]] if r[0] != "ok"]
+    assert not bad, "\n".join(bad)
+
+
+def test_every_argument_every_value():
+    failures, counts, tried = [], Counter(), 0
+    for e in TABLE:
+        for arg in e.specs:
+            for label, make in POOL:
+                outcome, detail, want = trial(e, arg, make)
+                tried += 1
+                counts["invalid values"] += want is not True
+                counts[outcome] += 1
+                if outcome != "ok":
+                    failures.append(f"{e.label}({arg}={label}): {outcome}: "
+                                    f"{detail.splitlines()[0][:160] if detail else ''}")
+    summary = f"{tried} calls: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
+    if os.environ.get("MINIFLUID_FUZZ_REPORT"):
+        with open(os.environ["MINIFLUID_FUZZ_REPORT"], "w") as f:
+            f.write(summary + "\n" + "\n".join(failures) + "\n")
+    assert not failures, summary + "\n" + "\n".join(failures)
+
+
+# The cases of the finding (issue 12, item 8), spelled out.
+def _issue_cases(c):
+    return [
+        (lambda: layers.fc(c.x, 2, num_flatten_dims="1"), TypeError,
+         r"fc: argument 'num_flatten_dims' must be an int >= 1, got '1' \(str\)"),
+        (lambda: fluid.gradients(None, c.x), TypeError, "gradients: argument 'targets'"),
+        (lambda: fluid.gradients([], c.x), ValueError, "argument 'targets' must not be empty"),
+        (lambda: Xavier(fan_in=-4, fan_out=4), ValueError,
+         r"Xavier: argument 'fan_in' must be an int >= 1 or None, got -4"),
+        (lambda: layers.dropout(c.x, 0.5, seed=-1), ValueError,
+         "dropout: argument 'seed' must be an int >= 0"),
+        (lambda: layers.cast(c.x, None), TypeError, "cast: argument 'dtype' must be a dtype"),
+        (lambda: layers.reduce_sum(c.x, keep_dim="no"), TypeError,
+         "reduce_sum: argument 'keep_dim' must be a bool"),
+        (lambda: Adam(beta1=2.0), ValueError, r"Adam: argument 'beta1' must be .* < 1, got 2.0"),
+    ]
+
+
+def test_the_findings_cases_raise_at_once():
+    c = Ctx()
+    try:
+        for call, cls, pattern in _issue_cases(c):
+            before = c.state()
+            try:
+                call()
+            except cls as e:
+                assert re.search(pattern, str(e)), (pattern, str(e))
+            else:
+                raise AssertionError(f"no {cls.__name__} for {pattern}")
+            assert c.state() == before
+    finally:
+        c.close()
+
+
+def test_numpy_integers_are_ints_stored_as_python_ints():
+    c = Ctx()
+    try:
+        out = layers.fc(c.x, np.int64(3), num_flatten_dims=np.int32(1))
+        w = c.main.all_parameters()[0]
+        assert w.shape == (3, 3) and all(type(d) is int for d in w.shape)
+        assert out.shape == (3, 3)
+        mul = c.main.global_block().ops[0]
+        assert mul.type == "mul" and type(mul.attr("x_num_col_dims")) is int
+        layers.dropout(c.x, np.float32(0.25), seed=np.int64(7))
+        drop = c.main.global_block().ops[-1]
+        assert type(drop.attr("seed")) is int and drop.attr("seed") == 7
+        assert type(drop.attr("dropout_prob")) is float
+        assert L2Decay(np.int64(2)).coeff == 2.0
+        assert type(Xavier(fan_in=np.int64(4)).fan_in) is int
+    finally:
+        c.close()
+
+
+def test_append_op_checks_each_attr_against_its_default():
+    c = Ctx()
+    try:
+        block = c.main.global_block()
+        before = c.state()
+        cases = [("scale", {"X": c.x}, {"scale": "2"}, TypeError,
+                  r"op 'scale': scale must be a number, got '2' \(str\)"),
+                 ("scale", {"X": c.x}, {"bias_after_scale": 1}, TypeError,
+                  "op 'scale': bias_after_scale must be a bool, got 1"),
+                 ("reshape", {"X": c.x}, {"shape": [3, 2 ** 70]}, ValueError,
+                  "op 'reshape': shape must fit int64"),
+                 ("reshape", {"X": c.x}, {"shape": [3.0, 3]}, TypeError,
+                  "op 'reshape': shape must be a list of ints"),
+                 ("fill_constant", {}, {"shape": [1], "dtype": "float99"}, ValueError,
+                  "op 'fill_constant': dtype is not one of .*got 'float99'"),
+                 ("cast", {"X": c.x}, {"out_dtype": np.float32}, TypeError,
+                  "op 'cast': out_dtype must be a str")]
+        for type_, ins, attrs, cls, pattern in cases:
+            try:
+                block.append_op(type_, ins, {"Out": "out"}, attrs)
+            except cls as e:
+                assert re.search(pattern, str(e)), (pattern, str(e))
+            else:
+                raise AssertionError(f"no {cls.__name__} for {type_} {attrs}")
+        assert c.state() == before
+        # What passes is stored as plain Python values (programs save as JSON).
+        op = block.append_op("scale", {"X": c.x}, {"Out": "out"},
+                             {"scale": np.float32(2.0), "bias": 1, "bias_after_scale": np.True_})
+        assert [type(op.attr(k)) for k in ("scale", "bias", "bias_after_scale")] == [
+            float, int, bool]
+    finally:
+        c.close()
+
+
+def test_the_loaded_program_check_is_the_same_function():
+    from minifluid import checks, registry
+    assert registry.wrong_attr is checks.wrong_attr
+    defaults = registry.get_op("scale").attrs
+    assert registry.wrong_attr(defaults, {"scale": 2, "bias_after_scale": False}) == ""
+    assert "attr 'scale'" in registry.wrong_attr(defaults, {"scale": [1, 2]})
+    assert "attr 'nope'" in registry.wrong_attr(defaults, {"nope": 1})
+
+
+def test_gradients_across_programs_appends_nothing():
+    c = Ctx()
+    try:
+        loss = c.loss
+        before = c.state()
+        for targets, inputs in ((loss, c.other), (c.other, c.x), ([loss, c.other], c.x)):
+            try:
+                fluid.gradients(targets, inputs)
+            except ValueError as e:
+                assert "another program" in str(e) and "'targets'" in str(e), str(e)
+            else:
+                raise AssertionError("gradients across programs was accepted")
+            assert c.state() == before
+    finally:
+        c.close()
+
+
+def test_a_refused_fc_leaves_no_parameter_behind():
+    c = Ctx()
+    try:
+        before = c.state()
+        try:  # the weight 'w' is made, then the bias cannot share it (another shape)
+            layers.fc(c.x, 2, param_attr="w", bias_attr="w")
+        except ValueError as e:
+            assert "parameter 'w' is shared" in str(e)
+        else:
+            raise AssertionError("a bias sharing the weight's name was accepted")
+        assert c.state() == before
+        layers.fc(c.x, 2, param_attr="w")  # and the name is free for the next call
+    finally:
+        c.close()
