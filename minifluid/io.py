@@ -101,7 +101,11 @@ def _temp(dirname, write, what):
     a file or symlink already at the name is never written through."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     path = _fresh_name(dirname)
-    fd = os.open(path, flags, 0o666)  # 0o666: the user's umask decides, as for open()
+    try:
+        fd = os.open(path, flags, 0o666)  # 0o666: the user's umask decides, as for open()
+    except OSError as e:
+        raise OSError(e.errno, f"{what}: could not create a file in {dirname} ({e.strerror}); "
+                               f"the files there are unchanged") from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -627,15 +631,16 @@ VAR_DTYPES = DTYPE_NAMES | {"int8", "int16", "uint16", "uint32", "uint64"}
 def _wrong_attr(defaults, attrs):
     """What is wrong with `attrs` for an op whose attrs default to `defaults`, or ''. Each
     value must have its default's type (an int may stand for a float), dtypes be plain."""
+    def small_int(v):  # JSON ints are unbounded; a kernel's are int64 (or a float)
+        return type(v) is int and -2 ** 63 <= v < 2 ** 63
+
     def fits(default, v):
         if isinstance(default, bool):
             return isinstance(v, bool)
         if isinstance(default, (int, float)):
-            return isinstance(v, (int, float)) and not isinstance(v, bool) and (
-                isinstance(default, float) or isinstance(v, int))
+            return small_int(v) or (isinstance(default, float) and isinstance(v, float))
         if isinstance(default, list):
-            return isinstance(v, list) and all(isinstance(i, int) and not isinstance(i, bool)
-                                               for i in v)
+            return isinstance(v, list) and all(small_int(i) for i in v)
         return isinstance(v, type(default))
     for k, v in attrs.items():
         if k not in defaults or not fits(defaults[k], v):
