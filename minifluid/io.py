@@ -279,9 +279,9 @@ def _read_regular(path, what, limit):
     with f:
         if size > limit:
             raise _Bad(f"{what}: {path} is {size} bytes, more than the {limit} a model may be")
-        data = f.read(limit + 1)
-    if len(data) > limit:
-        raise _Bad(f"{what}: {path} grew past {limit} bytes while being read")
+        data = f.read(size + 1)  # a read of n bytes allocates n first: never the limit
+    if len(data) > size:
+        raise _Bad(f"{what}: {path} grew while being read")
     return data
 
 
