@@ -248,8 +248,9 @@ def _open_regular(path, what):
     (file, size). A FIFO, device, socket or directory is refused before any read blocks or
     runs on forever: O_NONBLOCK so that even a FIFO swapped in after the stat opens at once."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise _Bad(f"{what}: {path} is {_kind(os.stat(path).st_mode)}, not a regular file")
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise _Bad(f"{what}: {path} is {_kind(mode)}, not a regular file")
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except (FileNotFoundError, NotADirectoryError):
         raise FileNotFoundError(f"{what}: no file {path}") from None
@@ -428,16 +429,14 @@ def _load_vars(dirname, filename, vars_, what, model_id=False):
             arrays = None
     if arrays is None:
         backup = path + BACKUP
-        try:
+        with contextlib.suppress(FileNotFoundError):
             with _archive(backup, what) as (z, members, backup_id, size):
-                if backup_id is not None and backup_id != model_id:
-                    raise FileNotFoundError
-                arrays = _read_vars(z, members, vars_, backup, what)
-        except FileNotFoundError:
-            raise ValueError(f"{what}: {path} was written by another save (id {save_id}) than "
-                             f"the model (id {model_id}), and the model's own parameters are "
-                             f"not in {backup}; a save into {dirname} was cut off: save the "
-                             f"model again") from None
+                if backup_id is None or backup_id == model_id:
+                    arrays = _read_vars(z, members, vars_, backup, what)
+    if arrays is None:
+        raise ValueError(f"{what}: {path} was written by another save (id {save_id}) than the "
+                         f"model (id {model_id}), and the model's own parameters are not in "
+                         f"{backup}; a save into {dirname} was cut off: save the model again")
     global_scope()._vars.update(arrays)
 
 

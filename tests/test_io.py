@@ -390,6 +390,11 @@ def test_a_model_and_params_of_different_saves_are_refused(tmp_path):
     with pytest.raises(ValueError, match=r"__params__.npz was written by another save .* "
                                          r"save the model again"):
         _outputs(str(a))
+    # a backup there that belongs to yet another save is not taken either
+    shutil.copy(b / "__params__.npz", a / "__params__.npz.minifluid-backup")
+    with pytest.raises(ValueError, match=r"__params__.npz was written by another save .* "
+                                         r"save the model again"):
+        _outputs(str(a))
 
 
 def test_params_saved_over_an_inference_model_are_loaded_with_it(fresh, tmp_path):
