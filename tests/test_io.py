@@ -123,6 +123,7 @@ def test_saving_before_startup_says_so(fresh, tmp_path):
 @pytest.mark.parametrize("attrs,match", [
     ({"out_dtype": "object"}, "is not one of"),
     ({"scale": [1, 2]}, "attr 'scale'"),
+    ({"scale": 10 ** 400}, "attr 'scale'"),  # no float holds it: OverflowError at run time
     ({"is_test": "no"}, "attr 'is_test'"),
 ])
 def test_attrs_of_the_wrong_type_are_rejected(fresh, rng, tmp_path, attrs, match):
