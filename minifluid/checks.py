@@ -21,6 +21,7 @@ __all__ = ["DTYPES", "INT64_MAX", "check_bool", "check_int", "check_float", "che
 DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8")
 # Ints end up in attrs and shapes, which fluid keeps as int64 at most.
 INT64_MAX = 2 ** 63 - 1
+FLOAT64_MAX = float(np.finfo(np.float64).max)  # a Python float: compares with any int
 
 
 def is_bool(v) -> bool:
@@ -189,6 +190,8 @@ def attr_problem(default, v):
         ok, what = isinstance(v, type(default)), f"a {type(default).__name__}"
     if not ok:
         return TypeError, f"must be {what}, got {given(v)}"
+    if isinstance(default, float) and is_int(v) and abs(v) > FLOAT64_MAX:
+        return ValueError, f"must fit float64, got {given(v)}"
     ints = [v] if isinstance(default, int) else v if isinstance(default, list) else []
     if any(abs(i) > INT64_MAX for i in ints):
         return ValueError, f"must fit int64, got {given(v)}"

@@ -22,7 +22,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .checks import attr_error, wrong_attr  # noqa: F401  (wrong_attr: io.py's check of a file)
+from .checks import attr_error
 
 __all__ = ["OpDef", "OPS", "register_op", "get_op", "get_kernel"]
 

@@ -543,13 +543,14 @@ def test_append_op_checks_each_attr_against_its_default():
         c.close()
 
 
-def test_the_loaded_program_check_is_the_same_function():
-    from minifluid import checks, registry
-    assert registry.wrong_attr is checks.wrong_attr
+def test_a_loaded_program_is_checked_by_the_registry_s_attr_rules():
+    from minifluid import checks, io, registry
+    assert io.wrong_attr is checks.wrong_attr
     defaults = registry.get_op("scale").attrs
-    assert registry.wrong_attr(defaults, {"scale": 2, "bias_after_scale": False}) == ""
-    assert "attr 'scale'" in registry.wrong_attr(defaults, {"scale": [1, 2]})
-    assert "attr 'nope'" in registry.wrong_attr(defaults, {"nope": 1})
+    assert checks.wrong_attr(defaults, {"scale": 2, "bias_after_scale": False}) == ""
+    assert "attr 'scale'" in checks.wrong_attr(defaults, {"scale": [1, 2]})
+    assert "attr 'nope'" in checks.wrong_attr(defaults, {"nope": 1})
+    assert "attr 'scale'" in checks.wrong_attr(defaults, {"scale": 10 ** 400})
 
 
 def test_gradients_across_programs_appends_nothing():
