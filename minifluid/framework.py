@@ -364,15 +364,16 @@ class Program:
 def all_or_nothing(*programs: Program):
     """On an error inside, take the variables and ops added to `programs` out again, so that
     a refused call (an fc whose bias fails after its weight was made) leaves nothing behind."""
-    saved = [(b, dict(b.vars), len(b.ops)) for p in dict.fromkeys(programs) for b in p.blocks]
+    # Counts, not copies: a call only adds variables (a dict keeps their order) and ops.
+    saved = [(b, len(b.vars), len(b.ops)) for p in dict.fromkeys(programs) for b in p.blocks]
     try:
         yield
     except BaseException:
-        for block, vars, n in saved:
-            if len(block.vars) != len(vars) or len(block.ops) != n:
-                block.vars.clear()
-                block.vars.update(vars)
-                del block.ops[n:]
+        for block, nvars, nops in saved:
+            if len(block.vars) != nvars or len(block.ops) != nops:
+                for name in list(block.vars)[nvars:]:
+                    del block.vars[name]
+                del block.ops[nops:]
                 block.program._bump()
         raise
 
