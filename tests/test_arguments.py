@@ -584,3 +584,23 @@ def test_a_refused_fc_leaves_no_parameter_behind():
         layers.fc(c.x, 2, param_attr="w")  # and the name is free for the next call
     finally:
         c.close()
+
+
+def test_every_public_entry_point_is_in_the_table():
+    labels = {e.label for e in TABLE}
+    missing = [f"layers.{n}" for n in layers.__all__
+               if n not in labels and f"layers.{n}" not in labels]
+    seen = set()
+    for prefix, module in (("", fluid.initializer), ("", fluid.optimizer),
+                           ("", fluid.regularizer), ("nn.", fluid.nn),
+                           ("nn.functional.", fluid.nn.functional), ("tf.nn.", tf.nn)):
+        for n in module.__all__:
+            obj = getattr(module, n)
+            if n in ("Initializer", "Optimizer") or not callable(obj) or obj in seen or any(
+                    obj is getattr(layers, m) for m in layers.__all__):
+                continue  # a base class, a module, an alias, a layer under another name
+            seen.add(obj)
+            if prefix + n not in labels:
+                missing.append(prefix + n)
+    missing += [n for n in ("fluid.data", "gradients", "append_backward") if n not in labels]
+    assert not missing, f"public entry points the fuzzer does not try: {missing}"
