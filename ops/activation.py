@@ -13,6 +13,8 @@ import numpy as np
 from minifluid.place import get_array_module
 from minifluid.registry import register_op
 
+from .rules import same_as_x
+
 
 def _sigmoid(x):
     xp = get_array_module(x)
@@ -31,16 +33,9 @@ ACTIVATIONS = {
 }
 
 
-def same_shape(op):
-    x, out = op.in_var("X"), op.out_var("Out")
-    if x.dtype.kind != "f":
-        raise TypeError(f"X ('{x.name}') must be a float tensor, got {x.dtype}")
-    out.shape, out.dtype, out.lod_level = x.shape, x.dtype, x.lod_level
-
-
 def _make(type, forward, backward):
     op = register_op(type, inputs=["X"], outputs=["Out"], doc=__doc__)
-    op.shape_rule(same_shape)
+    op.shape_rule(same_as_x)
     op.kernel(("cpu", "cuda"), "float32", "float64")(forward)
 
     op.default_grad(inputs=(), outputs=("Out",))

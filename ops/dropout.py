@@ -14,7 +14,7 @@ import numpy as np
 from minifluid.place import get_array_module
 from minifluid.registry import register_op
 
-from .activation import same_shape
+from .rules import same_as_x
 
 ATTRS = {"dropout_prob": 0.5, "is_test": False, "seed": 0,
          "dropout_implementation": "downgrade_in_infer"}
@@ -24,7 +24,7 @@ op = register_op("dropout", inputs=["X"], outputs=["Out", "Mask?"], attrs=ATTRS,
 
 @op.shape_rule
 def _(op):
-    same_shape(op)
+    same_as_x(op)
     p, impl = op.attr("dropout_prob"), op.attr("dropout_implementation")
     if not 0 <= p <= 1:
         raise ValueError(f"dropout_prob must be in [0, 1], got {p}")

@@ -6,14 +6,14 @@
 from minifluid.place import get_array_module
 from minifluid.registry import register_op
 
-from .activation import same_shape
+from .rules import same_as_x
 
 op = register_op("softmax", inputs=["X"], outputs=["Out"], attrs={"axis": -1}, doc=__doc__)
 
 
 @op.shape_rule
 def _(op):
-    same_shape(op)
+    same_as_x(op)
     rank, axis = len(op.in_var("X").shape), op.attr("axis")
     if not -rank <= axis < rank:
         raise ValueError(f"axis {axis} is out of range for X of rank {rank}")
