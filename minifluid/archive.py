@@ -19,6 +19,7 @@ wrote before the index (np.savez: members `<name>.npy`) are read too.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import math
@@ -322,9 +323,21 @@ def _readable(path, what):
                    f"{str(e)[:200]})") from None
 
 
-def is_id_or_none(v):
-    return v is None or (isinstance(v, str) and len(v) == 32
+def is_id_or_none(v, digits=32):
+    """None, or a str of `digits` lowercase hex digits (a save id; 64: a sha256)."""
+    return v is None or (isinstance(v, str) and len(v) == digits
                          and all(c in "0123456789abcdef" for c in v))
+
+
+def digest(arrays: dict) -> str:
+    """sha256 of the variables' names, dtypes, shapes and values, in name order: what a
+    model records of the parameters it was saved with."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(json.dumps([name, a.dtype.str, a.shape]).encode())
+        h.update(memoryview(a).cast("B"))
+    return h.hexdigest()
 
 
 def _fill(m, buf, bad):

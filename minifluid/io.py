@@ -56,26 +56,37 @@ def _scope_values(names, what):
     return out
 
 
-def _load_vars(dirname, filename, vars_, what, model_id=False):
+def _load_vars(dirname, filename, vars_, what, model_id=False, digest=None):
     """Read arrays for `vars_` (Variables) from the .npz into the global scope. With a
-    `model_id` (str or None), the archive must belong to that model (or to none): if a save
-    was cut off after its new parameters went in, the model's own are in the backup."""
+    `model_id` (str or None), the archive must belong to that model: written by the same save,
+    by a save that gave it no id (save_params), or holding the very values the model was
+    saved with (its `digest`: a second model saved into the directory from the same network).
+    If a save was cut off after its new parameters went in, the model's own are in the
+    backup."""
     path = os.path.join(dirname, filename)
-    with archive.open_archive(path, what) as (z, members, save_id, size):
-        if model_id is False or save_id is None or save_id == model_id:
-            arrays = archive.read_arrays(z, members, vars_, path, what)
-        else:
-            arrays = None
+    backup = path + archive.BACKUP
+
+    def read(p):
+        with archive.open_archive(p, what) as (z, members, save_id, size):
+            if model_id is False or save_id is None or save_id == model_id:
+                return archive.read_arrays(z, members, vars_, p, what)
+            if digest is not None:
+                with contextlib.suppress(archive.Bad):  # say, it lacks some of vars_
+                    arrays = archive.read_arrays(z, members, vars_, p, what)
+                    if archive.digest(arrays) == digest:
+                        return arrays
+        return None
+
+    arrays = read(path)
     if arrays is None:
-        backup = path + archive.BACKUP
         with contextlib.suppress(FileNotFoundError):
-            with archive.open_archive(backup, what) as (z, members, backup_id, size):
-                if backup_id is None or backup_id == model_id:
-                    arrays = archive.read_arrays(z, members, vars_, backup, what)
+            arrays = read(backup)
     if arrays is None:
-        raise ValueError(f"{what}: {path} was written by another save (id {save_id}) than the "
-                         f"model (id {model_id}), and the model's own parameters are not in "
-                         f"{backup}; a save into {dirname} was cut off: save the model again")
+        raise ValueError(f"{what}: {path} holds other values than the model's (it was written "
+                         f"by another save, id {model_id} here), and the model's own are not "
+                         f"in {backup}: a save into {dirname} was cut off, or another model "
+                         f"saved there replaced them; save the model again (a model of its "
+                         f"own gets a params_filename or a directory of its own)")
     global_scope()._vars.update(arrays)
 
 
@@ -161,8 +172,9 @@ def save_inference_model(dirname, feeded_var_names, target_vars, executor, main_
     }
     params = [n for n in block.vars if n in names and block.var(n).persistable]
     values = None if program_only else _scope_values(params, "save_inference_model")
+    doc["params_sha256"] = None if values is None else archive.digest(values)
     archive.save(dirname, "save_inference_model", params_filename or PARAMS_FILE, values,
-          model_filename or MODEL_FILE, doc)
+                 model_filename or MODEL_FILE, doc)
     return doc["fetch"]
 
 
@@ -188,7 +200,7 @@ def load_inference_model(dirname, executor, model_filename=None, params_filename
         params = [v for v in block.vars.values() if v.persistable]
         if params:
             _load_vars(dirname, params_filename or PARAMS_FILE, params, what,
-                       doc.get("save_id"))
+                       doc.get("save_id"), doc.get("params_sha256"))
     return [program, list(doc["feed"]), [block.var(n) for n in doc["fetch"]]]
 
 
@@ -203,6 +215,8 @@ def _program_from_json(doc, path) -> Program:
             raise bad(f"'{key}' must be a list")
     if not archive.is_id_or_none(doc.get("save_id")):
         raise bad(f"'save_id' must be 32 hex digits, got {str(doc['save_id'])[:50]}")
+    if not archive.is_id_or_none(doc.get("params_sha256"), 64):
+        raise bad(f"'params_sha256' must be 64 hex digits, got {str(doc['params_sha256'])[:80]}")
     program = Program()
     block = program.global_block()
     for v in doc["vars"]:
@@ -235,15 +249,15 @@ def _program_from_json(doc, path) -> Program:
 
 def _var_ok(v):
     """Whether a variable entry has the types and bounds a saved one has: a name, a shape of
-    at most archive.MAX_RANK dims >= -1 whose size fits in int64 bytes, a plain numeric dtype, a small
-    lod_level, bool flags."""
+    at most archive.MAX_RANK dims >= -1 whose size fits in int64 bytes, a plain numeric
+    dtype, a small lod_level, bool flags."""
     if not (isinstance(v, dict) and isinstance(v.get("name"), str) and v["name"]
             and isinstance(v.get("shape"), list) and len(v["shape"]) <= archive.MAX_RANK
             and all(type(d) is int and d >= -1 for d in v["shape"])
             and type(v.get("lod_level", 0)) is int and 0 <= v.get("lod_level", 0) <= MAX_LOD
             and all(type(v.get(k, False)) is bool for k in
                     ("persistable", "parameter", "is_data", "need_check_feed"))
-            and v.get("dtype") in VAR_DTYPES):
+            and isinstance(v.get("dtype"), str) and v["dtype"] in VAR_DTYPES):
         return False
     return math.prod(abs(d) for d in v["shape"]) * 8 < 2 ** 63
 

@@ -388,14 +388,46 @@ def test_a_model_and_params_of_different_saves_are_refused(tmp_path):
     _save_model(str(a), "tanh", 1)
     _save_model(str(b), "sigmoid", 2)
     shutil.copy(b / "__params__.npz", a / "__params__.npz")
-    with pytest.raises(ValueError, match=r"__params__.npz was written by another save .* "
-                                         r"save the model again"):
+    with pytest.raises(ValueError, match=r"__params__.npz holds other values than the model's "
+                                         r".* save the model again"):
         _outputs(str(a))
     # a backup there that belongs to yet another save is not taken either
     shutil.copy(b / "__params__.npz", a / "__params__.npz.minifluid-backup")
-    with pytest.raises(ValueError, match=r"__params__.npz was written by another save .* "
-                                         r"save the model again"):
+    with pytest.raises(ValueError, match=r"__params__.npz holds other values than the model's "
+                                         r".* save the model again"):
         _outputs(str(a))
+
+
+def _outputs_of(dirname, model_filename):
+    with fluid.scope_guard(fluid.Scope()):
+        exe = fluid.Executor()
+        program, feeds, fetches = fluid.io.load_inference_model(dirname, exe, model_filename)
+        return exe.run(program, {feeds[0]: XV}, fetches)[0]
+
+
+def test_two_models_of_one_network_share_a_parameters_file(fresh, tmp_path):
+    """Two inference programs saved from one trained network into one directory (their own
+    model_filename, the default params file) both load: the second save rewrote the
+    parameters with the values the first was saved with."""
+    d = str(tmp_path)
+    main, out, values = _model("tanh", 1)
+    with fluid.program_guard(main):
+        act = fluid.layers.sigmoid(out)
+    fluid.global_scope()._vars.update(values)
+    exe = fluid.Executor()
+    want_out, want_act = exe.run(main, {"x": XV}, [out, act])
+    fluid.io.save_inference_model(d, ["x"], [out], exe, main_program=main,
+                                  model_filename="features")
+    fluid.io.save_inference_model(d, ["x"], [act], exe, main_program=main,
+                                  model_filename="predict")
+    np.testing.assert_array_equal(_outputs_of(d, "features"), want_out)
+    np.testing.assert_array_equal(_outputs_of(d, "predict"), want_act)
+    # trained on in between: the first model's values are gone, and it says so
+    fluid.global_scope()._vars["m.b"] = values["m.b"] + 1
+    fluid.io.save_inference_model(d, ["x"], [act], exe, main_program=main,
+                                  model_filename="predict")
+    with pytest.raises(ValueError, match="holds other values than the model's"):
+        _outputs_of(d, "features")
 
 
 def test_params_saved_over_an_inference_model_are_loaded_with_it(fresh, tmp_path):

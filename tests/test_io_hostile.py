@@ -72,7 +72,7 @@ FIELDS = {  # a saved model's field -> values of the wrong type or out of bounds
     "save_id": [3, True, "x" * 32, "A" * 32, "0" * 31],
     "var.name": [None, 3, "", ["x"]],
     "var.shape": [None, "3", [True, 3], [1.5], [-2], [2 ** 40] * 3, [1] * 65, [10 ** 300]],
-    "var.dtype": [None, 3, "object", "complex64", "float", "<f4", "V8"],
+    "var.dtype": [None, 3, "object", "complex64", "float", "<f4", "V8", ["float32"], {"a": 1}],
     "var.lod_level": [None, True, 1.5, "0", -1, 65, 10 ** 30],
     "var.persistable": [None, 1, "yes"], "var.parameter": [0, "no"],
     "var.is_data": [1, None], "var.need_check_feed": ["", []],
