@@ -21,13 +21,15 @@ def to_feed_array(value, dtype: np.dtype, what: str, by_value: bool = False):
     - An array must already have `dtype`, as fluid's feed required: converting it would hide
       a mistake made upstream. A numpy ndarray of `dtype` is returned as it is, as is a cupy
       array (the executor moves it). Subclasses (np.matrix, whose `*` is a matrix product)
-      become plain ndarrays; an object with `__array__` (a LoDTensor) is read as an ndarray.
-    - A masked array is refused: the kernels would compute on its hidden values.
-    - A list, tuple, Python or numpy number (and, with `by_value`, an array: DataFeeder's
-      sample fields) is converted by value, and only where that is exact: an integer dtype
+      become plain ndarrays; what numpy reads as an array (`__array__`: a LoDTensor; the
+      array interface or a buffer: a PIL image, array.array) is read as an ndarray.
+    - A masked array, also inside lists, is refused: the kernels would compute on its hidden
+      values.
+    - A list, tuple, range, Python or numpy number (and, with `by_value`, any array:
+      DataFeeder's sample fields) is converted by value, and only where that is exact: an integer dtype
       takes integral values in its range, bool takes True/False/0/1, a float dtype takes
       bools, integers and floats that do not overflow it (floats are rounded to it).
-    - str, bytes, None, dicts, sets and other objects are refused.
+    - str, bytes, bytearray, None, dicts, sets and other objects are refused.
     """
     cls = value.__class__
     if cls is np.ndarray and value.dtype == dtype:
@@ -37,30 +39,52 @@ def to_feed_array(value, dtype: np.dtype, what: str, by_value: bool = False):
     if isinstance(value, np.ma.MaskedArray):
         raise TypeError(f"{what} is a masked array; the kernels would compute on its masked "
                         f"values: fill them first, e.g. a.filled(0)")
-    if isinstance(value, (list, tuple, numbers.Number, np.generic)) or (
-            by_value and isinstance(value, np.ndarray)):
+    if isinstance(value, (str, bytes, bytearray)):
+        raise TypeError(f"{what}: cannot feed a {cls.__name__} {value!r:.40}; feed a numpy "
+                        f"array of {dtype.name}, a list or a number")
+    if isinstance(value, (list, tuple, range, numbers.Number, np.generic)):
         return _exact(value, dtype, what)
     if cls.__module__.split(".")[0] == "cupy":
         array = value
-    elif isinstance(value, np.ndarray) or hasattr(value, "__array__"):
+    elif isinstance(value, np.ndarray) or _array_like(value):
         try:
             array = np.asarray(value)
         except Exception as e:  # a foreign __array__ may raise anything
             raise TypeError(f"{what}: cannot read the fed {cls.__name__} as an array "
                             f"({type(e).__name__}: {e})") from None
     else:
-        shown = f" {value!r:.40}" if isinstance(value, (str, bytes)) else ""
-        raise TypeError(f"{what}: cannot feed a {cls.__name__}{shown}; feed a numpy array of "
+        raise TypeError(f"{what}: cannot feed a {cls.__name__}; feed a numpy array of "
                         f"{dtype.name}, a list or a number")
+    if by_value and isinstance(array, np.ndarray):
+        return _exact(array, dtype, what)
     if array.dtype != dtype:
         raise ValueError(f"{what}: the variable is declared {dtype.name} but the fed array is "
                          f"{array.dtype}")
     return array
 
 
+def _array_like(value) -> bool:
+    """Whether numpy reads `value` as an array: __array__, the array interface, or a buffer
+    (array.array, memoryview, a PIL image)."""
+    if hasattr(value, "__array__") or hasattr(value, "__array_interface__") or hasattr(
+            value, "__array_struct__"):
+        return True
+    try:
+        memoryview(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _has_masked(value) -> bool:
+    """Whether a masked array hides in the nested lists and tuples of `value`."""
+    return any(isinstance(v, np.ma.MaskedArray) or (
+        isinstance(v, (list, tuple)) and _has_masked(v)) for v in value)
+
+
 def _exact(value, dtype, what):
     kind = value.__class__.__name__
-    if isinstance(value, (list, tuple)) and any(isinstance(v, np.ma.MaskedArray) for v in value):
+    if isinstance(value, (list, tuple)) and _has_masked(value):
         raise TypeError(f"{what}: the fed {kind} holds a masked array; fill it first, e.g. "
                         f"a.filled(0)")
     try:

@@ -138,7 +138,7 @@ def _bad_values(dtype, checked):
     dt = np.dtype(dtype)
     other = np.dtype("int64" if dt.kind == "f" else "float32")
     bad = [("None", None), ("str", "1234"), ("bytes", b"x"), ("dict", {}), ("set", set()),
-           ("object", object()), ("range", range(2)),
+           ("object", object()),
            ("masked", np.ma.masked_array(np.ones((1, 2), dt), mask=[[False, True]])),
            ("list of masked", [np.ma.masked_array(np.ones(2, dt), mask=[False, True])]),
            ("object array", np.array([[1, None]], object)),
@@ -158,7 +158,7 @@ def _bad_values(dtype, checked):
         bad += [("1e300", [[1e300, 0]])]
     if checked:
         bad += [("wrong width", np.ones((1, 3), dt)), ("rank 1", np.ones(2, dt)),
-                ("rank 1 list", [1, 0])]
+                ("rank 1 list", [1, 0]), ("rank 1 range", range(2))]
     return bad
 
 
@@ -255,3 +255,49 @@ def test_cupy_feeds(fresh, place):
     # a device array fed to a CPU run is brought to the host
     out, = fluid.Executor().run(fresh, {"f": cupy.asarray([1, 3], "float32")}, [m])
     assert out.__class__ is np.ndarray and out.tolist() == [2.0]
+
+
+class _Interface:
+    """Exposes an array through the array interface only (as a PIL image does)."""
+
+    def __init__(self, a):
+        self.__array_interface__ = a.__array_interface__
+        self._keep = a
+
+
+def test_array_interface_buffers_and_ranges_are_fed(fresh):
+    import array
+    x = fluid.data("x", [None, 3], "float32")
+    n = fluid.data("n", [3], "int64")
+    y = x * 2
+    m = n * 1
+    exe = fluid.Executor()
+    a = np.array([[1, 2, 3]], "float32")
+    for value in (_Interface(a), memoryview(a), array.array("f", [1, 2, 3])):
+        got, = exe.run(feed={"x": value if not isinstance(value, array.array)
+                             else np.asarray(value).reshape(1, 3)}, fetch_list=[y])
+        np.testing.assert_array_equal(got, a * 2)
+    got, = exe.run(feed={"n": range(3)}, fetch_list=[m])
+    np.testing.assert_array_equal(got, [0, 1, 2])
+    got, = exe.run(feed={"n": array.array("q", [4, 5, 6])}, fetch_list=[m])
+    np.testing.assert_array_equal(got, [4, 5, 6])
+    with pytest.raises(ValueError, match="feed 'n'.*declared int64.*float32"):
+        exe.run(feed={"n": array.array("f", [1, 2, 3])}, fetch_list=[m])
+    with pytest.raises(TypeError, match="feed 'x'.*bytearray"):
+        exe.run(feed={"x": bytearray(12)}, fetch_list=[y])
+
+
+def test_a_masked_array_inside_lists_is_refused(fresh):
+    x = fluid.data("x", [None, 1, 3], "float32")
+    m = np.ma.masked_array(np.array([1, 99, 3], "float32"), mask=[0, 1, 0])
+    with pytest.raises(TypeError, match="feed 'x'.*masked array"):
+        fluid.Executor().run(feed={"x": ([m],)}, fetch_list=[x * 1])
+
+
+def test_data_feeder_converts_array_like_fields_by_value(fresh):
+    img = fluid.layers.data("img", [3], "float32")
+    feeder = fluid.DataFeeder([img], fluid.CPUPlace())
+    field = _Interface(np.array([0.5, 1.5, 2.5]))  # float64, as an image decoder may give
+    got = feeder.feed([(field,)])["img"]
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, [[0.5, 1.5, 2.5]])
