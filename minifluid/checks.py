@@ -24,16 +24,18 @@ INT64_MAX = 2 ** 63 - 1
 FLOAT64_MAX = float(np.finfo(np.float64).max)  # a Python float: compares with any int
 
 
+# Each test looks at the exact type first: the abstract-class checks cost ~1 us apiece, and
+# a large program makes hundreds of thousands of them.
 def is_bool(v) -> bool:
-    return isinstance(v, (bool, np.bool_))
+    return v.__class__ is bool or isinstance(v, (bool, np.bool_))
 
 
 def is_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not is_bool(v)
+    return v.__class__ is int or (isinstance(v, numbers.Integral) and not is_bool(v))
 
 
 def is_real(v) -> bool:
-    return isinstance(v, numbers.Real) and not is_bool(v)
+    return v.__class__ in (int, float) or (isinstance(v, numbers.Real) and not is_bool(v))
 
 
 def given(v) -> str:
@@ -66,14 +68,17 @@ def check_int(where: str, arg: str, v, lo=None, hi=INT64_MAX, none: bool = False
     """v as a Python int, within [lo, hi]; None passes when `none`."""
     if v is None and none:
         return None
-    what = "an int" + (f" {_range(lo, hi)}" if _range(lo, hi) else "") + (
-        " or None" if none else "")
     if not is_int(v):
-        _fail(where, arg, what, v, TypeError)
+        _fail(where, arg, _int_what(lo, hi, none), v, TypeError)
     v = int(v)
     if (lo is not None and v < lo) or (hi is not None and v > hi):
-        _fail(where, arg, what, v, ValueError)
+        _fail(where, arg, _int_what(lo, hi, none), v, ValueError)
     return v
+
+
+def _int_what(lo, hi, none):
+    return "an int" + (f" {_range(lo, hi)}" if _range(lo, hi) else "") + (
+        " or None" if none else "")
 
 
 def check_float(where: str, arg: str, v, lo=None, hi=None, open_lo=False, open_hi=False,
@@ -81,22 +86,24 @@ def check_float(where: str, arg: str, v, lo=None, hi=None, open_lo=False, open_h
     """v as a Python float within the range (nan and inf refused unless not `finite`)."""
     if v is None and none:
         return None
-    rng = _range(lo, hi, open_lo, open_hi)
-    what = ("a finite number" if finite else "a number") + (f" {rng}" if rng else "") + (
-        " or None" if none else "")
+
+    def fail(cls):
+        rng = _range(lo, hi, open_lo, open_hi)
+        _fail(where, arg, ("a finite number" if finite else "a number") + (
+            f" {rng}" if rng else "") + (" or None" if none else ""), v, cls)
     if not is_real(v):
-        _fail(where, arg, what, v, TypeError)
+        fail(TypeError)
     try:
         f = float(v)
     except OverflowError:  # an int beyond float64
-        _fail(where, arg, what, v, ValueError)
+        fail(ValueError)
     if math.isnan(f):
         if finite:
-            _fail(where, arg, what, v, ValueError)
+            fail(ValueError)
         return f
     if (finite and math.isinf(f)) or (lo is not None and (f <= lo if open_lo else f < lo)) or (
             hi is not None and (f >= hi if open_hi else f > hi)):
-        _fail(where, arg, what, v, ValueError)
+        fail(ValueError)
     return f
 
 
@@ -177,6 +184,16 @@ def attr_problem(default, v):
     """(exception class, what is wrong) when `v` does not fit an op attr whose default is
     `default`, or None. Each value must have its default's type (an int may stand for a
     float; a tuple for a list), ints fit int64, dtypes are the names minifluid supports."""
+    t = v.__class__
+    if t is default.__class__:  # the common cases, decided without the checks below
+        if t is int:
+            if -INT64_MAX - 1 <= v <= INT64_MAX:
+                return None
+        elif t is list:
+            if all(i.__class__ is int and -INT64_MAX - 1 <= i <= INT64_MAX for i in v):
+                return None
+        elif t in (bool, float, str):
+            return None
     if isinstance(default, bool):
         ok, what = is_bool(v), "a bool"
     elif isinstance(default, int):
