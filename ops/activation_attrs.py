@@ -10,7 +10,7 @@ checked when the op is appended.
     relu6            min(max(x, 0), threshold)            dx = d [0 < out < threshold]
     brelu            min(max(x, t_min), t_max)            dx = d [t_min < x < t_max]
     soft_relu        log(1 + exp(clip(x, -threshold, threshold)))
-                                          dx = d (1 - exp(-out)) [-threshold < out < threshold]
+                                          dx = d (1 - exp(-out)) [-threshold < x < threshold]
     stanh            scale_b tanh(scale_a x)              dx = d scale_a scale_b (1 - tanh^2)
     hard_sigmoid     clip(slope x + offset, 0, 1)         dx = d slope [0 < out < 1]
     swish            x sigmoid(beta x)                    dx = d s (1 + beta x sigmoid(-beta x))
@@ -22,8 +22,9 @@ checked when the op is appended.
 
 selu, relu6, soft_relu and hard_sigmoid read Out; the others read X. Build-time conditions:
 brelu t_min < t_max, soft_relu threshold > 0, softshrink lambda >= 0, hard_swish scale != 0.
-leaky_relu is fluid's max(x, alpha x) for alpha <= 1 and stays consistent with its gradient
-for alpha > 1. soft_relu's gradient masks on Out as fluid's does. hard_swish's gradient
+soft_relu's mask is told from Out (Out is increasing in x): fluid compares Out itself with
++-threshold, which gives a clipped x < -threshold a gradient. leaky_relu is fluid's max(x, alpha x) for alpha <= 1 and stays consistent with its gradient
+for alpha > 1. hard_swish's gradient
 above the threshold is threshold / scale (fluid writes 1, the same for its defaults 6, 6).
 """
 import math
@@ -77,8 +78,11 @@ def _hard_swish_grad(x, d, threshold, scale, offset):
 
 
 def _soft_relu_grad(out, d, threshold):
+    # -threshold < x < threshold, told from Out: Out is increasing in x, and a clipped x
+    # gives exactly these bounds
     xp = get_array_module(out)
-    return d * -xp.expm1(-out) * ((out > -threshold) & (out < threshold))
+    lo, hi = (xp.logaddexp(out.dtype.type(0), out.dtype.type(t)) for t in (-threshold, threshold))
+    return d * -xp.expm1(-out) * ((out > lo) & (out < hi))
 
 
 def _swish_grad(x, d, beta):
