@@ -159,10 +159,12 @@ def _zero_grad(d, **attrs):
 NAMES = []  # every activation registered here, in order: the `act=` names layers accept
 
 
-def make_activation(type, attrs, forward, reads, backward, check=None, doc=__doc__):
-    """Register `type` and `type_grad`; `check(op)` refuses bad attrs at build time."""
+def make_activation(type, attrs, forward, reads, backward, check=None, doc=__doc__, extra=()):
+    """Register `type` and `type_grad`; `check(op)` refuses bad attrs at build time.
+    `extra` names optional input slots that the kernels get after X (or Out)."""
     NAMES.append(type)
-    op = register_op(type, inputs=["X"], outputs=["Out"], attrs=attrs, doc=doc)
+    op = register_op(type, inputs=["X", *(s + "?" for s in extra)], outputs=["Out"],
+                     attrs=attrs, doc=doc)
 
     @op.shape_rule
     def _(op):
@@ -172,9 +174,9 @@ def make_activation(type, attrs, forward, reads, backward, check=None, doc=__doc
 
     op.kernel(("cpu", "cuda"), "float32", "float64")(_quiet(forward))
     op.kernel(("cpu", "cuda"), "float16")(via_float32(_quiet(forward)))
-    op.default_grad(inputs=("X",) if reads == "X" else (),
+    op.default_grad(inputs=(("X",) if reads == "X" else ()) + tuple(extra),
                     outputs=("Out",) if reads == "Out" else ())
-    ins = [reads] if reads else []
+    ins = ([reads] if reads else []) + [s + "?" for s in extra]
     grad = register_op(type + "_grad", inputs=ins + ["Out@GRAD"], outputs=["X@GRAD?"],
                        attrs=attrs)
 

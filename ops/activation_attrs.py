@@ -20,6 +20,7 @@ checked when the op is appended.
     hard_swish       x min(max(x + offset, 0), threshold) / scale
                      dx = d ((2x + offset) / scale inside, threshold / scale above, 0 below)
 
+pow's optional input FactorTensor (one element) overrides factor, as in fluid 1.8.
 selu, relu6, soft_relu and hard_sigmoid read Out; the others read X. Build-time conditions:
 brelu t_min < t_max, soft_relu threshold > 0, softshrink lambda >= 0, hard_swish scale != 0.
 soft_relu's mask is told from Out (Out is increasing in x): fluid compares Out itself with
@@ -92,9 +93,6 @@ def _swish_grad(x, d, beta):
 
 # type: (attrs, forward, grad reads, grad, extra check)
 ACTIVATIONS = {
-    "pow": ({"factor": 1.0}, lambda x, factor: get_array_module(x).power(x, x.dtype.type(factor)),
-            "X", lambda x, d, factor: d * factor * get_array_module(x).power(
-                x, x.dtype.type(factor - 1)), None),
     "leaky_relu": ({"alpha": 0.02}, lambda x, alpha: _where(x >= 0, x, alpha * x), "X",
                    lambda x, d, alpha: _where(x >= 0, d, alpha * d), None),
     "elu": ({"alpha": 1.0}, lambda x, alpha: _where(x > 0, x, alpha * _expm1_neg(x)), "X",
@@ -145,3 +143,29 @@ ACTIVATIONS = {
 
 for _type, (_attrs, _f, _reads, _b, _check) in ACTIVATIONS.items():
     make_activation(_type, _attrs, _f, _reads, _b, _check or _finite, doc=__doc__)
+
+
+def _factor(x, factor_tensor, factor):
+    """The exponent: FactorTensor's one element when given (as an array: no device sync),
+    else the attr."""
+    if factor_tensor is None:
+        return x.dtype.type(factor)
+    return factor_tensor.reshape(()).astype(x.dtype)
+
+
+def _check_pow(op):
+    _finite(op)
+    if "FactorTensor" in op.inputs and op.input("FactorTensor"):
+        f = op.in_var("FactorTensor")
+        # float64 too (fluid's op reads float only; its layer still asks for float32), so
+        # that a float64 gradient check can feed it
+        if f.dtype.kind != "f" or len(f.shape) > 1 or (f.shape and f.shape[0] not in (1, -1)):
+            raise TypeError(f"FactorTensor ('{f.name}') must be a float tensor of one "
+                            f"element, got {f.dtype}{list(f.shape)}")
+
+
+make_activation(  # fluid 1.8's pow takes the exponent from FactorTensor when it is given
+    "pow", {"factor": 1.0},
+    lambda x, f, factor: get_array_module(x).power(x, _factor(x, f, factor)), "X",
+    lambda x, f, d, factor: d * _factor(x, f, factor) * get_array_module(x).power(
+        x, _factor(x, f, factor) - 1), _check_pow, doc=__doc__, extra=("FactorTensor",))

@@ -311,7 +311,7 @@ for _a in ("exp", "log", "log1p", "sqrt", "rsqrt", "abs", "ceil", "floor", "roun
            "logsigmoid", "tanh_shrink"):
     TABLE.append(Entry(_a, _a, lambda c, _a=_a, **k: getattr(layers, _a)(**k),
                        lambda c: dict(x=c.x), dict(x=VAR, name=NAME)))
-for _a, _specs in (("pow", dict(factor=FLOAT())), ("leaky_relu", dict(alpha=FLOAT())),
+for _a, _specs in (("pow", dict(factor=ANY(FLOAT(), LR))), ("leaky_relu", dict(alpha=FLOAT())),
                    ("elu", dict(alpha=FLOAT())), ("relu6", dict(threshold=FLOAT())),
                    ("soft_relu", dict(threshold=FLOAT(0, open_lo=True))),
                    ("stanh", dict(scale_a=FLOAT(), scale_b=FLOAT())),

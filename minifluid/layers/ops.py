@@ -10,7 +10,10 @@ Example:
 """
 from __future__ import annotations
 
-from ..checks import check_float
+import math
+
+from ..checks import check_float, check_variable
+from ..framework import Variable
 from .helper import append_layer_op, check_name, generate_layer
 
 NO_ATTRS = ("exp", "log", "log1p", "sqrt", "rsqrt", "abs", "ceil", "floor", "round",
@@ -23,7 +26,6 @@ __all__ = list(NO_ATTRS) + [
 
 for _op in NO_ATTRS:
     globals()[_op] = generate_layer(_op, "x, name")
-pow = generate_layer("pow", "x, factor, name")
 soft_relu = generate_layer("soft_relu", "x, threshold, name")
 leaky_relu = generate_layer("leaky_relu", "x, alpha, name")
 elu = generate_layer("elu", "x, alpha, name")
@@ -70,3 +72,21 @@ def thresholded_relu(x, threshold=None):
     """x where x > threshold, else 0 (None: 1.0)."""
     return _with_optional_attrs("thresholded_relu", x, None,
                                 threshold=("threshold", threshold))
+
+
+def pow(x, factor=1.0, name=None):
+    """x ** factor; `factor` is a number or a float32 Variable of one element (fluid 1.8's
+    FactorTensor), read when the program runs.
+
+    Example:
+        y = fluid.layers.pow(x, factor=2.0)
+    """
+    if not isinstance(factor, Variable):
+        return append_layer_op("pow", {"X": ("x", x)}, {"factor": factor}, name)
+    check_variable("pow", "factor", factor)
+    if factor.dtype != "float32" or math.prod(factor.shape) not in (1, -1):
+        raise TypeError(f"pow: argument 'factor' must be a number or a float32 Variable of "
+                        f"one element, got '{factor.name}' of {factor.dtype}"
+                        f"{list(factor.shape)}")
+    return append_layer_op("pow", {"X": ("x", x), "FactorTensor": ("factor", factor)}, {},
+                           name)

@@ -140,7 +140,8 @@ READS_OUT = {"sigmoid", "relu", "tanh", "exp", "sqrt", "rsqrt", "reciprocal", "s
 @pytest.mark.parametrize("op", REF)
 def test_the_grad_op_reads_what_fluids_reads(op):
     reads = "Out" if op in READS_OUT else None if op in ZERO_GRAD else "X"
-    assert OPS[op + "_grad"].inputs == ([reads] if reads else []) + ["Out@GRAD"]
+    extra = ["FactorTensor"] if op == "pow" else []
+    assert OPS[op + "_grad"].inputs == ([reads] if reads else []) + extra + ["Out@GRAD"]
 
 
 def test_round_is_half_away_from_zero():
@@ -234,7 +235,7 @@ SIGNATURES = {
         "exp", "log", "log1p", "sqrt", "rsqrt", "abs", "ceil", "floor", "round", "reciprocal",
         "square", "sin", "cos", "asin", "acos", "atan", "softplus", "softsign", "logsigmoid",
         "tanh_shrink", "sigmoid", "relu", "tanh")},
-    "pow": "(x, factor=1.0, name=None)",
+    "pow": "(x, factor=1.0, name=None)",  # factor: a number or a float32 Variable
     "leaky_relu": "(x, alpha=0.02, name=None)",
     "elu": "(x, alpha=1.0, name=None)",
     "relu6": "(x, threshold=6.0, name=None)",
@@ -289,6 +290,25 @@ def test_layers_pass_attrs_and_names(fresh):
     z_want = np.array([-0.25, 0.75])
     np.testing.assert_allclose(got, SELU[0] * np.where(z_want > 0, z_want,
                                                        2.0 * np.expm1(z_want)), rtol=1e-15)
+
+
+def test_pow_takes_its_exponent_from_factor_tensor(fresh, rng):
+    x = rng.uniform(0.5, 2, (3, 4))
+    f = np.array([2.5], np.float32)
+    check_output("pow", {"X": x, "FactorTensor": f}, {"Out": x ** 2.5}, {"factor": 7.0},
+                 rtol=1e-14)
+    check_grad("pow", {"X": x, "FactorTensor": f})
+    xv = fluid.data("x", [3, 4], "float64")
+    factor = fluid.layers.fill_constant([1], "float32", 3.0)
+    out = fluid.layers.pow(xv, factor=factor)
+    assert fresh.global_block().ops[-1].input("FactorTensor") == [factor.name]
+    got, = fluid.Executor().run(fresh, {"x": x}, [out])
+    np.testing.assert_allclose(got, x ** 3, rtol=1e-14)
+    for bad in (fluid.layers.fill_constant([1], "float64", 3.0),
+                fluid.layers.fill_constant([2], "float32", 3.0)):
+        with pytest.raises(TypeError, match="pow: argument 'factor' must be a number or a "
+                                            "float32 Variable of one element"):
+            fluid.layers.pow(xv, factor=bad)
 
 
 def test_fc_takes_any_activation(fresh):

@@ -65,7 +65,8 @@ for _op in ("relu", "sigmoid", "tanh"):
     SPECS[_op + "_grad"] = ({"Out": X, "Out@GRAD": X}, {}, ("X@GRAD",))
 for _op in ACTIVATIONS:  # each grad op reads X or Out (or neither) and Out@GRAD
     SPECS.setdefault(_op, ({"X": X}, {}, ("Out",)))
-    SPECS.setdefault(_op + "_grad", ({s: X for s in OPS[_op + "_grad"].inputs}, {},
+    SPECS.setdefault(_op + "_grad", ({s: X for s in OPS[_op + "_grad"].inputs
+                                      if s not in OPS[_op + "_grad"].optional}, {},
                                      ("X@GRAD",)))
 NOT_SWEPT = {"fill_constant", "uniform_random", "gaussian_random"}  # no inputs: test_random_ops
 SWEPT = sorted(t for t, d in OPS.items() if ("cpu", "float32") in d.kernels
