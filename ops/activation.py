@@ -27,9 +27,11 @@ neither: ceil, floor, round and sign have zero gradients in fluid.
     gelu          x Phi(x), or with approximate its tanh form   dx = d (Phi(x) + x phi(x))
 
 The functions with attrs are in activation_attrs.py. Stable forms: softplus and logsigmoid
-through logaddexp (no exp overflow), sigmoid(-x) computed directly rather than as 1 -
-sigmoid(x), gelu through erfc so that a very negative x keeps its relative accuracy. Values
-outside an op's domain (log(-1), asin(2)) give nan or inf as fluid's do, without a warning.
+as max(x, 0) + log1p(exp(-|x|)) (no exp overflow), sigmoid(-x) computed directly rather
+than as 1 - sigmoid(x), gelu through erfc so that a very negative x keeps its relative
+accuracy. Values outside an op's domain (log(-1), asin(2)) give nan or inf as fluid's do,
+without a warning. erf and erfc are math's, per element, on the CPU (numpy has none; about
+0.2 us an element) and cupyx.scipy.special's on a GPU.
 """
 import math
 
@@ -70,6 +72,15 @@ def _special(name):
 
 
 erf, erfc = _special("erf"), _special("erfc")
+
+
+def _softplus(x):
+    # max(x, 0) + log1p(exp(-|x|)): exp never overflows, and it is ~10x faster than numpy's
+    # float32 logaddexp
+    xp = get_array_module(x)
+    out = xp.log1p(xp.exp(-xp.abs(x)))
+    out += xp.maximum(x, x.dtype.type(0))
+    return out
 
 
 def _round(x):
@@ -129,11 +140,11 @@ ACTIVATIONS = {
     "floor": ({}, xp_of(lambda xp, x: xp.floor(x)), None, None),
     "round": ({}, _round, None, None),
     "sign": ({}, xp_of(lambda xp, x: xp.sign(x)), None, None),
-    "softplus": ({}, xp_of(lambda xp, x: xp.logaddexp(x.dtype.type(0), x)), "X",
+    "softplus": ({}, _softplus, "X",
                  lambda x, d: d * _sigmoid(x)),
     "softsign": ({}, xp_of(lambda xp, x: x / (1 + xp.abs(x))), "X",
                  lambda x, d: d / (1 + get_array_module(x).abs(x)) ** 2),
-    "logsigmoid": ({}, xp_of(lambda xp, x: -xp.logaddexp(x.dtype.type(0), -x)), "X",
+    "logsigmoid": ({}, lambda x: -_softplus(-x), "X",
                    lambda x, d: d * _sigmoid(-x)),
     "tanh_shrink": ({}, xp_of(lambda xp, x: x - xp.tanh(x)), "X",
                     lambda x, d: d * get_array_module(x).tanh(x) ** 2),

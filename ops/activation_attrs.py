@@ -24,9 +24,10 @@ pow's optional input FactorTensor (one element) overrides factor, as in fluid 1.
 selu, relu6, soft_relu and hard_sigmoid read Out; the others read X. Build-time conditions:
 brelu t_min < t_max, soft_relu threshold > 0, softshrink lambda >= 0, hard_swish scale != 0.
 soft_relu's mask is told from Out (Out is increasing in x): fluid compares Out itself with
-+-threshold, which gives a clipped x < -threshold a gradient. leaky_relu is fluid's max(x, alpha x) for alpha <= 1 and stays consistent with its gradient
-for alpha > 1. hard_swish's gradient
-above the threshold is threshold / scale (fluid writes 1, the same for its defaults 6, 6).
++-threshold, which gives a clipped x < -threshold a gradient. leaky_relu is fluid's
+max(x, alpha x) for alpha <= 1 and stays consistent with its gradient for alpha > 1.
+hard_swish's gradient above the threshold is threshold / scale (fluid writes 1, the same
+for its defaults 6, 6).
 """
 import math
 

@@ -24,8 +24,8 @@ def c_round(x):  # C's round: half away from zero, written from its definition
                         if math.isfinite(v) else v, otypes=[np.float64])(x)
 
 
-def softplus(x):  # a different stable form from the kernel's logaddexp
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+def softplus(x):  # a different stable form from the kernel's max(x, 0) + log1p(exp(-|x|))
+    return np.logaddexp(0, x)
 
 
 def sigmoid(x):
@@ -119,6 +119,28 @@ def test_forward_against_a_float64_formula(rng, op, dtype):
 def test_gradient_in_float64(rng, op):
     attrs = REF[op][0]
     check_grad(op, {"X": inputs(rng, op, (3, 4))}, attrs)
+
+
+@pytest.mark.parametrize("op,attrs,x", [
+    # threshold != scale: the gradient above the threshold is threshold / scale (fluid: 1)
+    ("hard_swish", {"threshold": 4.0, "scale": 5.0, "offset": 1.0}, [-3, -0.5, 1.5, 4, 6]),
+    # alpha > 1 keeps Out and its gradient consistent
+    ("leaky_relu", {"alpha": 3.0}, [-2, -0.5, 0.5, 2]),
+    # a clipped x < -threshold has gradient 0 (fluid's Out-vs-threshold mask gives it one)
+    ("soft_relu", {"threshold": 1.0}, [-3, -1.5, -0.5, 0.5, 1.5, 3]),
+    ("selu", {"scale": 2.0, "alpha": 0.5}, [-2, -0.5, 0.5, 2]),
+    ("swish", {"beta": -0.7}, [-3, -1, 0.2, 4]),
+])
+def test_gradient_with_other_attrs(op, attrs, x):
+    check_grad(op, {"X": np.array(x, np.float64)}, attrs)
+
+
+def test_soft_relu_gradient_is_zero_where_x_is_clipped():
+    x = np.array([-50.0, -3.0, 3.0, 50.0])
+    out = run_op("soft_relu", {"X": x}, {"threshold": 2.0})["Out"]
+    dx = run_op("soft_relu_grad", {"Out": out, "Out@GRAD": np.ones(4)}, {"threshold": 2.0},
+                ("X@GRAD",))["X@GRAD"]
+    np.testing.assert_array_equal(dx, np.zeros(4))
 
 
 @pytest.mark.parametrize("op", ZERO_GRAD)
