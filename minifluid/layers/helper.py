@@ -12,11 +12,11 @@ import re
 import numpy as np
 
 from .. import registry
-from ..ops import activation as _activation_ops
 from ..checks import check_name, check_str, check_variable
 from ..framework import (Parameter, Variable, all_or_nothing, default_main_program,
                          default_startup_program, unique_name)
 from ..initializer import Constant, Xavier
+from ..ops import activation as _activation_ops
 from ..param_attr import ParamAttr
 
 __all__ = ["LayerHelper", "activate", "append_layer_op", "building", "check_act", "check_name",
