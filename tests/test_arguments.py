@@ -304,6 +304,41 @@ TABLE += [
 for _a in ("mean", "sigmoid", "relu", "tanh"):
     TABLE.append(Entry(_a, _a, lambda c, _a=_a, **k: getattr(layers, _a)(**k),
                        lambda c: dict(x=c.x), dict(x=VAR, name=NAME)))
+# The activation layers (fluid 1.8's layers/ops.py and nn.py): x a float Variable, each
+# float attr any finite number unless fluid documents a bound.
+for _a in ("exp", "log", "log1p", "sqrt", "rsqrt", "abs", "ceil", "floor", "round",
+           "reciprocal", "square", "sin", "cos", "asin", "acos", "atan", "softplus", "softsign",
+           "logsigmoid", "tanh_shrink"):
+    TABLE.append(Entry(_a, _a, lambda c, _a=_a, **k: getattr(layers, _a)(**k),
+                       lambda c: dict(x=c.x), dict(x=VAR, name=NAME)))
+for _a, _specs in (("pow", dict(factor=ANY(FLOAT(), LR))), ("leaky_relu", dict(alpha=FLOAT())),
+                   ("elu", dict(alpha=FLOAT())), ("relu6", dict(threshold=FLOAT())),
+                   ("soft_relu", dict(threshold=FLOAT(0, open_lo=True))),
+                   ("stanh", dict(scale_a=FLOAT(), scale_b=FLOAT())),
+                   ("hard_sigmoid", dict(slope=FLOAT(), offset=FLOAT())),
+                   ("swish", dict(beta=FLOAT())),
+                   ("hard_swish", dict(threshold=FLOAT(), offset=FLOAT(),
+                                       scale=ANY(FLOAT(0, open_lo=True),
+                                                 FLOAT(hi=0, open_hi=True)))),
+                   ("selu", dict(scale=ANY(NONE, FLOAT()), alpha=ANY(NONE, FLOAT())))):
+    TABLE.append(Entry(_a, _a, lambda c, _a=_a, **k: getattr(layers, _a)(**k),
+                       lambda c: dict(x=c.x), dict(x=VAR, name=NAME, **_specs)))
+TABLE += [
+    Entry("brelu", "brelu", lambda c, **k: layers.brelu(**k), lambda c: dict(x=c.x),
+          dict(x=VAR, t_min=FLOAT(hi=24, open_hi=True), t_max=FLOAT(0, open_lo=True),
+               name=NAME)),
+    Entry("gelu", "gelu", lambda c, **k: layers.gelu(**k), lambda c: dict(x=c.x),
+          dict(x=VAR, approximate=BOOL)),
+    Entry("erf", "erf", lambda c, **k: layers.erf(**k), lambda c: dict(x=c.x), dict(x=VAR)),
+    Entry("sign", "sign", lambda c, **k: layers.sign(**k), lambda c: dict(x=c.x),
+          dict(x=VAR)),
+    Entry("softshrink", "softshrink", lambda c, **k: layers.softshrink(**k),
+          lambda c: dict(x=c.x), dict(x=VAR, alpha=ANY(NONE, FLOAT(0)))),
+    Entry("hard_shrink", "hard_shrink", lambda c, **k: layers.hard_shrink(**k),
+          lambda c: dict(x=c.x), dict(x=VAR, threshold=ANY(NONE, FLOAT()))),
+    Entry("thresholded_relu", "thresholded_relu", lambda c, **k: layers.thresholded_relu(**k),
+          lambda c: dict(x=c.x), dict(x=VAR, threshold=ANY(NONE, FLOAT()))),
+]
 
 LEARNING_RATE = ANY(LR, FLOAT(0, ints=False))
 REGULARIZATION = ANY(NONE, INSTANCE(L2Decay))

@@ -43,8 +43,8 @@ def test_fc_errors(fresh):
     x = fluid.layers.data("x", [3])
     with pytest.raises(ValueError, match="fc: argument .size. must be an int >= 1, got 0"):
         fluid.layers.fc(x, 0)
-    with pytest.raises(ValueError, match="argument .act. must be None or one of .*, got 'swish'"):
-        fluid.layers.fc(x, 2, act="swish")
+    with pytest.raises(ValueError, match="argument .act. must be None or one of .*, got 'swash'"):
+        fluid.layers.fc(x, 2, act="swash")
     with pytest.raises(TypeError, match="fc: argument 'input' must be a Variable"):
         fluid.layers.fc(np.ones((2, 3)), 2)
     with pytest.raises(TypeError, match="argument 'param_attr' must be None, a bool, a ParamAttr"):

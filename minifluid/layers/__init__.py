@@ -3,8 +3,10 @@ from .io import data
 from .math_op_patch import monkey_patch_variable
 from .nn import *  # noqa: F401,F403
 from .nn import __all__ as _nn
+from .ops import *  # noqa: F401,F403
+from .ops import __all__ as _ops
 from .tensor import create_global_var, fill_constant
 
 monkey_patch_variable()
 
-__all__ = ["data", "fill_constant", "create_global_var"] + _nn
+__all__ = ["data", "fill_constant", "create_global_var"] + _nn + _ops

@@ -16,6 +16,7 @@ from ..checks import check_name, check_str, check_variable
 from ..framework import (Parameter, Variable, all_or_nothing, default_main_program,
                          default_startup_program, unique_name)
 from ..initializer import Constant, Xavier
+from ..ops import activation as _activation_ops
 from ..param_attr import ParamAttr
 
 __all__ = ["LayerHelper", "activate", "append_layer_op", "building", "check_act", "check_name",
@@ -75,7 +76,9 @@ class LayerHelper:
             init(startup.create_parameter(name, shape, dtype, **kw), startup)
         return self.block.create_parameter(name, shape, dtype, **kw)
 
-ACTIVATIONS = ("sigmoid", "relu", "tanh", "softmax")
+# The activation ops (ops/activation*.py, registered before any layer module loads) and
+# softmax: the names `act=` takes.
+ACTIVATIONS = tuple(_activation_ops.NAMES) + ("softmax",)
 
 
 def check_act(layer: str, act):

@@ -15,6 +15,7 @@ import pytest
 from minifluid.backward import gradients
 from minifluid.executor import Executor, Scope
 from minifluid.framework import Program, program_guard
+from minifluid.ops.activation import NAMES as ACTIVATIONS
 from minifluid.place import CPUPlace
 from minifluid.registry import OPS
 from minifluid.testing import build_op
@@ -62,6 +63,11 @@ for _op in ("reduce_sum", "reduce_mean"):
 for _op in ("relu", "sigmoid", "tanh"):
     SPECS[_op] = ({"X": X}, {}, ("Out",))
     SPECS[_op + "_grad"] = ({"Out": X, "Out@GRAD": X}, {}, ("X@GRAD",))
+for _op in ACTIVATIONS:  # each grad op reads X or Out (or neither) and Out@GRAD
+    SPECS.setdefault(_op, ({"X": X}, {}, ("Out",)))
+    SPECS.setdefault(_op + "_grad", ({s: X for s in OPS[_op + "_grad"].inputs
+                                      if s not in OPS[_op + "_grad"].optional}, {},
+                                     ("X@GRAD",)))
 NOT_SWEPT = {"fill_constant", "uniform_random", "gaussian_random"}  # no inputs: test_random_ops
 SWEPT = sorted(t for t, d in OPS.items() if ("cpu", "float32") in d.kernels
                and t not in NOT_SWEPT)
