@@ -9,9 +9,10 @@ import minifluid as fluid
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _run(*args):
+def _run(*args, env=None, cwd=None):
     return subprocess.run([sys.executable, os.path.join(ROOT, "examples", *args[:1]),
-                           *args[1:]], capture_output=True, text=True, timeout=300)
+                           *args[1:]], capture_output=True, text=True, timeout=300, cwd=cwd,
+                          env=None if env is None else {**os.environ, **env})
 
 
 def test_loss_and_gradient_example():
@@ -33,6 +34,16 @@ def test_train_multilabel_example_reaches_its_bar(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "micro F1" in r.stdout and "the loaded model predicts the same: True" in r.stdout
     assert (tmp_path / "m" / "__model__").exists()
+
+
+def test_train_multilabel_example_leaves_no_temporary_directory(tmp_path):
+    pytest.importorskip("sklearn")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    r = _run("train_multilabel.py", "--epochs", "15", env={"TMPDIR": str(tmp)}, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "now removed" in r.stdout and "the loaded model predicts the same: True" in r.stdout
+    assert list(tmp.iterdir()) == [] and list(tmp_path.iterdir()) == [tmp]
 
 
 def test_no_top_level_ops_module_is_installed(tmp_path):
