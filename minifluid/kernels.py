@@ -90,31 +90,40 @@ def native_library(beside: str, name: str, abi: int, symbols: Iterable[str] = ()
     C file raises when its functions' signatures change), and it must export `symbols`.
     """
     folder = os.path.dirname(os.path.abspath(beside))
-    _found[name] = ("numpy", f"not built: no {name}{importlib.machinery.EXTENSION_SUFFIXES[0]} "
-                             f"in {folder} (no C compiler when it was installed, or a source "
-                             f"checkout: python -m pip install -e . builds it)")
+    # native_status reports what the first look found: the op's own, at import (a later
+    # call, a test's probe say, does not change which library the op holds).
+    found = ("numpy", f"not built: no {name}{importlib.machinery.EXTENSION_SUFFIXES[0]} in "
+                      f"{folder} (no C compiler when it was installed, or a source checkout: "
+                      f"python -m pip install -e . builds it)")
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
         path = os.path.join(folder, name + suffix)
         if not os.path.lexists(path):
             continue
         try:
             lib = _load_checked(path, abi, symbols)
-            _found[name] = ("C", path)
+            _found.setdefault(name, ("C", path))
             return lib
         except Exception as e:  # anything at all: the numpy kernels can always serve
             problem = str(e) or type(e).__name__
-        _found[name] = ("numpy", f"not using {path}: {problem}")
+        found = ("numpy", f"not using {path}: {problem}")
         warnings.warn(f"minifluid: not using {path}: {problem}; the numpy kernels run "
                       f"instead (python -m pip install -e . rebuilds it)", RuntimeWarning,
                       stacklevel=2)
+    _found.setdefault(name, found)
     return None
 
 
-def native_status(name: str = LOSS_LIBRARY) -> tuple:
-    """Which CPU kernel runs for the C library `name` (by default the loss's) and why:
-    ("C", the library's path) or ("numpy", the reason: not built, or why it was refused).
-    A library never looked for is ("numpy", "never loaded ...")."""
-    return _found.get(name, ("numpy", f"never loaded: no op asked for {name}"))
+def native_status() -> tuple:
+    """Which float32 CPU kernel the loss runs, and why: ("C", the library's path) or
+    ("numpy", the reason: not built, refused and why, or switched off)."""
+    from .ops import sigmoid_cross_entropy_with_logits as loss  # not at the top: ops use us
+    if loss._native is not None:
+        return "C", loss._native._name
+    kind, why = _found.get(LOSS_LIBRARY, ("C", ""))
+    if kind == "C":  # it loaded, and then the op was told not to use it
+        return "numpy", ("switched off: the loss op's _native is None (as bench_loss.py "
+                         "--numpy sets it)")
+    return "numpy", why
 
 
 def _load_checked(path, abi, symbols):
