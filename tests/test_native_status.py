@@ -30,10 +30,13 @@ def _status_in_a_copy(tmp_path, library=None):
     (bytes) as the loss's C library, or no library; its stdout and stderr."""
     shutil.copytree(os.path.join(ROOT, "minifluid"), tmp_path / "minifluid",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(os.path.join(ROOT, "ops"), tmp_path / "ops",
+    # Laid out as installed (ops/ inside the package), so that an editable install's finder,
+    # which maps minifluid.ops to the checkout's ops/, does not serve it instead.
+    ops = tmp_path / "minifluid" / "ops"
+    shutil.copytree(os.path.join(ROOT, "ops"), ops,
                     ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.so.json", "*.pyd*"))
     if library is not None:
-        (tmp_path / "ops" / f"{LIB}{SUFFIX}").write_bytes(library)
+        (ops / f"{LIB}{SUFFIX}").write_bytes(library)
     code = "import minifluid.kernels as k; print(k.native_status())"
     r = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True,
                        text=True, cwd=tmp_path, timeout=60,
@@ -44,7 +47,7 @@ def _status_in_a_copy(tmp_path, library=None):
 
 def test_not_built_is_numpy_with_the_reason_and_no_warning(tmp_path):
     out, err = _status_in_a_copy(tmp_path)
-    ops = tmp_path / "ops"
+    ops = tmp_path / "minifluid" / "ops"
     assert out == repr(("numpy", f"not built: no {LIB}{SUFFIX} in {ops} (no C compiler when "
                                  f"it was installed, or a source checkout: python -m pip "
                                  f"install -e . builds it)"))
@@ -53,6 +56,6 @@ def test_not_built_is_numpy_with_the_reason_and_no_warning(tmp_path):
 
 def test_a_refused_library_is_numpy_with_why_and_one_warning(tmp_path):
     out, err = _status_in_a_copy(tmp_path, b"not a library")
-    assert out.startswith(f"('numpy', 'not using {tmp_path / 'ops' / (LIB + SUFFIX)}: ")
+    assert out.startswith(f"('numpy', 'not using {tmp_path / 'minifluid' / 'ops' / LIB}{SUFFIX}: ")
     assert "records its size and sha256, is missing" in out
     assert err.count("RuntimeWarning") == 1
