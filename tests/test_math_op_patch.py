@@ -81,3 +81,21 @@ def test_equality_with_an_array_is_identity_not_an_array(fresh):
     assert (x != np.ones(3)) is True and (np.ones(3) != x) is True
     assert x == x and x in [np.ones(3), x]
     assert _ops(fresh) == 0
+
+
+def test_an_integer_variable_takes_integral_numbers_and_divides_truncating(fresh):
+    x = fluid.layers.data("x", [4], "int64")
+    outs = [x / 2, x / np.int32(-2), 7 / x, x * 3, x + np.array(2.0), 1 - x, x * np.float64(2)]
+    assert all(o.dtype == np.int64 for o in outs)
+    xv = np.array([[7, -7, 3, -1]])
+    got = fluid.Executor().run(fresh, {"x": xv}, outs)
+    trunc = lambda a, b: np.trunc(np.asarray(a, np.float64) / b).astype(np.int64)  # noqa: E731
+    want = [trunc(xv, 2), trunc(xv, -2), trunc(7, xv), xv * 3, xv + 2, 1 - xv, xv * 2]
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    before = _ops(fresh)
+    for bad in (lambda: x * 0.5, lambda: x / 2.5, lambda: 0.5 + x, lambda: x - np.float32(0.1)):
+        with pytest.raises(ValueError, match=r"Variable 'x' is int64, so the number must be "
+                                             r"integral, got .*cast it first"):
+            bad()
+    assert _ops(fresh) == before

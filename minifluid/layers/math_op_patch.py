@@ -5,9 +5,10 @@ Python number it is a `scale` op (or an elementwise_div of a filled tensor, for 
 
 numpy numbers, and numpy arrays holding one number, count as numbers: fluid 1.x turned any
 operand that float() accepts into a constant. A larger array, a list, a str or None is a
-TypeError, as it was in fluid (there float() refused it). Variable sets `__array_ufunc__ =
-None`, so `np.ones(3) + x` comes here as x.__radd__ instead of numpy building an array of
-Variables. fluid 1.x also made `<`, `<=`, `>`, `>=` (and `==`, `!=`) compare ops; minifluid
+TypeError, as it was in fluid (there float() refused it). An integer Variable takes only
+integral numbers, and `x / n` on it truncates toward zero, as fluid 1.x's elementwise_div.
+Variable sets `__array_ufunc__ = None`, so `np.ones(3) + x` comes here as x.__radd__ instead
+of numpy building an array of Variables. fluid 1.x also made `<`, `<=`, `>`, `>=` (and `==`, `!=`) compare ops; minifluid
 has no compare ops yet, so those four are a TypeError that says so, and `==` stays identity
 (programs and lists find Variables by it).
 """
@@ -55,6 +56,11 @@ def _binary(name, op_type, by_number, reverse=False):
             number = _number(other)
             if number is None:
                 raise _refuse(name, self, other)
+            if self.dtype.kind in "iu" and not number.is_integer():
+                # fluid 1.x refused this too; scale would silently truncate the factor
+                raise ValueError(f"Variable.{name} ({_SYMBOLS[name]}): Variable {self.name!r} "
+                                 f"is {self.dtype.name}, so the number must be integral, got "
+                                 f"{given(other)}; cast it first (fluid.layers.cast)")
             return by_number(self, number)
         x, y = (other, self) if reverse else (self, other)
         return append_layer_op(op_type, {"X": ("x", x), "Y": ("y", y)}, {"axis": -1})
@@ -71,6 +77,14 @@ def _no_compare(name, fluid_op):
     return method
 
 
+def _div(x, n):
+    if x.dtype.kind in "iu":  # integer division truncates (elementwise_div), as in fluid 1.x
+        full = append_layer_op("fill_any_like", {"X": ("x", x)}, {"value": n})
+        return append_layer_op("elementwise_div", {"X": ("x", x), "Y": ("y", full)},
+                               {"axis": -1})
+    return _scale(x, 1 / n, 0)
+
+
 def _rdiv(x, n):
     full = append_layer_op("fill_any_like", {"X": ("x", x)}, {"value": float(n)})
     return append_layer_op("elementwise_div", {"X": ("x", full), "Y": ("y", x)}, {"axis": -1})
@@ -84,8 +98,7 @@ def monkey_patch_variable():
                                 reverse=True)
     Variable.__mul__ = _binary("__mul__", "elementwise_mul", lambda x, n: _scale(x, n, 0))
     Variable.__rmul__ = _binary("__rmul__", "elementwise_mul", lambda x, n: _scale(x, n, 0))
-    Variable.__truediv__ = _binary("__truediv__", "elementwise_div",
-                                   lambda x, n: _scale(x, 1 / n, 0))
+    Variable.__truediv__ = _binary("__truediv__", "elementwise_div", _div)
     Variable.__rtruediv__ = _binary("__rtruediv__", "elementwise_div", _rdiv, reverse=True)
     Variable.__neg__ = lambda x: _scale(x, -1, 0)
     for name, fluid_op in (("__lt__", "less_than"), ("__le__", "less_equal"),
