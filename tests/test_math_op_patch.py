@@ -99,3 +99,19 @@ def test_an_integer_variable_takes_integral_numbers_and_divides_truncating(fresh
                                              r"integral, got .*cast it first"):
             bad()
     assert _ops(fresh) == before
+
+
+@pytest.mark.parametrize("name, op, fluid_op", [
+    ("__pow__", operator.pow, "elementwise_pow"), ("__floordiv__", operator.floordiv,
+                                                   "elementwise_floordiv"),
+    ("__mod__", operator.mod, "elementwise_mod")])
+def test_power_floor_division_and_modulo_are_a_type_error_naming_fluids_op(fresh, name, op,
+                                                                            fluid_op):
+    x = fluid.layers.data("x", [3])
+    for other in (x, 2, np.ones(3)):
+        with pytest.raises(TypeError, match=rf"Variable\.{name}: fluid 1\.x made this a "
+                                            rf"'{fluid_op}' op, which minifluid does not have"):
+            op(x, other)
+    with pytest.raises(TypeError, match=r"Variable\.__rpow__: .*'elementwise_pow'"):
+        2 ** x
+    assert _ops(fresh) == 0

@@ -126,7 +126,7 @@ print("CHECKED", main.global_block().ops[-1].type)
 # expressions and file suffixes.
 NOT_NAMES = {"fc_0.w_0", "fc_0.tmp_0", "print(program)", "axis", "weight", "pos_weight",
              "reduction", "elementwise_add/sub/mul/div", "1 - p", "a + b", "x * 0.5", "-x",
-             ".npy", ".npz", "<", "<=", ">", ">="}
+             ".npy", ".npz", "<", "<=", ">", ">=", "**", "//", "%", "x / 2"}
 NAMESPACES = ["", "layers", "initializer", "optimizer", "io", "regularizer", "compat.tf.nn"]
 
 

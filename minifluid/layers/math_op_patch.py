@@ -8,9 +8,10 @@ operand that float() accepts into a constant. A larger array, a list, a str or N
 TypeError, as it was in fluid (there float() refused it). An integer Variable takes only
 integral numbers, and `x / n` on it truncates toward zero, as fluid 1.x's elementwise_div.
 Variable sets `__array_ufunc__ = None`, so `np.ones(3) + x` comes here as x.__radd__ instead
-of numpy building an array of Variables. fluid 1.x also made `<`, `<=`, `>`, `>=` (and `==`, `!=`) compare ops; minifluid
-has no compare ops yet, so those four are a TypeError that says so, and `==` stays identity
-(programs and lists find Variables by it).
+of numpy building an array of Variables. fluid 1.x also made `<`, `<=`, `>`, `>=` (and `==`,
+`!=`) compare ops and `**`, `//`, `%` elementwise ops; minifluid has none of those ops yet, so
+these are a TypeError that says so, and `==` stays identity (programs and lists find
+Variables by it).
 """
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ def _binary(name, op_type, by_number, reverse=False):
     return method
 
 
-def _no_compare(name, fluid_op):
+def _missing(name, fluid_op):
     def method(self, other):
         raise TypeError(f"Variable.{name}: fluid 1.x made this a '{fluid_op}' op, which "
                         f"minifluid does not have (Variable {self.name!r}, other operand "
@@ -102,5 +103,8 @@ def monkey_patch_variable():
     Variable.__rtruediv__ = _binary("__rtruediv__", "elementwise_div", _rdiv, reverse=True)
     Variable.__neg__ = lambda x: _scale(x, -1, 0)
     for name, fluid_op in (("__lt__", "less_than"), ("__le__", "less_equal"),
-                           ("__gt__", "greater_than"), ("__ge__", "greater_equal")):
-        setattr(Variable, name, _no_compare(name, fluid_op))
+                           ("__gt__", "greater_than"), ("__ge__", "greater_equal"),
+                           ("__pow__", "elementwise_pow"), ("__rpow__", "elementwise_pow"),
+                           ("__floordiv__", "elementwise_floordiv"),
+                           ("__mod__", "elementwise_mod")):
+        setattr(Variable, name, _missing(name, fluid_op))
