@@ -21,6 +21,7 @@ import tracemalloc
 import numpy as np
 
 import minifluid as fluid
+from minifluid.kernels import native_status
 from minifluid.ops import sigmoid_cross_entropy_with_logits as cpu_op
 from minifluid.registry import get_kernel
 
@@ -315,9 +316,10 @@ def main():
             versions.append(f"{mod} {__import__(mod).__version__}")
         except ImportError:
             pass
+    kernel, why = ("numpy", "--numpy") if args.numpy else native_status()
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
           + ", ".join(versions) + f"; {which_minifluid()}; float32 CPU loss kernels: "
-          + ("C" if cpu_op._native is not None else "numpy"))
+          + f"{kernel} ({why})")
     if args.gpu_only:
         return gpu()
 

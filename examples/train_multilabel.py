@@ -9,6 +9,7 @@ loaded model predicts the same.
 
     python examples/train_multilabel.py            # CPU
     python examples/train_multilabel.py --cuda     # GPU 0 (needs minifluid[cuda])
+    python examples/train_multilabel.py --model-dir model   # keep the saved model in ./model
 """
 import argparse
 import os
@@ -106,11 +107,14 @@ for name, f1 in zip(ATTRIBUTES, per_label):
 print(f"  micro F1     {micro:.3f}  (bar: {F1_BAR})")
 
 # -- save, load back, compare -----------------------------------------------------------------
-model_dir = args.model_dir or os.path.join(tempfile.mkdtemp(), "multilabel_model")
-fluid.io.save_inference_model(model_dir, ["pixels"], [logits], exe)
-program, feed_names, fetch_targets = fluid.io.load_inference_model(model_dir, exe)
+# Into --model-dir, kept; without it into a temporary directory, removed when the check is done.
+with tempfile.TemporaryDirectory(prefix="minifluid_model_") as scratch:
+    model_dir = args.model_dir or os.path.join(scratch, "multilabel_model")
+    fluid.io.save_inference_model(model_dir, ["pixels"], [logits], exe)
+    program, feed_names, fetch_targets = fluid.io.load_inference_model(model_dir, exe)
 loaded, = exe.run(program, feed={feed_names[0]: images[test_idx]}, fetch_list=fetch_targets)
 trained, = exe.run(test_program, feed={"pixels": images[test_idx]}, fetch_list=[logits])
 same = np.array_equal(loaded > 0, trained > 0) and np.allclose(loaded, trained, atol=1e-5)
-print(f"saved to {model_dir}; the loaded model predicts the same: {same}")
+where = model_dir if args.model_dir else "a temporary directory, now removed (--model-dir keeps it)"
+print(f"saved to {where}; the loaded model predicts the same: {same}")
 raise SystemExit(0 if same and micro >= F1_BAR else 1)

@@ -20,7 +20,7 @@ from . import (backward, compat, core, initializer, io, layers, nn,  # noqa: E40
 from .backward import append_backward, gradients  # noqa: E402
 from .data_feeder import DataFeeder, batch  # noqa: E402
 from .executor import Executor, Scope, global_scope, scope_guard  # noqa: E402
-from .framework import (Operator, Parameter, Program, Variable,  # noqa: E402
+from .framework import (Block, Operator, Parameter, Program, Variable,  # noqa: E402
                         default_main_program, default_startup_program, program_guard,
                         unique_name)
 from .layers.io import fluid_data as data  # noqa: E402
@@ -29,7 +29,7 @@ from .place import CPUPlace, CUDAPlace, is_compiled_with_cuda  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = [
-    "CPUPlace", "CUDAPlace", "DataFeeder", "Executor", "Operator", "ParamAttr", "Parameter",
+    "Block", "CPUPlace", "CUDAPlace", "DataFeeder", "Executor", "Operator", "ParamAttr", "Parameter",
     "Program", "Scope", "Variable", "append_backward", "backward", "batch", "core", "data",
     "default_main_program", "default_startup_program", "global_scope", "gradients",
     "compat", "initializer", "io", "is_compiled_with_cuda", "layers", "nn", "optimizer",

@@ -98,6 +98,10 @@ def to_dtype(dtype) -> np.dtype:
 class Variable:
     """A named, typed slot in a block. `shape` uses -1 for a dimension known only at run time."""
 
+    # numpy defers to Variable's own operators: `np.ones(3) + x` calls x.__radd__ instead of
+    # broadcasting over the Variable object into an ndarray of Variables (an op per element).
+    __array_ufunc__ = None
+
     def __init__(self, block: "Block", name: str, shape: Sequence[int] = (), dtype="float32",
                  lod_level: int = 0, persistable: bool = False, stop_gradient: bool = False,
                  is_data: bool = False, need_check_feed: bool = False):

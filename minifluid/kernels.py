@@ -28,7 +28,8 @@ from typing import Iterable
 
 import numpy as np
 
-__all__ = ["BLOCK", "for_blocks", "native_library", "scratch", "via_float32", "zeros"]
+__all__ = ["BLOCK", "for_blocks", "native_library", "native_status", "scratch", "via_float32",
+           "zeros"]
 
 BLOCK = 1 << 18  # elements per block: 1 MiB per float32 array; a few stay in L2/L3 cache
 PARALLEL_MIN = 1 << 19  # elements; below this a second thread costs more than it saves
@@ -37,6 +38,8 @@ THREADS = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaf
 _pool = None
 # Beside a built library, its size and sha256 (setup.py writes it; see native_library).
 RECORD_SUFFIX = ".json"
+LOSS_LIBRARY = "_sigmoid_cross_entropy_with_logits_cpu"  # the loss's float32 CPU kernel
+_found = {}  # library name -> what native_library found: ("C", path) or ("numpy", why)
 
 
 def _forget_pool():
@@ -87,18 +90,40 @@ def native_library(beside: str, name: str, abi: int, symbols: Iterable[str] = ()
     C file raises when its functions' signatures change), and it must export `symbols`.
     """
     folder = os.path.dirname(os.path.abspath(beside))
+    # native_status reports what the first look found: the op's own, at import (a later
+    # call, a test's probe say, does not change which library the op holds).
+    found = ("numpy", f"not built: no {name}{importlib.machinery.EXTENSION_SUFFIXES[0]} in "
+                      f"{folder} (no C compiler when it was installed, or a source checkout: "
+                      f"python -m pip install -e . builds it)")
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
         path = os.path.join(folder, name + suffix)
         if not os.path.lexists(path):
             continue
         try:
-            return _load_checked(path, abi, symbols)
+            lib = _load_checked(path, abi, symbols)
+            _found.setdefault(name, ("C", path))
+            return lib
         except Exception as e:  # anything at all: the numpy kernels can always serve
             problem = str(e) or type(e).__name__
+        found = ("numpy", f"not using {path}: {problem}")
         warnings.warn(f"minifluid: not using {path}: {problem}; the numpy kernels run "
                       f"instead (python -m pip install -e . rebuilds it)", RuntimeWarning,
                       stacklevel=2)
+    _found.setdefault(name, found)
     return None
+
+
+def native_status() -> tuple:
+    """Which float32 CPU kernel the loss runs, and why: ("C", the library's path) or
+    ("numpy", the reason: not built, refused and why, or switched off)."""
+    from .ops import sigmoid_cross_entropy_with_logits as loss  # not at the top: ops use us
+    if loss._native is not None:
+        return "C", loss._native._name
+    kind, why = _found.get(LOSS_LIBRARY, ("C", ""))
+    if kind == "C":  # it loaded, and then the op was told not to use it
+        return "numpy", ("switched off: the loss op's _native is None (as bench_loss.py "
+                         "--numpy sets it)")
+    return "numpy", why
 
 
 def _load_checked(path, abi, symbols):

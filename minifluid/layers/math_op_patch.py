@@ -2,17 +2,48 @@
 
 A Variable with a Variable is an elementwise op (fluid's axis=-1 broadcasting); with a
 Python number it is a `scale` op (or an elementwise_div of a filled tensor, for 2 / x).
+
+numpy numbers, and numpy arrays holding one number, count as numbers: fluid 1.x turned any
+operand that float() accepts into a constant. A larger array, a list, a str or None is a
+TypeError, as it was in fluid (there float() refused it). An integer Variable takes only
+integral numbers, and `x / n` on it truncates toward zero, as fluid 1.x's elementwise_div.
+Variable sets `__array_ufunc__ = None`, so `np.ones(3) + x` comes here as x.__radd__ instead
+of numpy building an array of Variables. fluid 1.x also made `<`, `<=`, `>`, `>=` (and `==`,
+`!=`) compare ops and `**`, `//`, `%` elementwise ops; minifluid has none of those ops yet, so
+these are a TypeError that says so, and `==` stays identity (programs and lists find
+Variables by it).
 """
 from __future__ import annotations
 
-import numbers
+import numpy as np
 
+from ..checks import given, is_real
 from ..framework import Variable
 from .helper import append_layer_op
 
+_SYMBOLS = {"__add__": "+", "__radd__": "+", "__sub__": "-", "__rsub__": "-", "__mul__": "*",
+            "__rmul__": "*", "__truediv__": "/", "__rtruediv__": "/"}
+
 
 def _number(v):
-    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+    """v as a Python float when it is a real number (numpy's too, or an array of one real
+    number), else None. bool is not a number, as everywhere in minifluid."""
+    if isinstance(v, np.ndarray):
+        if v.size != 1 or v.dtype.kind not in "iuf":
+            return None
+        v = v.reshape(()).item()
+    return float(v) if is_real(v) else None
+
+
+def _refuse(method, self, other):
+    if isinstance(other, np.ndarray):
+        got = f"a numpy array of shape {other.shape} ({other.dtype})"
+    else:
+        got = given(other)
+    return TypeError(f"Variable.{method} ({_SYMBOLS[method]}): the other operand must be a "
+                     f"Variable or a real number (a numpy array only if it holds one number), "
+                     f"got {got}; feed an array through a data Variable instead "
+                     f"(Variable {self.name!r})")
 
 
 def _scale(x, scale, bias):
@@ -20,15 +51,39 @@ def _scale(x, scale, bias):
                            {"scale": float(scale), "bias": float(bias), "bias_after_scale": True})
 
 
-def _binary(op_type, by_number, reverse=False):
+def _binary(name, op_type, by_number, reverse=False):
     def method(self, other):
-        if _number(other):
-            return by_number(self, other)
         if not isinstance(other, Variable):
-            return NotImplemented
+            number = _number(other)
+            if number is None:
+                raise _refuse(name, self, other)
+            if self.dtype.kind in "iu" and not number.is_integer():
+                # fluid 1.x refused this too; scale would silently truncate the factor
+                raise ValueError(f"Variable.{name} ({_SYMBOLS[name]}): Variable {self.name!r} "
+                                 f"is {self.dtype.name}, so the number must be integral, got "
+                                 f"{given(other)}; cast it first (fluid.layers.cast)")
+            return by_number(self, number)
         x, y = (other, self) if reverse else (self, other)
         return append_layer_op(op_type, {"X": ("x", x), "Y": ("y", y)}, {"axis": -1})
+    method.__name__ = method.__qualname__ = name
     return method
+
+
+def _missing(name, fluid_op):
+    def method(self, other):
+        raise TypeError(f"Variable.{name}: fluid 1.x made this a '{fluid_op}' op, which "
+                        f"minifluid does not have (Variable {self.name!r}, other operand "
+                        f"{given(other) if not isinstance(other, Variable) else other.name})")
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+def _div(x, n):
+    if x.dtype.kind in "iu":  # integer division truncates (elementwise_div), as in fluid 1.x
+        full = append_layer_op("fill_any_like", {"X": ("x", x)}, {"value": n})
+        return append_layer_op("elementwise_div", {"X": ("x", x), "Y": ("y", full)},
+                               {"axis": -1})
+    return _scale(x, 1 / n, 0)
 
 
 def _rdiv(x, n):
@@ -37,12 +92,19 @@ def _rdiv(x, n):
 
 
 def monkey_patch_variable():
-    Variable.__add__ = Variable.__radd__ = _binary(
-        "elementwise_add", lambda x, n: _scale(x, 1, n))
-    Variable.__sub__ = _binary("elementwise_sub", lambda x, n: _scale(x, 1, -n))
-    Variable.__rsub__ = _binary("elementwise_sub", lambda x, n: _scale(x, -1, n), reverse=True)
-    Variable.__mul__ = Variable.__rmul__ = _binary(
-        "elementwise_mul", lambda x, n: _scale(x, n, 0))
-    Variable.__truediv__ = _binary("elementwise_div", lambda x, n: _scale(x, 1 / n, 0))
-    Variable.__rtruediv__ = _binary("elementwise_div", _rdiv, reverse=True)
+    Variable.__add__ = _binary("__add__", "elementwise_add", lambda x, n: _scale(x, 1, n))
+    Variable.__radd__ = _binary("__radd__", "elementwise_add", lambda x, n: _scale(x, 1, n))
+    Variable.__sub__ = _binary("__sub__", "elementwise_sub", lambda x, n: _scale(x, 1, -n))
+    Variable.__rsub__ = _binary("__rsub__", "elementwise_sub", lambda x, n: _scale(x, -1, n),
+                                reverse=True)
+    Variable.__mul__ = _binary("__mul__", "elementwise_mul", lambda x, n: _scale(x, n, 0))
+    Variable.__rmul__ = _binary("__rmul__", "elementwise_mul", lambda x, n: _scale(x, n, 0))
+    Variable.__truediv__ = _binary("__truediv__", "elementwise_div", _div)
+    Variable.__rtruediv__ = _binary("__rtruediv__", "elementwise_div", _rdiv, reverse=True)
     Variable.__neg__ = lambda x: _scale(x, -1, 0)
+    for name, fluid_op in (("__lt__", "less_than"), ("__le__", "less_equal"),
+                           ("__gt__", "greater_than"), ("__ge__", "greater_equal"),
+                           ("__pow__", "elementwise_pow"), ("__rpow__", "elementwise_pow"),
+                           ("__floordiv__", "elementwise_floordiv"),
+                           ("__mod__", "elementwise_mod")):
+        setattr(Variable, name, _missing(name, fluid_op))
