@@ -447,8 +447,7 @@ class OpTest(unittest.TestCase):
             if not a.size:
                 continue
             a = a.reshape(b.shape)
-            scale = np.abs(a)
-            scale[scale < 1e-3] = 1.0  # below 1e-3 the error is absolute
+            scale = np.where(np.abs(a) < 1e-3, 1.0, np.abs(a))  # below 1e-3: absolute error
             diff = np.abs(a - b) / scale
             worst = np.max(diff)
             if not worst <= max_relative_error:  # also fails on nan

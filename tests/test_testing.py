@@ -319,3 +319,18 @@ def test_operator_errors_name_the_op_and_what_is_missing():
         Operator("scale", X=3, Out="y")
     with pytest.raises(ValueError, match=r"input X names 'x', which holds no tensor"):
         Operator("scale", X="x", Out="y").run(scope, place)
+
+
+class TestZeroDim(OpTest):
+    """0-d inputs (numpy scalars, as Paddle's tests make them) through both checks."""
+
+    def setUp(self):
+        self.op_type = "elementwise_sub"
+        self.inputs = {"X": np.random.uniform(0.1, 1, []), "Y": np.random.uniform(0.1, 1, [])}
+        self.outputs = {"Out": self.inputs["X"] - self.inputs["Y"]}
+
+    def test_check_output(self):
+        self.check_output()
+
+    def test_check_grad(self):
+        self.check_grad(["X", "Y"], "Out")
