@@ -47,3 +47,11 @@ def test_a_ported_script_runs_through_paddle_fluid():
     exe = paddle.static.Executor(paddle.CPUPlace())
     out, = exe.run(main, feed={"x": np.ones((2, 3), "float32")}, fetch_list=[y])
     np.testing.assert_array_equal(out, np.full((2, 3), 2.0))
+
+
+def test_paddle_2_tensor_functions_say_where_the_fluid_one_is():
+    import minifluid.compat.paddle as paddle
+    with pytest.raises(AttributeError, match=r"no attribute 'tanh'.*paddle.fluid.layers.tanh"):
+        paddle.tanh
+    with pytest.raises(AttributeError, match=r"no attribute 'no_such_thing': minifluid follows"):
+        paddle.no_such_thing

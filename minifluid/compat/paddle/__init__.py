@@ -80,3 +80,11 @@ for _name in ("Program", "program_guard", "Executor", "data", "default_main_prog
               "gradients", "CPUPlace", "CUDAPlace"):
     setattr(static, _name, getattr(fluid, _name))
 sys.modules[static.__name__] = static
+
+
+def __getattr__(name):
+    # Paddle 2's tensor functions (paddle.exp, paddle.mean ...) are not fluid 1.x API; their
+    # signatures differ from fluid.layers', so say where the 1.x one is instead of aliasing.
+    hint = f"; fluid 1.x has paddle.fluid.layers.{name}" if hasattr(fluid.layers, name) else ""
+    raise AttributeError(f"module 'paddle' (minifluid.compat.paddle) has no attribute "
+                         f"'{name}': minifluid follows the fluid 1.x API (paddle.fluid){hint}")
