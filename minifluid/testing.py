@@ -193,7 +193,17 @@ def _entries(op_type: str, slot: str, value) -> list:
     """[(variable name, array, lod)] for a slot's value in Paddle's forms: an array, an
     (array, lod) tuple, or, for a duplicable slot, a list of (name, array or (array, lod))."""
     def array_lod(v):
-        return (np.asarray(v[0]), v[1]) if isinstance(v, tuple) else (np.asarray(v), None)
+        if not isinstance(v, tuple):
+            return np.asarray(v), None
+        a, lod = np.asarray(v[0]), v[1]
+        # recursive sequence lengths: each level's lengths sum to the next level's count,
+        # the last level's to the rows
+        counts = [len(level) for level in lod[1:]] + [len(a) if a.ndim else 0]
+        for depth, (level, count) in enumerate(zip(lod, counts)):
+            if sum(level) != count:
+                raise ValueError(f"OpTest of '{op_type}': slot '{slot}': lod level {depth} "
+                                 f"{list(level)} sums to {sum(level)}, expected {count}")
+        return a, lod
     if not isinstance(value, list):
         return [(slot, *array_lod(value))]
     for item in value:

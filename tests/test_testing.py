@@ -334,3 +334,15 @@ class TestZeroDim(OpTest):
 
     def test_check_grad(self):
         self.check_grad(["X", "Y"], "Out")
+
+
+def test_a_lod_that_does_not_fit_its_array_is_named():
+    case = TestScaleLoDInput("test_check_output")
+    case.setUp()
+    x = case.inputs["X"][0]
+    case.inputs = {"X": (x, [[2, 2]])}  # 4 rows described, 5 given
+    with pytest.raises(ValueError, match=r"slot 'X': lod level 0 \[2, 2\] sums to 4, "
+                                         r"expected 5"):
+        case.check_output()
+    case.inputs = {"X": (x, [[1, 1], [2, 3]])}  # two levels that fit
+    case.check_output(atol=1e-12)
