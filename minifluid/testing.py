@@ -4,7 +4,8 @@
 has kernels for it (the CPU, and the GPU when cupy and one are usable) and compares with
 expected arrays; it also checks the shapes and dtypes the op's shape rule inferred.
 `check_grad` compares the gradients that backward builds with central differences
-in float64.
+in float64. `OpTest` is Paddle 1.8's op_test.OpTest, so that Paddle's own op tests run with
+only their imports changed (an `op_test.py` holding `from minifluid.testing import *`).
 
 Example:
     from minifluid.testing import check_output, check_grad
