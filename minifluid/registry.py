@@ -29,12 +29,12 @@ __all__ = ["OpDef", "OPS", "IGNORED_ATTRS", "register_op", "get_op", "get_kernel
 PLACES = ("cpu", "cuda")
 
 # Attrs fluid attaches to every op (op_proto_maker: role, role var, namescope, callstack,
-# device) and the kernel-selection switches Paddle's op tests pass (oneDNN, cuDNN, inference
-# mode). An op that does not declare one ignores it: fill_attrs drops it, so it is neither
-# checked nor stored, and saved programs stay clean.
+# device; later Paddle adds with_quant_attr) and the kernel-selection switches Paddle's op
+# tests pass (oneDNN, cuDNN, inference mode). An op that does not declare one ignores it:
+# fill_attrs drops it, so it is neither checked nor stored, and saved programs stay clean.
 IGNORED_ATTRS = frozenset({"op_role", "op_role_var", "op_namescope", "op_callstack", "op_device",
-                           "use_mkldnn", "use_cudnn", "mkldnn_data_type", "use_quantizer",
-                           "is_test"})
+                           "with_quant_attr", "use_mkldnn", "use_cudnn", "mkldnn_data_type",
+                           "use_quantizer", "is_test"})
 
 
 class OpDef:
