@@ -15,7 +15,7 @@ if _util.find_spec(__name__ + ".ops") is None:  # a source checkout: ops/ lies b
     _spec.loader.exec_module(_sys.modules[_spec.name])
 
 from . import ops  # noqa: E402,F401  (registers every op)
-from . import (backward, compat, core, initializer, io, layers, nn,  # noqa: E402
+from . import (backward, compat, core, initializer, io, layers, nn, op,  # noqa: E402
                optimizer, registry, regularizer)
 from .backward import append_backward, gradients  # noqa: E402
 from .data_feeder import DataFeeder, batch  # noqa: E402

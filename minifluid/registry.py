@@ -24,9 +24,17 @@ import numpy as np
 
 from .checks import attr_error
 
-__all__ = ["OpDef", "OPS", "register_op", "get_op", "get_kernel"]
+__all__ = ["OpDef", "OPS", "IGNORED_ATTRS", "register_op", "get_op", "get_kernel"]
 
 PLACES = ("cpu", "cuda")
+
+# Attrs fluid attaches to every op (op_proto_maker: role, role var, namescope, callstack,
+# device; later Paddle adds with_quant_attr) and the kernel-selection switches Paddle's op
+# tests pass (oneDNN, cuDNN, inference mode). An op that does not declare one ignores it:
+# fill_attrs drops it, so it is neither checked nor stored, and saved programs stay clean.
+IGNORED_ATTRS = frozenset({"op_role", "op_role_var", "op_namescope", "op_callstack", "op_device",
+                           "with_quant_attr", "use_mkldnn", "use_cudnn", "mkldnn_data_type",
+                           "use_quantizer", "is_test"})
 
 
 class OpDef:
@@ -104,7 +112,10 @@ class OpDef:
 
     def fill_attrs(self, attrs: dict) -> dict:
         """The defaults updated with `attrs`, each checked against its default's type (so
-        every layer and every raw append_op is covered)."""
+        every layer and every raw append_op is covered). Undeclared IGNORED_ATTRS are
+        dropped, and so is data_format="AnyLayout" (what 'no layout' reads as in Paddle)."""
+        attrs = {k: v for k, v in attrs.items() if k in self.attrs or not (
+            k in IGNORED_ATTRS or (k == "data_format" and v == "AnyLayout"))}
         unknown = set(attrs) - set(self.attrs)
         if unknown:
             raise ValueError(f"op '{self.type}' has no attribute(s) {sorted(unknown)}; its "
