@@ -38,6 +38,10 @@ class _ScopeVar:
     def get_tensor(self):
         return _Tensor(self._scope, self._name)
 
+    def get_selected_rows(self):
+        raise NotImplementedError(f"variable '{self._name}': minifluid holds dense tensors "
+                                  f"only; SelectedRows (sparse rows) is not supported")
+
 
 class _Tensor:
     def __init__(self, scope, name):
