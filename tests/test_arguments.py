@@ -237,7 +237,7 @@ TABLE.append(Entry("softmax", "softmax", lambda c, **k: layers.softmax(**k),
 for _e in ("elementwise_add", "elementwise_sub", "elementwise_mul", "elementwise_div"):
     TABLE.append(Entry(_e, _e, lambda c, _e=_e, **k: getattr(layers, _e)(**k),
                        lambda c: dict(x=c.x, y=c.x),
-                       dict(x=X, y=VAR, axis=ANY(INT(-1, -1), INT(0, 0)), act=ACT, name=NAME)))
+                       dict(x=VAR, y=VAR, axis=ANY(INT(-1, -1), INT(0, 0)), act=ACT, name=NAME)))
 TABLE += [
     Entry("matmul", "matmul", lambda c, **k: layers.matmul(**k), lambda c: dict(x=c.x, y=c.x),
           dict(x=X, y=X, transpose_x=BOOL, transpose_y=BOOL, alpha=FLOAT(), name=NAME)),
@@ -246,8 +246,7 @@ TABLE += [
     Entry("reshape", "reshape", lambda c, **k: layers.reshape(**k),
           lambda c: dict(x=c.x, shape=[9]),
           dict(x=X, shape=reshapes_x,
-               actual_shape=lambda v, c: v is None or (
-                   UNSUPPORTED if isinstance(v, fluid.Variable) else False),
+               actual_shape=NONE,  # or a 1-D int Variable: the pool's are float
                act=ACT, inplace=BOOL, name=NAME)),
     Entry("concat", "concat", lambda c, **k: layers.concat(**k),
           lambda c: dict(input=[c.x, c.x]),

@@ -159,18 +159,68 @@ def matmul(x, y, transpose_x=False, transpose_y=False, alpha=1.0, name=None):
 
 def reshape(x, shape, actual_shape=None, act=None, inplace=False, name=None):
     """x with a new shape: 0 copies x's dimension at that position, one -1 is inferred.
+    Builds reshape2, as fluid 1.8 does.
+
+    `shape` is a list of ints and 1-element int Variables (read when the program runs), or a
+    1-D int Variable; `actual_shape`, a 1-D int Variable, overrides a list `shape` of ints
+    when the program runs. `inplace` is accepted; the output is always a new variable.
 
     Example:
         flat = fluid.layers.reshape(img, shape=[0, -1])   # [N, C*H*W]
     """
-    if isinstance(actual_shape, Variable):
-        raise NotImplementedError("reshape: actual_shape is not supported; give `shape`")
-    if actual_shape is not None:
-        raise TypeError(f"reshape: argument 'actual_shape' must be None, got "
-                        f"{type(actual_shape).__name__}")
-    shape = check_ints("reshape", "shape", shape, lo=-1)
+    check_variable("reshape", "x", x)
+    check_dtype("reshape", "x", x.dtype, ("float16", "float32", "float64", "int32", "int64",
+                                          "bool"))
+    check_variable("reshape", "actual_shape", actual_shape, none=True)
     check_bool("reshape", "inplace", inplace)
-    return append_layer_op("reshape", {"X": ("x", x)}, {"shape": shape}, name, act=act)
+    inputs = {"X": x}
+    what = "a list of ints and 1-element int Variables, or a 1-D int Variable"
+    if isinstance(shape, Variable):
+        check_variable("reshape", "shape", shape)
+        _int_vector("shape", shape)
+        inputs["Shape"], attrs = shape, {}
+    else:
+        if not isinstance(shape, (list, tuple)) or not shape:
+            raise TypeError(f"reshape: argument 'shape' must be {what}, got "
+                            f"{type(shape).__name__} {shape!r:.40}")
+        tensors = [d for d in shape if isinstance(d, Variable)]
+        ints = check_ints("reshape", "shape", [-1 if isinstance(d, Variable) else d
+                                               for d in shape], lo=-1, what=what)
+        if tensors:
+            for d in tensors:
+                check_variable("reshape", "shape", d)
+                _int_vector("shape", d, one=True)
+            inputs["ShapeTensor"] = [d if isinstance(d, Variable) else None for d in shape]
+        elif actual_shape is not None:
+            _int_vector("actual_shape", actual_shape)
+            inputs["Shape"] = actual_shape
+        attrs = {"shape": ints}
+    check_act("reshape", act)
+    check_name("reshape", name)
+    with building():
+        helper = LayerHelper("reshape2", name)
+        if "ShapeTensor" in inputs:  # the ints become tensors too, as fluid's layer does
+            inputs["ShapeTensor"] = [
+                v if v is not None else _int_constant(helper, d)
+                for v, d in zip(inputs["ShapeTensor"], attrs["shape"])]
+        out, xshape = helper.tmp(name if act is None else None), helper.tmp()
+        helper.append_op("reshape2", inputs, {"Out": out, "XShape": xshape}, attrs)
+        return activate(out, act, helper)
+
+
+def _int_vector(arg, v, one=False):
+    if v.dtype.name not in ("int32", "int64") or len(v.shape) != 1 or (
+            one and v.shape[0] not in (1, -1)):
+        raise TypeError(f"reshape: argument '{arg}' must be a 1-D{' 1-element' if one else ''} "
+                        f"int32 or int64 Variable, got '{v.name}' of {v.dtype}{list(v.shape)}")
+
+
+def _int_constant(helper, value):
+    out = helper.tmp()
+    helper.append_op("fill_constant", {}, {"Out": out},
+                     {"shape": [1], "dtype": "int32", "value": float(value)})
+    out.stop_gradient = True
+    return out
 
 
 def concat(input, axis=0, name=None):

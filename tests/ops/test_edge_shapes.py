@@ -42,6 +42,8 @@ SPECS = {  # op: ({slot: shape, or a list of shapes for a duplicable slot}, attr
     "mul_grad": ({"X": X, "Y": (3, 2), "Out@GRAD": (B, 2)}, {}, ("X@GRAD", "Y@GRAD")),
     "reshape": ({"X": X}, {"shape": [-1, 1]}, ("Out",)),
     "reshape_grad": ({"X": X, "Out@GRAD": (B, 3)}, {"shape": [-1, 3]}, ("X@GRAD",)),
+    "reshape2": ({"X": X}, {"shape": [-1, 1]}, ("Out", "XShape")),
+    "reshape2_grad": ({"XShape": (0, B, 3), "Out@GRAD": (B, 3)}, {}, ("X@GRAD",)),
     "scale": ({"X": X}, {"scale": 2.0, "bias": 1.0}, ("Out",)),
     "sigmoid_cross_entropy_with_logits": ({"X": X, "Label": X, "PosWeight": X},
                                           {"normalize": True}, ("Out",)),

@@ -78,3 +78,68 @@ def test_reshape_infers_the_minus_one_when_unknown_dims_are_copied(fresh):
     img = fluid.layers.data("img", [3, 4, 4])
     assert fluid.layers.reshape(img, [0, -1]).shape == (-1, 48)
     assert fluid.layers.reshape(img, [-1, 16]).shape == (-1, 16)
+
+
+@pytest.mark.parametrize("shape,want", [([12, 10], (12, 10)), ([5, -1, 4], (5, 6, 4)),
+                                        ([0, -1, 4], (6, 5, 4)), ([-1], (120,))])
+def test_reshape2_gives_out_and_an_empty_xshape(rng, shape, want):
+    x = rng.normal(size=(6, 20))
+    check_output("reshape2", {"X": x}, {"Out": x.reshape(want), "XShape": np.empty((0, 6, 20))},
+                 {"shape": shape})
+    check_grad("reshape2", {"X": x}, {"shape": shape})
+
+
+def _ints(*values):
+    return [np.array([v], np.int32) for v in values]
+
+
+@pytest.mark.parametrize("inputs,attr,want", [
+    ({"Shape": np.array([2, 3, 20], np.int32)}, [0, -1, 20], (2, 3, 20)),  # Shape wins
+    ({"Shape": np.array([0, -1], np.int64)}, [], (6, 20)),
+    ({"ShapeTensor": _ints(10, 12)}, [-1, -1], (10, 12)),
+    ({"ShapeTensor": _ints(3, 0, -1)}, [3, 0, -1], (3, 20, 2)),
+    ({"ShapeTensor": _ints(4, 30), "Shape": np.array([120], np.int32)}, [], (4, 30)),
+])
+@pytest.mark.parametrize("op", ["reshape", "reshape2"])
+def test_the_shape_tensors_decide_when_the_op_runs(rng, op, inputs, attr, want):
+    x = rng.normal(size=(6, 20))
+    check_output(op, {"X": x, **inputs}, {"Out": x.reshape(want)}, {"shape": attr})
+
+
+def test_reshape_layer_builds_reshape2_with_tensors_and_actual_shape(fresh, rng):
+    import minifluid as fluid
+    five = fluid.layers.fill_constant([1], "int32", 5)
+    x = fluid.data("x", [2, 25], "float32")
+    x.stop_gradient = False
+    actual = fluid.data("actual", [3], "int32")
+    outs = [fluid.layers.reshape(x, [2, 5, 5]),
+            fluid.layers.reshape(x, [2, 5, 5], actual_shape=actual),
+            fluid.layers.reshape(x, [five, 10]), fluid.layers.reshape(x, actual)]
+    block = fluid.default_main_program().global_block()
+    assert {op.type for op in block.ops} == {"fill_constant", "reshape2"}
+    assert [o.shape for o in outs] == [(2, 5, 5), (-1, -1, -1), (-1, 10), (-1, -1, -1)]
+    loss = fluid.layers.reduce_sum(outs[1] * outs[3]) + fluid.layers.reduce_sum(outs[2])
+    grad, = fluid.gradients([loss], [x])
+    a = rng.normal(size=(2, 25)).astype(np.float32)
+    got = fluid.Executor(fluid.CPUPlace()).run(
+        feed={"x": a, "actual": np.array([5, 2, 5], np.int32)}, fetch_list=outs + [grad])
+    for value, shape in zip(got, [(2, 5, 5), (5, 2, 5), (5, 10), (5, 2, 5)]):
+        np.testing.assert_array_equal(value, a.reshape(shape))
+    np.testing.assert_allclose(got[-1], 2 * a + 1, rtol=1e-6)  # through Shape and ShapeTensor
+
+
+def test_reshape_layer_errors(fresh):
+    import minifluid as fluid
+    x = fluid.data("x", [2, 25], "float32")
+    with pytest.raises(TypeError, match="reshape: argument 'shape' must be a list of ints"):
+        fluid.layers.reshape(x, 1)
+    with pytest.raises(TypeError, match="reshape: argument 'actual_shape' must be a Variable"):
+        fluid.layers.reshape(x, [25, 2], actual_shape=1)
+    with pytest.raises(TypeError, match=r"reshape: argument 'actual_shape' must be a 1-D int32 "
+                                        r"or int64 Variable, got 'x' of float32\[2, 25\]"):
+        fluid.layers.reshape(x, [25, 2], actual_shape=x)
+    with pytest.raises(TypeError, match="argument 'shape' must be a 1-D 1-element int32"):
+        fluid.layers.reshape(x, [fluid.data("s", [2], "int32"), 5])
+    for bad in ([-1, -1, 5], [2, 5, 5, 0], [-1, -2, 5]):
+        with pytest.raises(ValueError, match="reshape"):
+            fluid.layers.reshape(x, bad)
