@@ -3,6 +3,6 @@ are long keeps them in `<op>_cuda.py`): formula docstring, shape rule, grad make
 kernels. Importing this package registers them all. Installed as `minifluid.ops`.
 """
 from . import (activation, cast, concat, dropout, elementwise, fill_any_like,  # noqa: F401
-               fill_constant, matmul, mean, mul, optimizers, reduce_mean, reduce_sum,
+               fill_constant, matmul, mean, mul, optimizers, reduce,
                reshape, scale, sigmoid_cross_entropy_with_logits,
                sigmoid_cross_entropy_with_logits_cuda, softmax, sum)

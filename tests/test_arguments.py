@@ -110,6 +110,10 @@ def NONEMPTY_STR(v, c):
     return isinstance(v, str) and v != ""
 
 
+def NEVER(v, c):
+    return False
+
+
 def X(v, c):
     return v is c.x
 
@@ -226,10 +230,15 @@ TABLE = [
                               LIST_OF(INSTANCE(fluid.ParamAttr), nonempty=True)),
                bias_attr=ATTR, act=ACT, name=NAME)),
 ]
-for _r in ("reduce_sum", "reduce_mean"):
+for _r in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod"):
     TABLE.append(Entry(_r, _r, lambda c, _r=_r, **k: getattr(layers, _r)(**k),
                        lambda c: dict(input=c.x),
                        dict(input=VAR, dim=ANY(NONE, INT(-2, 1), LIST_OF(INT(-2, 1))),
+                            keep_dim=BOOL, name=NAME)))
+for _r in ("reduce_all", "reduce_any"):  # bool input: the pool's Variables are float
+    TABLE.append(Entry(_r, _r, lambda c, _r=_r, **k: getattr(layers, _r)(**k),
+                       lambda c: dict(input=layers.cast(c.x, "bool")),
+                       dict(input=NEVER, dim=ANY(NONE, INT(-2, 1), LIST_OF(INT(-2, 1))),
                             keep_dim=BOOL, name=NAME)))
 TABLE.append(Entry("softmax", "softmax", lambda c, **k: layers.softmax(**k),
                    lambda c: dict(input=c.x),

@@ -11,7 +11,8 @@ from .helper import (LayerHelper, activate, append_layer_op, building, check_act
                      check_variable, generate_layer)
 
 __all__ = [
-    "sigmoid_cross_entropy_with_logits", "mean", "reduce_sum", "reduce_mean", "fc", "sigmoid",
+    "sigmoid_cross_entropy_with_logits", "mean", "reduce_sum", "reduce_mean", "reduce_max",
+    "reduce_min", "reduce_prod", "reduce_all", "reduce_any", "fc", "sigmoid",
     "relu", "tanh", "softmax", "elementwise_add", "elementwise_sub", "elementwise_mul",
     "elementwise_div", "matmul", "mul", "reshape", "concat", "cast", "scale", "dropout",
 ]
@@ -25,37 +26,50 @@ tanh = generate_layer("tanh", "x, name")
 mul = generate_layer("mul", "x, y, x_num_col_dims, y_num_col_dims, name")
 
 
+_REDUCE_INPUT = {"reduce_mean": ("f", "a float"), "reduce_all": ("b", "a bool"),
+                 "reduce_any": ("b", "a bool")}
+
+
 def _reduce(op_type, input, dim, keep_dim, name):
     check_variable(op_type, "input", input)
+    kinds, what = _REDUCE_INPUT.get(op_type, ("fiu", "a numeric"))
+    if input.dtype.kind not in kinds:
+        raise TypeError(f"{op_type}: argument 'input' must be {what} Variable, got "
+                        f"'{input.name}' of {input.dtype}")
     what = "None, an int or a list of ints"
     dims = [] if dim is None else [dim] if is_int(dim) else check_ints(op_type, "dim", dim,
                                                                        what=what)
     rank = len(input.shape)
     for d in dims:
-        if not -rank <= d < rank:
+        if not -rank <= d < max(rank, 1):
             raise ValueError(f"{op_type}: argument 'dim' holds {d}, out of range for "
                              f"'{input.name}' of shape {list(input.shape)}")
-    reduce_all = not dims or len({d % rank for d in dims}) == rank
-    attrs = dict(dim=[int(d) % rank for d in dims],
+    reduce_all = not dims or len({d % max(rank, 1) for d in dims}) == rank
+    # fluid 1.8 writes dim [0] (the op's default) when it reduces everything
+    attrs = dict(dim=[int(d) % max(rank, 1) for d in dims] or [0],
                  keep_dim=check_bool(op_type, "keep_dim", keep_dim), reduce_all=reduce_all)
     return append_layer_op(op_type, {"X": ("input", input)}, attrs, name)
 
 
-def reduce_sum(input, dim=None, keep_dim=False, name=None):
-    """Sum of `input` over `dim` (an int, a list, or None for all dimensions).
-
-    With `dim=None` and `keep_dim=False` the result has shape [1], as in fluid 1.x.
-
-    Example:
-        total = fluid.layers.reduce_sum(loss)            # shape [1]
-        rows = fluid.layers.reduce_sum(loss, dim=1)      # shape [-1]
-    """
-    return _reduce("reduce_sum", input, dim, keep_dim, name)
+def _reducer(op_type, what, example):
+    def layer(input, dim=None, keep_dim=False, name=None):
+        return _reduce(op_type, input, dim, keep_dim, name)
+    layer.__name__ = layer.__qualname__ = op_type
+    layer.__doc__ = (f"{what} of `input` over `dim` (an int, a list, or None for all "
+                     f"dimensions).\n\n    With `dim=None` and `keep_dim=False` the result has "
+                     f"shape [1], as in fluid 1.x.\n\n    Example:\n        {example}\n")
+    return layer
 
 
-def reduce_mean(input, dim=None, keep_dim=False, name=None):
-    """Mean of `input` over `dim`; shapes as `reduce_sum`."""
-    return _reduce("reduce_mean", input, dim, keep_dim, name)
+reduce_sum = _reducer("reduce_sum", "Sum", "total = fluid.layers.reduce_sum(loss)  # [1]")
+reduce_mean = _reducer("reduce_mean", "Mean", "rows = fluid.layers.reduce_mean(x, dim=1)")
+reduce_max = _reducer("reduce_max", "Maximum", "top = fluid.layers.reduce_max(x, dim=-1)")
+reduce_min = _reducer("reduce_min", "Minimum", "low = fluid.layers.reduce_min(x, dim=[1, 2])")
+reduce_prod = _reducer("reduce_prod", "Product", "p = fluid.layers.reduce_prod(x, dim=0)")
+reduce_all = _reducer("reduce_all", "Logical and (bool input)",
+                      "ok = fluid.layers.reduce_all(mask, dim=1)")
+reduce_any = _reducer("reduce_any", "Logical or (bool input)",
+                      "hit = fluid.layers.reduce_any(mask)")
 
 
 def fc(input, size: int, num_flatten_dims: int = 1, param_attr=None, bias_attr=None, act=None,

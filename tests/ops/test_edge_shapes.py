@@ -58,9 +58,11 @@ for _op in ("add", "sub", "mul", "div"):
     SPECS[f"elementwise_{_op}"] = ({"X": X, "Y": (3,)}, {}, ("Out",))
     SPECS[f"elementwise_{_op}_grad"] = ({"X": X, "Y": (3,), "Out@GRAD": X}, {},
                                         ("X@GRAD", "Y@GRAD"))
-for _op in ("reduce_sum", "reduce_mean"):
+for _op in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod"):
     SPECS[_op] = ({"X": X}, {"dim": [1]}, ("Out",))
     SPECS[_op + "_grad"] = ({"X": X, "Out@GRAD": (B,)}, {"dim": [1]}, ("X@GRAD",))
+for _op in ("reduce_max", "reduce_min"):
+    SPECS[_op + "_grad"] = ({"X": X, "Out": (B,), "Out@GRAD": (B,)}, {"dim": [1]}, ("X@GRAD",))
 for _op in ("relu", "sigmoid", "tanh"):
     SPECS[_op] = ({"X": X}, {}, ("Out",))
     SPECS[_op + "_grad"] = ({"Out": X, "Out@GRAD": X}, {}, ("X@GRAD",))
