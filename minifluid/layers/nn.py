@@ -268,6 +268,7 @@ def dropout(x, dropout_prob, is_test=False, seed=None, name=None,
     With fluid 1.x's default 'downgrade_in_infer', training keeps the survivors as they are
     and testing (is_test, or a program cloned with for_test=True) scales x by 1 - p;
     'upscale_in_train' divides the survivors by 1 - p and leaves x alone in testing.
+    A `seed` (or the program's random_seed) sets the op's fix_seed, as fluid 1.8 does.
     """
     check_variable("dropout", "x", x)
     # The op's shape rule checks the range [0, 1].
@@ -283,5 +284,6 @@ def dropout(x, dropout_prob, is_test=False, seed=None, name=None,
             base = helper.main.random_seed
             seed = base + len(helper.block.ops) if base else 0
         out, mask = helper.tmp(name), helper.tmp()
-        helper.append_op("dropout", {"X": x}, {"Out": out, "Mask": mask}, {**attrs, "seed": seed})
+        helper.append_op("dropout", {"X": x}, {"Out": out, "Mask": mask},
+                         {**attrs, "fix_seed": bool(seed), "seed": seed})
         return out
