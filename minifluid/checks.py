@@ -218,6 +218,9 @@ def attr_error(defaults: dict, attrs: dict):
         if k in VARTYPE_ATTRS and ((is_int(v) and (v in VARTYPES or v == defaults[k] == -1))
                                    or (isinstance(v, str) and v in DTYPES)):
             continue  # a VarType number, a name, or the reduce ops' -1 (X's dtype)
+        if k in VARTYPE_ATTRS and is_int(v):
+            return ValueError, k, (f"must be a dtype name or one of Paddle's VarType numbers "
+                                   f"{VARTYPES}, got {given(v)}")
         problem = attr_problem(defaults[k], v)
         if problem:
             return problem[0], k, problem[1]

@@ -247,9 +247,11 @@ def concat(input, axis=0, name=None):
 
 
 def cast(x, dtype):
-    """x converted to `dtype`."""
+    """x converted to `dtype` (the op records x's dtype as in_dtype, as fluid 1.8 does)."""
+    check_variable("cast", "x", x)
     return append_layer_op("cast", {"X": ("x", x)},
-                           {"out_dtype": check_dtype("cast", "dtype", dtype)})
+                           {"in_dtype": x.dtype.name,
+                            "out_dtype": check_dtype("cast", "dtype", dtype)})
 
 
 def scale(x, scale=1.0, bias=0.0, bias_after_scale=True, act=None, name=None):

@@ -143,3 +143,37 @@ def test_reshape_layer_errors(fresh):
     for bad in ([-1, -1, 5], [2, 5, 5, 0], [-1, -2, 5]):
         with pytest.raises(ValueError, match="reshape"):
             fluid.layers.reshape(x, bad)
+
+
+@pytest.mark.parametrize("src,dst", [("float32", "float64"), ("float64", "float16"),
+                                     ("float32", "int32"), ("int64", "float32"),
+                                     ("bool", "float32"), ("float32", "uint8")])
+def test_cast_takes_paddles_vartype_numbers_and_names(rng, src, dst):
+    vartype = {"bool": 0, "int32": 2, "int64": 3, "float16": 4, "float32": 5, "float64": 6,
+               "uint8": 20}
+    x = (rng.uniform(0, 100, (3, 4)) if src[0] == "f" else rng.integers(0, 2, (3, 4))
+         ).astype(src)
+    for attrs in ({"in_dtype": vartype[src], "out_dtype": vartype[dst]},
+                  {"in_dtype": src, "out_dtype": dst}, {"out_dtype": dst}):
+        check_output("cast", {"X": x}, {"Out": x.astype(dst)}, attrs)
+    if src[0] == dst[0] == "f":
+        check_grad("cast", {"X": x}, {"in_dtype": vartype["float64"], "out_dtype": 6})
+
+
+def test_cast_errors():
+    from minifluid.testing import build_op
+    x = {"X": np.ones(3, np.float32)}
+    with pytest.raises(ValueError, match=r"cast: in_dtype is float64 \(6\) but X \('X'\) is "
+                                         r"float32"):
+        build_op("cast", x, {"in_dtype": 6, "out_dtype": 5})
+    with pytest.raises(ValueError, match=r"op 'cast': out_dtype must be a dtype name or one of "
+                                         r"Paddle's VarType numbers"):
+        build_op("cast", x, {"out_dtype": 21})  # int8: not a dtype minifluid has
+
+
+def test_the_cast_layer_records_in_dtype(fresh):
+    import minifluid as fluid
+    y = fluid.layers.cast(fluid.data("x", [3], "float32"), "int64")
+    op = fluid.default_main_program().global_block().ops[-1]
+    assert (op.attr("in_dtype"), op.attr("out_dtype"), y.dtype) == ("float32", "int64",
+                                                                    np.dtype("int64"))
