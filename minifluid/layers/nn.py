@@ -238,10 +238,17 @@ def _int_constant(helper, value):
 
 
 def concat(input, axis=0, name=None):
-    """The variables in `input` joined along `axis`."""
+    """The variables in `input` joined along `axis` (an int, negative from the end, or a
+    1-element int Variable read when the program runs)."""
     if not isinstance(input, (list, tuple)) or not input:
         raise TypeError(f"concat: argument 'input' must be a non-empty list of Variables, got "
                         f"{type(input).__name__} {input!r:.40}")
+    if isinstance(axis, Variable):  # read when the program runs: fluid's AxisTensor
+        if axis.dtype.kind not in "iu" or axis.shape not in ((1,), (-1,)):
+            raise TypeError(f"concat: argument 'axis' must be an int or a 1-element int "
+                            f"Variable, got '{axis.name}' of {axis.dtype}{list(axis.shape)}")
+        return append_layer_op("concat", {"X": ("input", list(input)),
+                                          "AxisTensor": ("axis", axis)}, {}, name)
     return append_layer_op("concat", {"X": ("input", list(input))},
                            {"axis": check_int("concat", "axis", axis)}, name)
 

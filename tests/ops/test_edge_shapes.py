@@ -30,7 +30,7 @@ SPECS = {  # op: ({slot: shape, or a list of shapes for a duplicable slot}, attr
     "sgd": ({"Param": X, "Grad": X, "LearningRate": (1,)}, {}, ("ParamOut",)),
     "cast": ({"X": X}, {"out_dtype": "float64"}, ("Out",)),
     "concat": ({"X": [X, (B, 2)]}, {"axis": 1}, ("Out",)),
-    "concat_grad": ({"X": [X, (B, 2)], "Out@GRAD": (B, 5)}, {"axis": 1}, ("X@GRAD",)),
+    "concat_grad": ({"X": [X, (B, 2)], "Out@GRAD": (B, 5)}, {"axis": -1}, ("X@GRAD",)),
     "dropout": ({"X": X}, {}, ("Out", "Mask")),
     "dropout_grad": ({"Mask": X, "Out@GRAD": X}, {}, ("X@GRAD",)),
     "fill_any_like": ({"X": X}, {}, ("Out",)),

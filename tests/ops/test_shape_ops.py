@@ -177,3 +177,44 @@ def test_the_cast_layer_records_in_dtype(fresh):
     op = fluid.default_main_program().global_block().ops[-1]
     assert (op.attr("in_dtype"), op.attr("out_dtype"), y.dtype) == ("float32", "int64",
                                                                     np.dtype("int64"))
+
+
+@pytest.mark.parametrize("axis,attr", [(1, 0), (-1, 0), (0, 2), (-3, 1)])
+def test_concat_axis_tensor_wins_over_the_attr(rng, axis, attr):
+    xs = [rng.normal(size=(2, 3, 4)) for _ in range(3)]
+    ins = {"X": xs, "AxisTensor": np.array([axis], np.int32)}
+    check_output("concat", ins, {"Out": np.concatenate(xs, axis)}, {"axis": attr})
+    # The gradient through a program (check_grad's weights need Out's shape at build time).
+    import minifluid as fluid
+    main = fluid.Program()
+    with fluid.program_guard(main, fluid.Program()):
+        vs = [fluid.data(f"x{i}", [2, 3, 4], "float64") for i in range(3)]
+        for v in vs:
+            v.stop_gradient = False
+        w = rng.normal(size=np.concatenate(xs, axis).shape)
+        wv = fluid.data("w", list(w.shape), "float64")
+        out = fluid.layers.concat(vs, axis=fluid.layers.fill_constant([1], "int64", axis))
+        grads = fluid.gradients([fluid.layers.reduce_sum(out * wv)], vs)
+    feed = {**{f"x{i}": x for i, x in enumerate(xs)}, "w": w}
+    got = fluid.Executor().run(main, feed, grads)
+    for g, want in zip(got, np.split(w, 3, axis)):
+        np.testing.assert_array_equal(g, want)
+
+
+def test_concat_layer_with_a_variable_axis_and_errors(fresh, rng):
+    import minifluid as fluid
+    a, b = fluid.data("a", [2, 3], "float32"), fluid.data("b", [2, 5], "float32")
+    ax = fluid.layers.fill_constant([1], "int32", -1)
+    out = fluid.layers.concat([a, b], axis=ax)
+    assert out.shape == (-1, -1)
+    assert fluid.layers.concat([a, b], axis=-1).shape == (2, 8)
+    va, vb = rng.normal(size=(2, 3)).astype("float32"), rng.normal(size=(2, 5)).astype("float32")
+    got, = fluid.Executor().run(feed={"a": va, "b": vb}, fetch_list=[out])
+    np.testing.assert_array_equal(got, np.concatenate([va, vb], 1))
+    with pytest.raises(ValueError, match=r"concat: 'b' \(float32\[2, 5\]\) cannot be joined to "
+                                         r"'a' \(float32\[2, 3\]\) along axis 0"):
+        fluid.layers.concat([a, b])
+    with pytest.raises(ValueError, match="concat: axis -3 is out of range for rank 2"):
+        fluid.layers.concat([a, b], axis=-3)
+    with pytest.raises(TypeError, match=r"concat: argument 'axis' must be an int or a 1-element"):
+        fluid.layers.concat([a, b], axis=a)
