@@ -9,6 +9,7 @@ then broadcast as numpy does. When Y has more dimensions than X, X lines up with
 
 with dOp/dX, dOp/dY = (1, 1) for add, (1, -1) for sub, (Y, X) for mul, (1/Y, -X/Y^2) for div.
 Integer division truncates toward zero, as Paddle's C++ `a / b` does: -7 / 2 = -3.
+`use_mkldnn` is Paddle's attr, accepted and ignored (there is one CPU kernel).
 """
 from minifluid.kernels import via_float32
 from minifluid.place import get_array_module
@@ -35,6 +36,7 @@ GRADS = {  # (dOut, X, Y') -> (dX, dY') before reduction, each computed only whe
     "elementwise_div": lambda d, x, y: (lambda: d / y, lambda: -d * x / (y * y)),
 }
 DTYPES = ("float32", "float64", "int32", "int64")
+ATTRS = {"axis": -1, "use_mkldnn": False}
 
 
 def aligned_shape(x_shape, y_shape, axis):
@@ -87,8 +89,7 @@ def x_and_y(op):
 
 
 def _make(type):
-    op = register_op(type, inputs=["X", "Y"], outputs=["Out"], attrs={"axis": -1},
-                     doc=__doc__)
+    op = register_op(type, inputs=["X", "Y"], outputs=["Out"], attrs=ATTRS, doc=__doc__)
 
     @op.shape_rule
     def _(op):
@@ -105,17 +106,17 @@ def _make(type):
     op.default_grad(inputs=("X", "Y"), grads=("X", "Y"))
 
     @op.kernel(("cpu", "cuda"), *DTYPES)
-    def forward(x, y, *, axis):
+    def forward(x, y, *, axis, use_mkldnn=False):
         xs, ys = aligned(x.shape, y.shape, axis)
         return FORWARD[type](x.reshape(xs), y.reshape(ys))
 
     op.kernel(("cpu", "cuda"), "float16")(via_float32(forward))
 
     grad = register_op(type + "_grad", inputs=["X", "Y", "Out@GRAD"],
-                       outputs=["X@GRAD?", "Y@GRAD?"], attrs={"axis": -1}, wants_outputs=True)
+                       outputs=["X@GRAD?", "Y@GRAD?"], attrs=ATTRS, wants_outputs=True)
 
     @grad.kernel(("cpu", "cuda"), "float32", "float64")
-    def backward(x, y, dout, *, axis, wanted=(True, True)):
+    def backward(x, y, dout, *, axis, use_mkldnn=False, wanted=(True, True)):
         xs, ys = aligned(x.shape, y.shape, axis)
         x2, y2 = x.reshape(xs), y.reshape(ys)
         xp = get_array_module(x)

@@ -164,7 +164,16 @@ elementwise_div = _elementwise("elementwise_div")
 
 
 def matmul(x, y, transpose_x=False, transpose_y=False, alpha=1.0, name=None):
-    """alpha * x @ y, transposing the last two dimensions of x or y when asked."""
+    """alpha * x @ y, transposing the last two dimensions of x or y when asked.
+
+    A 1-D x is a row ([K] as [1, K]; a column with transpose_x), a 1-D y a column (a row
+    with transpose_y); the output drops the dimension of 1 they bring, as fluid 1.8 does.
+    """
+    for arg, v in (("x", x), ("y", y)):
+        check_variable("matmul", arg, v)
+        if v.dtype.kind != "f":  # fluid 1.8: float16, float32, float64
+            raise TypeError(f"matmul: argument '{arg}' must be a float Variable, got "
+                            f"'{v.name}' of {v.dtype}")
     return append_layer_op("matmul", {"X": ("x", x), "Y": ("y", y)},
                            {"transpose_X": check_bool("matmul", "transpose_x", transpose_x),
                             "transpose_Y": check_bool("matmul", "transpose_y", transpose_y),
