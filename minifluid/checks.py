@@ -14,8 +14,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["DTYPES", "VARTYPES", "dtype_name", "INT64_MAX", "check_bool", "check_int", "check_float", "check_str",
-           "check_dtype", "check_ints", "check_instance", "check_variable", "check_name",
+__all__ = ["DTYPES", "VARTYPES", "dtype_name", "INT64_MAX", "check_bool", "check_int",
+           "check_float", "check_str", "check_dtype", "check_ints", "check_instance", "check_variable", "check_name",
            "is_bool", "is_int", "is_real", "attr_error", "wrong_attr"]
 
 DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8")
