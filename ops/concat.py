@@ -48,7 +48,7 @@ def _(op):
     out.shape = xs[0].shape[:axis] + (-1 if -1 in sizes else sum(sizes),) + xs[0].shape[axis + 1:]
 
 
-@op.kernel(("cpu", "cuda"), "float32", "float64", "int32", "int64")
+@op.kernel(("cpu", "cuda"), "float16", "float32", "float64", "int32", "int64")
 def concat(xs, axis_t, *, axis):
     return get_array_module(xs[0]).concatenate(xs, axis=_axis(axis_t, axis, xs[0].ndim))
 
@@ -68,7 +68,7 @@ def _(op):
             dst.shape, dst.dtype = src.shape, src.dtype
 
 
-@grad.kernel(("cpu", "cuda"), "float32", "float64")
+@grad.kernel(("cpu", "cuda"), "float16", "float32", "float64")
 def concat_grad(xs, axis_t, dout, *, axis):
     xp, axis = get_array_module(dout), _axis(axis_t, axis, dout.ndim)
     cuts, at = [], 0

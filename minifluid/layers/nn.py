@@ -192,8 +192,9 @@ def reshape(x, shape, actual_shape=None, act=None, inplace=False, name=None):
         flat = fluid.layers.reshape(img, shape=[0, -1])   # [N, C*H*W]
     """
     check_variable("reshape", "x", x)
-    check_dtype("reshape", "x", x.dtype, ("float16", "float32", "float64", "int32", "int64",
-                                          "bool"))
+    if x.dtype.name not in ("float16", "float32", "float64", "int32", "int64", "bool"):
+        raise TypeError(f"reshape: argument 'x' must be a float16, float32, float64, int32, "
+                        f"int64 or bool Variable, got '{x.name}' of {x.dtype}")
     check_variable("reshape", "actual_shape", actual_shape, none=True)
     check_bool("reshape", "inplace", inplace)
     inputs = {"X": x}
@@ -217,6 +218,13 @@ def reshape(x, shape, actual_shape=None, act=None, inplace=False, name=None):
         elif actual_shape is not None:
             _int_vector("actual_shape", actual_shape)
             inputs["Shape"] = actual_shape
+        if ints.count(-1) > 1 + len(tensors):  # a Variable stands as -1 in the attr
+            raise ValueError(f"reshape: argument 'shape' may hold only one -1, got {ints}")
+        for i, d in enumerate(shape):
+            if not isinstance(d, Variable) and d == 0 and i >= len(x.shape):
+                raise ValueError(f"reshape: argument 'shape' has a 0 at position {i}, which "
+                                 f"copies a dimension '{x.name}' of shape {list(x.shape)} "
+                                 f"does not have")
         attrs = {"shape": ints}
     check_act("reshape", act)
     check_name("reshape", name)

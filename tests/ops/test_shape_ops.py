@@ -140,9 +140,13 @@ def test_reshape_layer_errors(fresh):
         fluid.layers.reshape(x, [25, 2], actual_shape=x)
     with pytest.raises(TypeError, match="argument 'shape' must be a 1-D 1-element int32"):
         fluid.layers.reshape(x, [fluid.data("s", [2], "int32"), 5])
-    for bad in ([-1, -1, 5], [2, 5, 5, 0], [-1, -2, 5]):
-        with pytest.raises(ValueError, match="reshape"):
+    for bad, why in (([-1, -1, 5], "may hold only one -1"), ([2, 5, 5, 0], "has a 0 at "
+                     "position 3"), ([-1, -2, 5], "must be a list of ints and 1-element")):
+        with pytest.raises(ValueError, match=f"reshape: argument 'shape' {why}"):
             fluid.layers.reshape(x, bad)
+    with pytest.raises(TypeError, match="reshape: argument 'x' must be a float16, .* got 'i8' "
+                                        "of int8"):
+        fluid.layers.reshape(fluid.data("i8", [2, 25], "int8"), [50])
 
 
 @pytest.mark.parametrize("src,dst", [("float32", "float64"), ("float64", "float16"),
