@@ -15,8 +15,9 @@ import numbers
 import numpy as np
 
 __all__ = ["DTYPES", "VARTYPES", "dtype_name", "INT64_MAX", "check_bool", "check_int",
-           "check_float", "check_str", "check_dtype", "check_ints", "check_instance", "check_variable", "check_name",
-           "is_bool", "is_int", "is_real", "attr_error", "wrong_attr"]
+           "check_float", "check_str", "check_dtype", "check_ints", "check_instance",
+           "check_variable", "check_name", "is_bool", "is_int", "is_real", "attr_error",
+           "wrong_attr"]
 
 DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8")
 # Paddle's VarDesc.VarType numbers for those dtypes: an in_dtype or out_dtype attr (cast's,
@@ -215,12 +216,13 @@ def attr_error(defaults: dict, attrs: dict):
         if k not in defaults:
             return ValueError, k, (f"is not an attribute of the op; its attributes are "
                                    f"{sorted(defaults)}")
-        if k in VARTYPE_ATTRS and ((is_int(v) and (v in VARTYPES or v == defaults[k] == -1))
-                                   or (isinstance(v, str) and v in DTYPES)):
-            continue  # a VarType number, a name, or the reduce ops' -1 (X's dtype)
-        if k in VARTYPE_ATTRS and is_int(v):
-            return ValueError, k, (f"must be a dtype name or one of Paddle's VarType numbers "
-                                   f"{VARTYPES}, got {given(v)}")
+        if k in VARTYPE_ATTRS and (is_int(v) or isinstance(v, str)):
+            if (v in VARTYPES or v == defaults[k] == -1) if is_int(v) else v in DTYPES:
+                continue  # a VarType number, a name, or the reduce ops' -1 (X's dtype)
+            if isinstance(v, str):
+                return ValueError, k, f"is not one of {list(DTYPES)}: got {given(v)}"
+            return ValueError, k, (f"must be a dtype name among {list(DTYPES)} or one of "
+                                   f"Paddle's VarType numbers {VARTYPES}, got {given(v)}")
         problem = attr_problem(defaults[k], v)
         if problem:
             return problem[0], k, problem[1]

@@ -126,7 +126,8 @@ def _prod_of_others(x, ax):
     before = xp.concatenate([ones, xp.cumprod(g, axis=-1)[..., :-1]], axis=-1)
     after = xp.concatenate([xp.cumprod(g[..., ::-1], axis=-1)[..., :-1][..., ::-1], ones],
                            axis=-1)
-    others = (before * after).reshape(t.shape).transpose(np.argsort(rest + ax))
+    others = (before * after).reshape(t.shape).transpose(
+        tuple(int(i) for i in np.argsort(rest + ax)))
     return others.astype(x.dtype)
 
 

@@ -112,8 +112,12 @@ def test_bad_attrs_are_build_errors():
     x = {"X": np.ones((2, 3))}
     with pytest.raises(ValueError, match=r"reduce_max: dim \[2\] is out of range for X"):
         build_op("reduce_max", x, {"dim": [2]})
-    with pytest.raises(ValueError, match=r"op 'reduce_sum': out_dtype must be a dtype name or one"):
+    with pytest.raises(ValueError, match=r"op 'reduce_sum': out_dtype must be a dtype name"):
         build_op("reduce_sum", x, {"out_dtype": 7})
+    with pytest.raises(ValueError, match=r"op 'reduce_max': out_dtype is not one of"):
+        build_op("reduce_max", x, {"out_dtype": "float128"})
+    with pytest.raises(TypeError, match=r"op 'reduce_max': out_dtype must be an int"):
+        build_op("reduce_max", x, {"out_dtype": 6.0})
     with pytest.raises(TypeError, match=r"reduce_all: X \('X'\) must be a bool tensor, got "
                                         r"float64"):
         build_op("reduce_all", x, {})

@@ -171,9 +171,11 @@ def test_cast_errors():
     check_output("cast", x, {"Out": np.ones(3, np.float64)}, {"in_dtype": 5, "out_dtype": 6})
     check_output("cast", {"X": np.ones(3)}, {"Out": np.ones(3, np.float16)},
                  {"in_dtype": 5, "out_dtype": 4})
-    with pytest.raises(ValueError, match=r"op 'cast': out_dtype must be a dtype name or one of "
-                                         r"Paddle's VarType numbers"):
+    with pytest.raises(ValueError, match=r"op 'cast': out_dtype must be a dtype name among "
+                                         r".* or one of Paddle's VarType numbers .*, got 21"):
         build_op("cast", x, {"out_dtype": 21})  # int8: not a dtype minifluid has
+    with pytest.raises(ValueError, match=r"op 'cast': in_dtype is not one of"):
+        build_op("cast", x, {"in_dtype": "int8"})
 
 
 def test_the_cast_layer_records_in_dtype(fresh):
