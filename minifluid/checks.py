@@ -14,11 +14,22 @@ import numbers
 
 import numpy as np
 
-__all__ = ["DTYPES", "INT64_MAX", "check_bool", "check_int", "check_float", "check_str",
-           "check_dtype", "check_ints", "check_instance", "check_variable", "check_name",
-           "is_bool", "is_int", "is_real", "attr_error", "wrong_attr"]
+__all__ = ["DTYPES", "VARTYPES", "dtype_name", "INT64_MAX", "check_bool", "check_int",
+           "check_float", "check_str", "check_dtype", "check_ints", "check_instance",
+           "check_variable", "check_name", "is_bool", "is_int", "is_real", "attr_error",
+           "wrong_attr"]
 
 DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8")
+# Paddle's VarDesc.VarType numbers for those dtypes: an in_dtype or out_dtype attr (cast's,
+# the reduce ops') takes one of them or a name, as Paddle programs and unit tests write them.
+VARTYPES = {0: "bool", 2: "int32", 3: "int64", 4: "float16", 5: "float32", 6: "float64",
+            20: "uint8"}
+VARTYPE_ATTRS = ("in_dtype", "out_dtype")
+
+
+def dtype_name(v) -> str:
+    """A dtype attr's value as a dtype name (a VarType number becomes its name)."""
+    return VARTYPES[v] if is_int(v) else v
 # Ints end up in attrs and shapes, which fluid keeps as int64 at most.
 INT64_MAX = 2 ** 63 - 1
 FLOAT64_MAX = float(np.finfo(np.float64).max)  # a Python float: compares with any int
@@ -222,10 +233,17 @@ def attr_error(defaults: dict, attrs: dict):
         if k not in defaults:
             return ValueError, k, (f"is not an attribute of the op; its attributes are "
                                    f"{sorted(defaults)}")
+        if k in VARTYPE_ATTRS and (is_int(v) or isinstance(v, str)):
+            if (v in VARTYPES or v == defaults[k] == -1) if is_int(v) else v in DTYPES:
+                continue  # a VarType number, a name, or the reduce ops' -1 (X's dtype)
+            if isinstance(v, str):
+                return ValueError, k, f"is not one of {list(DTYPES)}: got {given(v)}"
+            return ValueError, k, (f"must be a dtype name among {list(DTYPES)} or one of "
+                                   f"Paddle's VarType numbers {VARTYPES}, got {given(v)}")
         problem = attr_problem(defaults[k], v)
         if problem:
             return problem[0], k, problem[1]
-        if k in ("dtype", "out_dtype") and v not in DTYPES:
+        if k in ("dtype",) + VARTYPE_ATTRS and v not in DTYPES:
             return ValueError, k, f"is not one of {list(DTYPES)}: got {given(v)}"
     return None
 

@@ -4,5 +4,5 @@ kernels. Importing this package registers them all. Installed as `minifluid.ops`
 """
 from . import (activation, activation_attrs, cast, concat, dropout,  # noqa: F401
                elementwise, fill_any_like, fill_constant, matmul, mean, mul, optimizers,
-               reduce_mean, reduce_sum, reshape, scale, sigmoid_cross_entropy_with_logits,
+               reduce, reshape, scale, sigmoid_cross_entropy_with_logits,
                sigmoid_cross_entropy_with_logits_cuda, softmax, sum)

@@ -2,12 +2,16 @@
 
     downgrade_in_infer (fluid 1.x's default): train Out = X * Mask,           test Out = X (1 - p)
     upscale_in_train:                         train Out = X * Mask / (1 - p), test Out = X
-    X@GRAD = dOut * Mask, where Mask holds the scale: 1/(1 - p) on kept elements when
-             upscale_in_train, and 1 - p (or 1) everywhere in testing
+    X@GRAD = dOut * Mask, times 1 / (1 - p) when upscale_in_train (0 when p = 1); in testing
+             dOut times the test scale (1 - p, or 1)
 
-Mask is 1 with probability 1 - p. With seed 0 every run draws fresh entropy; with another
-seed (Program.random_seed sets one) the masks follow one fixed sequence per op and compiled
-program, so two runs of the same script drop the same elements.
+Mask is uint8, as in fluid 1.8: 1 with probability 1 - p, else 0 (all 1 in testing).
+
+Which masks: a Seed input (a 1-element int tensor) seeds every run with its value, so one
+value gives one mask. Otherwise, with fix_seed the masks follow one fixed sequence per op
+and compiled program, started from `seed` (Program.random_seed gives the layer one), so two
+runs of the same script drop the same elements; without fix_seed every run draws fresh
+entropy and `seed` is ignored, as in Paddle.
 """
 import numpy as np
 
@@ -16,10 +20,10 @@ from minifluid.registry import register_op
 
 from .rules import same_as_x
 
-ATTRS = {"dropout_prob": 0.5, "is_test": False, "seed": 0,
+ATTRS = {"dropout_prob": 0.5, "is_test": False, "fix_seed": False, "seed": 0,
          "dropout_implementation": "downgrade_in_infer"}
-op = register_op("dropout", inputs=["X"], outputs=["Out", "Mask?"], attrs=ATTRS, doc=__doc__,
-                 random=True)
+op = register_op("dropout", inputs=["X", "Seed?"], outputs=["Out", "Mask?"], attrs=ATTRS,
+                 doc=__doc__, random=True)
 
 
 @op.shape_rule
@@ -31,43 +35,63 @@ def _(op):
     if impl not in ("downgrade_in_infer", "upscale_in_train"):
         raise ValueError(f"dropout_implementation must be 'downgrade_in_infer' or "
                          f"'upscale_in_train', got {impl!r}")
+    seed = op.in_var("Seed")
+    if seed is not None and (seed.dtype.kind not in "iu" or seed.shape not in ((1,), (-1,))):
+        raise TypeError(f"Seed ('{seed.name}') must be a 1-element int tensor, got "
+                        f"{seed.dtype}{list(seed.shape)}")
     mask = op.out_var("Mask")
     if mask is not None:
-        mask.shape, mask.dtype = op.in_var("X").shape, op.in_var("X").dtype
+        mask.shape, mask.dtype = op.in_var("X").shape, np.dtype(np.uint8)
+
+
+def _scale(p, upscale, is_test):
+    """What dOut is multiplied by where Mask is 1."""
+    if is_test:
+        return 1 if upscale else 1 - p
+    return (1 / (1 - p) if p < 1 else 0) if upscale else 1
 
 
 @op.kernel(("cpu", "cuda"), "float32", "float64")
-def dropout(x, *, dropout_prob, is_test, seed, dropout_implementation, rng=None):
+def dropout(x, seed_t, *, dropout_prob, is_test, fix_seed, seed, dropout_implementation,
+            rng=None):
     xp, t = get_array_module(x), x.dtype.type
-    upscale = dropout_implementation == "upscale_in_train"
-    if is_test:  # the mask is then the constant scale, so the gradient still works
-        scale = t(1 if upscale else 1 - dropout_prob)
-        return x * scale, xp.broadcast_to(xp.asarray(scale), x.shape)
-    rng = rng or np.random.default_rng(seed or None)
-    mask = xp.asarray(rng.random(x.shape) >= dropout_prob).astype(x.dtype)
-    if upscale and dropout_prob < 1:
-        mask /= t(1 - dropout_prob)
-    return x * mask, mask
+    scale = t(_scale(dropout_prob, dropout_implementation == "upscale_in_train", is_test))
+    if is_test:  # a broadcast view: no array the size of X
+        return x * scale, xp.broadcast_to(xp.ones((), np.uint8), x.shape)
+    if seed_t is not None:
+        rng = np.random.default_rng(int(seed_t.reshape(-1)[0]))  # a read of the device
+    elif not fix_seed or rng is None:
+        rng = np.random.default_rng(seed if fix_seed and seed else None)
+    mask = xp.asarray(rng.random(x.shape) >= dropout_prob).astype(np.uint8)
+    return x * mask * scale if scale != 1 else x * mask, mask
 
 
 @op.grad_maker
 def _(op):
     if not op.output("Mask"):
         raise ValueError(f"{op.where()}: dropout has no Mask output to differentiate with")
-    return [dict(type="dropout_grad", inputs={"Mask": op.output("Mask"),
-                                              "Out@GRAD": [op.output("Out")[0] + "@GRAD"]},
-                 outputs={"X@GRAD": [op.input("X")[0] + "@GRAD"]})]
+    return [dict(type="dropout_grad", inputs={"Out@GRAD": [op.output("Out")[0] + "@GRAD"],
+                                              "Mask": op.output("Mask")},
+                 outputs={"X@GRAD": [op.input("X")[0] + "@GRAD"]}, attrs=dict(op.attrs))]
 
 
-grad = register_op("dropout_grad", inputs=["Mask", "Out@GRAD"], outputs=["X@GRAD?"])
+# Out@GRAD first: kernels are chosen by the first input's dtype, and Mask is uint8.
+grad = register_op("dropout_grad", inputs=["Out@GRAD", "Mask"], outputs=["X@GRAD?"],
+                   attrs=ATTRS)
 
 
 @grad.shape_rule
 def _(op):
-    m, dx = op.in_var("Mask"), op.out_var("X@GRAD")
-    dx.shape, dx.dtype = m.shape, m.dtype
+    d, dx = op.in_var("Out@GRAD"), op.out_var("X@GRAD")
+    dx.shape, dx.dtype = d.shape, d.dtype
 
 
-@grad.kernel(("cpu", "cuda"), "float32", "float64")
-def dropout_grad(mask, dout):
-    return dout * mask  # Mask already holds 1 / (1 - p) when upscale_in_train
+# uint8 too: a program built by hand may list Mask first (the kernel follows dOut's dtype)
+@grad.kernel(("cpu", "cuda"), "float32", "float64", "uint8")
+def dropout_grad(dout, mask, *, dropout_prob, is_test, fix_seed, seed,
+                 dropout_implementation):
+    t = dout.dtype.type
+    scale = t(_scale(dropout_prob, dropout_implementation == "upscale_in_train", is_test))
+    if is_test:
+        return dout * scale
+    return dout * mask * scale if scale != 1 else dout * mask

@@ -1,13 +1,15 @@
 """elementwise_add, elementwise_sub, elementwise_mul, elementwise_div: X op Y, with fluid's
 broadcasting: Y's dimensions line up with X's starting at dimension `axis` (-1: at the end),
-then broadcast as numpy does.
+then broadcast as numpy does. When Y has more dimensions than X, X lines up with Y instead
+(as Paddle 1.8 does), and Out has Y's rank.
 
-    Out    = X op Y'      (Y' = Y with size-1 dimensions added before and after)
-    X@GRAD = sum over the broadcast dimensions of  dOut * dOp/dX
+    Out    = X' op Y'     (the smaller with size-1 dimensions added before and after)
+    X@GRAD = sum over the broadcast dimensions of  dOut * dOp/dX', reshaped back to X
     Y@GRAD = the same for Y', reshaped back to Y
 
 with dOp/dX, dOp/dY = (1, 1) for add, (1, -1) for sub, (Y, X) for mul, (1/Y, -X/Y^2) for div.
 Integer division truncates toward zero, as Paddle's C++ `a / b` does: -7 / 2 = -3.
+`use_mkldnn` is Paddle's attr, accepted and ignored (there is one CPU kernel).
 """
 from minifluid.kernels import via_float32
 from minifluid.place import get_array_module
@@ -34,6 +36,7 @@ GRADS = {  # (dOut, X, Y') -> (dX, dY') before reduction, each computed only whe
     "elementwise_div": lambda d, x, y: (lambda: d / y, lambda: -d * x / (y * y)),
 }
 DTYPES = ("float32", "float64", "int32", "int64")
+ATTRS = {"axis": -1, "use_mkldnn": False}
 
 
 def aligned_shape(x_shape, y_shape, axis):
@@ -45,6 +48,18 @@ def aligned_shape(x_shape, y_shape, axis):
         raise ValueError(f"axis {axis} does not fit Y of shape {list(y_shape)} into X of "
                          f"shape {list(x_shape)}")
     return (1,) * axis + tuple(y_shape) + (1,) * (len(x_shape) - axis - len(y_shape))
+
+
+def aligned(x_shape, y_shape, axis):
+    """X's and Y's shapes of one rank: the one with fewer dimensions lined up with the other
+    from dimension `axis` (Paddle lets Y be the larger one)."""
+    if len(y_shape) > len(x_shape):
+        try:
+            return aligned_shape(y_shape, x_shape, axis), tuple(y_shape)
+        except ValueError:
+            raise ValueError(f"axis {axis} does not fit X of shape {list(x_shape)} into Y of "
+                             f"shape {list(y_shape)}") from None
+    return tuple(x_shape), aligned_shape(x_shape, y_shape, axis)
 
 
 def broadcast_shape(a, b):
@@ -74,43 +89,42 @@ def x_and_y(op):
 
 
 def _make(type):
-    op = register_op(type, inputs=["X", "Y"], outputs=["Out"], attrs={"axis": -1},
-                     doc=__doc__)
+    op = register_op(type, inputs=["X", "Y"], outputs=["Out"], attrs=ATTRS, doc=__doc__)
 
     @op.shape_rule
     def _(op):
         x, y = x_and_y(op)
         out, axis = op.out_var("Out"), op.attr("axis")
         try:
-            out.shape = broadcast_shape(x.shape, aligned_shape(x.shape, y.shape, axis))
+            out.shape = broadcast_shape(*aligned(x.shape, y.shape, axis))
         except ValueError as e:
             raise ValueError(f"Y ('{y.name}') of shape {list(y.shape)} does not broadcast to X "
                              f"('{x.name}') of shape {list(x.shape)} with axis={axis}: "
                              f"{e}") from None
-        out.dtype, out.lod_level = x.dtype, x.lod_level
+        out.dtype, out.lod_level = x.dtype, x.lod_level  # fluid's ShareLoD("X", "Out")
 
     op.default_grad(inputs=("X", "Y"), grads=("X", "Y"))
 
     @op.kernel(("cpu", "cuda"), *DTYPES)
-    def forward(x, y, *, axis):
-        return FORWARD[type](x, y.reshape(aligned_shape(x.shape, y.shape, axis)))
+    def forward(x, y, *, axis, use_mkldnn=False):
+        xs, ys = aligned(x.shape, y.shape, axis)
+        return FORWARD[type](x.reshape(xs), y.reshape(ys))
 
     op.kernel(("cpu", "cuda"), "float16")(via_float32(forward))
 
     grad = register_op(type + "_grad", inputs=["X", "Y", "Out@GRAD"],
-                       outputs=["X@GRAD?", "Y@GRAD?"], attrs={"axis": -1}, wants_outputs=True)
+                       outputs=["X@GRAD?", "Y@GRAD?"], attrs=ATTRS, wants_outputs=True)
 
     @grad.kernel(("cpu", "cuda"), "float32", "float64")
-    def backward(x, y, dout, *, axis, wanted=(True, True)):
-        y2 = y.reshape(aligned_shape(x.shape, y.shape, axis))
+    def backward(x, y, dout, *, axis, use_mkldnn=False, wanted=(True, True)):
+        xs, ys = aligned(x.shape, y.shape, axis)
+        x2, y2 = x.reshape(xs), y.reshape(ys)
         xp = get_array_module(x)
         grads = []
-        for g, shape, want in zip(GRADS[type](dout, x, y2), (x.shape, y2.shape), wanted):
+        for g, shape, a, want in zip(GRADS[type](dout, x2, y2), (xs, ys), (x, y), wanted):
             # reshaped because ascontiguousarray makes a 0-d array 1-d
             grads.append(xp.ascontiguousarray(xp.broadcast_to(reduce_to(g(), shape), shape))
-                         .reshape(shape) if want else None)
-        if grads[1] is not None:
-            grads[1] = grads[1].reshape(y.shape)
+                         .reshape(a.shape) if want else None)
         return tuple(grads)
 
     grad.kernel(("cpu", "cuda"), "float16")(via_float32(backward))

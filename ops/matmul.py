@@ -1,8 +1,15 @@
 """matmul: alpha * op(X) @ op(Y), op transposing the last two dimensions when asked; batch
-dimensions broadcast as numpy's matmul; a 1-D X is a row, a 1-D Y a column.
+dimensions broadcast as numpy's matmul.
 
     X@GRAD = alpha * dOut @ op(Y)^T,  Y@GRAD = alpha * op(X)^T @ dOut
     (transposed back, and summed over broadcast batch dimensions)
+
+A 1-D operand follows Paddle 1.8: X of shape [K] is the row [1, K], or with transpose_X the
+column [K, 1]; Y of shape [K] is the column [K, 1], or with transpose_Y the row [1, K]. The
+output then drops the row dimension that a 1-D X gave if it is 1, and the column dimension
+that a 1-D Y gave if it is 1; what is left of two 1-D operands is [1]:
+
+    [K] @ [K] -> [1]    [M] (transpose_X) @ [N] (transpose_Y) -> [M, N]    [K] @ [B, K, N] -> [B, N]
 """
 from minifluid.place import get_array_module
 from minifluid.registry import register_op
@@ -17,25 +24,36 @@ def _t(a, flag):
     return a.swapaxes(-1, -2) if flag else a
 
 
+def _as_matrix(shape, row, flag):
+    """The shape of op(A) for an operand of `shape`: 1-D is a row (or a column), then
+    transposed when `flag`."""
+    s = tuple(shape)
+    if len(s) == 1:
+        s = (1,) + s if row else s + (1,)
+    return s[:-2] + (s[-1], s[-2]) if flag else s
+
+
 def _shapes(xs, ys, tx, ty):
-    """2-D-at-least shapes of op(X), op(Y), and the output shape."""
-    x2 = (1,) + tuple(xs) if len(xs) == 1 else tuple(xs)
-    y2 = tuple(ys) + (1,) if len(ys) == 1 else tuple(ys)
-    if tx and len(xs) > 1:
-        x2 = x2[:-2] + (x2[-1], x2[-2])
-    if ty and len(ys) > 1:
-        y2 = y2[:-2] + (y2[-1], y2[-2])
+    """The output shape (a 1-D operand's dimension of 1 dropped as Paddle 1.8 does)."""
+    x2, y2 = _as_matrix(xs, True, tx), _as_matrix(ys, False, ty)
     if -1 not in (x2[-1], y2[-2]) and x2[-1] != y2[-2]:
         raise ValueError(f"inner dimensions differ: {list(xs)} and {list(ys)} (transpose_X="
                          f"{tx}, transpose_Y={ty})")
     n = max(len(x2), len(y2))
     batch = broadcast_shape((1,) * (n - len(x2)) + x2[:-2], (1,) * (n - len(y2)) + y2[:-2])
     out = batch + (x2[-2], y2[-1])
-    if len(xs) == 1:
+    if len(xs) == 1 and out[-2] == 1:
         out = out[:-2] + out[-1:]
-    if len(ys) == 1:
+    if len(ys) == 1 and out[-1] == 1:
         out = out[:-1]
-    return out
+    return out or (1,)
+
+
+def _operands(x, y, tx, ty):
+    """op(X) and op(Y) as arrays of rank >= 2."""
+    x2 = _t(x[None, :] if x.ndim == 1 else x, tx)
+    y2 = _t(y[:, None] if y.ndim == 1 else y, ty)
+    return x2, y2
 
 
 @op.shape_rule
@@ -51,7 +69,9 @@ def _(op):
 
 @op.kernel(("cpu", "cuda"), "float32", "float64")
 def matmul(x, y, *, transpose_X, transpose_Y, alpha):
-    out = _t(x, transpose_X and x.ndim > 1) @ _t(y, transpose_Y and y.ndim > 1)
+    x2, y2 = _operands(x, y, transpose_X, transpose_Y)
+    out = x2 @ y2
+    out = out.reshape(_shapes(x.shape, y.shape, transpose_X, transpose_Y))
     return out * out.dtype.type(alpha) if alpha != 1 else out
 
 
@@ -65,16 +85,17 @@ grad = register_op("matmul_grad", inputs=["X", "Y", "Out@GRAD"],
 @grad.kernel(("cpu", "cuda"), "float32", "float64")
 def matmul_grad(x, y, dout, *, transpose_X, transpose_Y, alpha):
     xp = get_array_module(x)
-    x2 = x[None, :] if x.ndim == 1 else _t(x, transpose_X)
-    y2 = y[:, None] if y.ndim == 1 else _t(y, transpose_Y)
-    d = dout.reshape(dout.shape[:-1] + (1,) + dout.shape[-1:]) if x.ndim == 1 else dout
-    d = d[..., None] if y.ndim == 1 else d
+    x2, y2 = _operands(x, y, transpose_X, transpose_Y)
+    n = max(x2.ndim, y2.ndim)
+    batch = broadcast_shape((1,) * (n - x2.ndim) + x2.shape[:-2],
+                            (1,) * (n - y2.ndim) + y2.shape[:-2])
+    d = dout.reshape(batch + (x2.shape[-2], y2.shape[-1]))  # the dimensions Out dropped
     d = d * d.dtype.type(alpha) if alpha != 1 else d
     dx, dy = d @ y2.swapaxes(-1, -2), x2.swapaxes(-1, -2) @ d
     dx = reduce_to(dx, (1,) * (dx.ndim - x2.ndim) + x2.shape)
     dy = reduce_to(dy, (1,) * (dy.ndim - y2.ndim) + y2.shape)
     dx = dx.reshape(dx.shape[dx.ndim - x2.ndim:])
     dy = dy.reshape(dy.shape[dy.ndim - y2.ndim:])
-    dx = dx.reshape(x.shape) if x.ndim == 1 else _t(dx, transpose_X)
-    dy = dy.reshape(y.shape) if y.ndim == 1 else _t(dy, transpose_Y)
+    dx = _t(dx, transpose_X).reshape(x.shape)
+    dy = _t(dy, transpose_Y).reshape(y.shape)
     return xp.ascontiguousarray(dx), xp.ascontiguousarray(dy)

@@ -1,15 +1,22 @@
-"""reshape: X with a new shape. In `shape`, 0 copies X's dimension at that position and one
--1 is inferred from the rest.
+"""reshape, reshape2: X with a new shape. In the shape, 0 copies X's dimension at that
+position and one -1 is inferred from the rest.
 
     Out = X.reshape(shape);  X@GRAD = dOut.reshape(X.shape)
+
+The shape comes, first found first, from ShapeTensor (a list of 1-element int tensors, one
+per dimension), from Shape (a 1-D int tensor: fluid's `actual_shape`), or from the `shape`
+attr; the tensors are read when the op runs, so at build time Out has -1 where they decide.
+reshape2 also gives XShape, of shape [0] + X.shape and no elements: it carries X's shape to
+reshape2_grad, which then does not keep X alive.
 
 Out is a copy, not a view: X may be a parameter that an optimizer later updates in place.
 """
 import math
 
+from minifluid.place import get_array_module
 from minifluid.registry import register_op
 
-op = register_op("reshape", inputs=["X"], outputs=["Out"], attrs={"shape": []}, doc=__doc__)
+DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8")
 
 
 def resolve(x_shape, shape):
@@ -40,22 +47,67 @@ def resolve(x_shape, shape):
     return tuple(out)
 
 
-@op.shape_rule
-def _(op):
-    x, out = op.in_var("X"), op.out_var("Out")
-    out.shape, out.dtype = resolve(x.shape, op.attr("shape")), x.dtype
+def _int_tensor(v, slot, one=False):
+    if v.dtype.name not in ("int32", "int64") or len(v.shape) != 1 or (
+            one and v.shape[0] not in (1, -1)):
+        raise TypeError(f"{slot} ('{v.name}') must be a 1-D{' 1-element' if one else ''} "
+                        f"int32 or int64 tensor, got {v.dtype}{list(v.shape)}")
+    return v
 
 
-@op.kernel(("cpu", "cuda"), "float16", "float32", "float64", "int32", "int64", "bool")
-def reshape(x, *, shape):
+def shape_rule(op):
+    x, out, shape = op.in_var("X"), op.out_var("Out"), list(op.attr("shape"))
+    tensors = [_int_tensor(op.block.var(n), "ShapeTensor", one=True)
+               for n in op.input("ShapeTensor")]
+    given = op.in_var("Shape")
+    if tensors:  # an attr entry > 0 is a dimension the layer was given as an int
+        known = len(shape) == len(tensors)
+        out.shape = tuple(shape[i] if known and shape[i] > 0 else -1 for i in range(len(tensors)))
+    elif given is not None:
+        n = _int_tensor(given, "Shape").shape[0]
+        if n == -1:
+            raise ValueError(f"Shape ('{given.name}') must have a known length, got shape "
+                             f"{list(given.shape)}")
+        out.shape = (-1,) * n
+    else:  # an empty shape makes a 0-d Out (of a 1-element X)
+        out.shape = resolve(x.shape, shape)
+    out.dtype, out.lod_level = x.dtype, x.lod_level
+    xshape = op.out_var("XShape")
+    if xshape is not None:
+        xshape.shape, xshape.dtype = (0,) + tuple(x.shape), x.dtype
+
+
+def forward(x, shape_t, shape_ts, *, shape):
+    if shape_ts:
+        shape = [int(t.reshape(-1)[0]) for t in shape_ts]  # a read of the device on a GPU
+    elif shape_t is not None:
+        shape = [int(d) for d in shape_t.tolist()]
     try:
-        return x.reshape([x.shape[i] if d == 0 else d for i, d in enumerate(shape)]).copy()
+        out = x.reshape([x.shape[i] if d == 0 else d for i, d in enumerate(shape)]).copy()
     except (ValueError, IndexError):
         raise ValueError(f"cannot reshape X of shape {list(x.shape)} into {list(shape)}") \
             from None
+    return out
 
 
-op.default_grad()
+INPUTS = ["X", "Shape?", "ShapeTensor*"]
+reshape = register_op("reshape", inputs=INPUTS, outputs=["Out"], attrs={"shape": []},
+                      doc=__doc__)
+reshape2 = register_op("reshape2", inputs=INPUTS, outputs=["Out", "XShape?"],
+                       attrs={"shape": []}, doc=__doc__)
+for _op in (reshape, reshape2):
+    _op.optional.add("ShapeTensor")  # a list that may be left out
+    _op.shape_rule(shape_rule)
+reshape.kernel(("cpu", "cuda"), *DTYPES)(forward)
+
+
+@reshape2.kernel(("cpu", "cuda"), *DTYPES)
+def _(x, shape_t, shape_ts, *, shape):
+    xp = get_array_module(x)
+    return forward(x, shape_t, shape_ts, shape=shape), xp.empty((0,) + x.shape, x.dtype)
+
+
+reshape.default_grad()
 grad = register_op("reshape_grad", inputs=["X", "Out@GRAD"], outputs=["X@GRAD?"],
                    attrs={"shape": []})
 
@@ -63,3 +115,27 @@ grad = register_op("reshape_grad", inputs=["X", "Out@GRAD"], outputs=["X@GRAD?"]
 @grad.kernel(("cpu", "cuda"), "float16", "float32", "float64")
 def reshape_grad(x, dout, *, shape):
     return dout.reshape(x.shape)
+
+
+@reshape2.grad_maker
+def _(op):
+    out_grad, x_grad = [op.output("Out")[0] + "@GRAD"], {"X@GRAD": [op.input("X")[0] + "@GRAD"]}
+    if not op.output("XShape"):  # built without it (by hand): differentiate with X itself
+        return [dict(type="reshape_grad", inputs={"X": op.input("X"), "Out@GRAD": out_grad},
+                     outputs=x_grad, attrs={"shape": op.attr("shape")})]
+    return [dict(type="reshape2_grad", inputs={"XShape": op.output("XShape"),
+                                               "Out@GRAD": out_grad}, outputs=x_grad)]
+
+
+grad2 = register_op("reshape2_grad", inputs=["XShape", "Out@GRAD"], outputs=["X@GRAD?"])
+
+
+@grad2.shape_rule
+def _(op):
+    xshape, dx = op.in_var("XShape"), op.out_var("X@GRAD")
+    dx.shape, dx.dtype = tuple(xshape.shape[1:]), xshape.dtype
+
+
+@grad2.kernel(("cpu", "cuda"), "float16", "float32", "float64")
+def _(xshape, dout):
+    return dout.reshape(xshape.shape[1:])

@@ -110,6 +110,10 @@ def NONEMPTY_STR(v, c):
     return isinstance(v, str) and v != ""
 
 
+def NEVER(v, c):
+    return False
+
+
 def X(v, c):
     return v is c.x
 
@@ -226,10 +230,15 @@ TABLE = [
                               LIST_OF(INSTANCE(fluid.ParamAttr), nonempty=True)),
                bias_attr=ATTR, act=ACT, name=NAME)),
 ]
-for _r in ("reduce_sum", "reduce_mean"):
+for _r in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod"):
     TABLE.append(Entry(_r, _r, lambda c, _r=_r, **k: getattr(layers, _r)(**k),
                        lambda c: dict(input=c.x),
                        dict(input=VAR, dim=ANY(NONE, INT(-2, 1), LIST_OF(INT(-2, 1))),
+                            keep_dim=BOOL, name=NAME)))
+for _r in ("reduce_all", "reduce_any"):  # bool input: the pool's Variables are float
+    TABLE.append(Entry(_r, _r, lambda c, _r=_r, **k: getattr(layers, _r)(**k),
+                       lambda c: dict(input=layers.cast(c.x, "bool")),
+                       dict(input=NEVER, dim=ANY(NONE, INT(-2, 1), LIST_OF(INT(-2, 1))),
                             keep_dim=BOOL, name=NAME)))
 TABLE.append(Entry("softmax", "softmax", lambda c, **k: layers.softmax(**k),
                    lambda c: dict(input=c.x),
@@ -237,7 +246,7 @@ TABLE.append(Entry("softmax", "softmax", lambda c, **k: layers.softmax(**k),
 for _e in ("elementwise_add", "elementwise_sub", "elementwise_mul", "elementwise_div"):
     TABLE.append(Entry(_e, _e, lambda c, _e=_e, **k: getattr(layers, _e)(**k),
                        lambda c: dict(x=c.x, y=c.x),
-                       dict(x=X, y=VAR, axis=ANY(INT(-1, -1), INT(0, 0)), act=ACT, name=NAME)))
+                       dict(x=VAR, y=VAR, axis=ANY(INT(-1, -1), INT(0, 0)), act=ACT, name=NAME)))
 TABLE += [
     Entry("matmul", "matmul", lambda c, **k: layers.matmul(**k), lambda c: dict(x=c.x, y=c.x),
           dict(x=X, y=X, transpose_x=BOOL, transpose_y=BOOL, alpha=FLOAT(), name=NAME)),
@@ -246,8 +255,7 @@ TABLE += [
     Entry("reshape", "reshape", lambda c, **k: layers.reshape(**k),
           lambda c: dict(x=c.x, shape=[9]),
           dict(x=X, shape=reshapes_x,
-               actual_shape=lambda v, c: v is None or (
-                   UNSUPPORTED if isinstance(v, fluid.Variable) else False),
+               actual_shape=NONE,  # or a 1-D int Variable: the pool's are float
                act=ACT, inplace=BOOL, name=NAME)),
     Entry("concat", "concat", lambda c, **k: layers.concat(**k),
           lambda c: dict(input=[c.x, c.x]),

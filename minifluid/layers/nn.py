@@ -11,7 +11,8 @@ from .helper import (LayerHelper, activate, append_layer_op, building, check_act
                      check_variable, generate_layer)
 
 __all__ = [
-    "sigmoid_cross_entropy_with_logits", "mean", "reduce_sum", "reduce_mean", "fc", "sigmoid",
+    "sigmoid_cross_entropy_with_logits", "mean", "reduce_sum", "reduce_mean", "reduce_max",
+    "reduce_min", "reduce_prod", "reduce_all", "reduce_any", "fc", "sigmoid",
     "relu", "tanh", "softmax", "elementwise_add", "elementwise_sub", "elementwise_mul",
     "elementwise_div", "matmul", "mul", "reshape", "concat", "cast", "scale", "dropout",
 ]
@@ -25,37 +26,50 @@ tanh = generate_layer("tanh", "x, name")
 mul = generate_layer("mul", "x, y, x_num_col_dims, y_num_col_dims, name")
 
 
+_REDUCE_INPUT = {"reduce_mean": ("f", "a float"), "reduce_all": ("b", "a bool"),
+                 "reduce_any": ("b", "a bool")}
+
+
 def _reduce(op_type, input, dim, keep_dim, name):
     check_variable(op_type, "input", input)
+    kinds, what = _REDUCE_INPUT.get(op_type, ("fiu", "a numeric"))
+    if input.dtype.kind not in kinds:
+        raise TypeError(f"{op_type}: argument 'input' must be {what} Variable, got "
+                        f"'{input.name}' of {input.dtype}")
     what = "None, an int or a list of ints"
     dims = [] if dim is None else [dim] if is_int(dim) else check_ints(op_type, "dim", dim,
                                                                        what=what)
     rank = len(input.shape)
     for d in dims:
-        if not -rank <= d < rank:
+        if not -rank <= d < max(rank, 1):
             raise ValueError(f"{op_type}: argument 'dim' holds {d}, out of range for "
                              f"'{input.name}' of shape {list(input.shape)}")
-    reduce_all = not dims or len({d % rank for d in dims}) == rank
-    attrs = dict(dim=[int(d) % rank for d in dims],
+    reduce_all = not dims or len({d % max(rank, 1) for d in dims}) == rank
+    # fluid 1.8 writes dim [0] (the op's default) when it reduces everything
+    attrs = dict(dim=[int(d) % max(rank, 1) for d in dims] or [0],
                  keep_dim=check_bool(op_type, "keep_dim", keep_dim), reduce_all=reduce_all)
     return append_layer_op(op_type, {"X": ("input", input)}, attrs, name)
 
 
-def reduce_sum(input, dim=None, keep_dim=False, name=None):
-    """Sum of `input` over `dim` (an int, a list, or None for all dimensions).
-
-    With `dim=None` and `keep_dim=False` the result has shape [1], as in fluid 1.x.
-
-    Example:
-        total = fluid.layers.reduce_sum(loss)            # shape [1]
-        rows = fluid.layers.reduce_sum(loss, dim=1)      # shape [-1]
-    """
-    return _reduce("reduce_sum", input, dim, keep_dim, name)
+def _reducer(op_type, what, example):
+    def layer(input, dim=None, keep_dim=False, name=None):
+        return _reduce(op_type, input, dim, keep_dim, name)
+    layer.__name__ = layer.__qualname__ = op_type
+    layer.__doc__ = (f"{what} of `input` over `dim` (an int, a list, or None for all "
+                     f"dimensions).\n\n    With `dim=None` and `keep_dim=False` the result has "
+                     f"shape [1], as in fluid 1.x.\n\n    Example:\n        {example}\n")
+    return layer
 
 
-def reduce_mean(input, dim=None, keep_dim=False, name=None):
-    """Mean of `input` over `dim`; shapes as `reduce_sum`."""
-    return _reduce("reduce_mean", input, dim, keep_dim, name)
+reduce_sum = _reducer("reduce_sum", "Sum", "total = fluid.layers.reduce_sum(loss)  # [1]")
+reduce_mean = _reducer("reduce_mean", "Mean", "rows = fluid.layers.reduce_mean(x, dim=1)")
+reduce_max = _reducer("reduce_max", "Maximum", "top = fluid.layers.reduce_max(x, dim=-1)")
+reduce_min = _reducer("reduce_min", "Minimum", "low = fluid.layers.reduce_min(x, dim=[1, 2])")
+reduce_prod = _reducer("reduce_prod", "Product", "p = fluid.layers.reduce_prod(x, dim=0)")
+reduce_all = _reducer("reduce_all", "Logical and (bool input)",
+                      "ok = fluid.layers.reduce_all(mask, dim=1)")
+reduce_any = _reducer("reduce_any", "Logical or (bool input)",
+                      "hit = fluid.layers.reduce_any(mask)")
 
 
 def fc(input, size: int, num_flatten_dims: int = 1, param_attr=None, bias_attr=None, act=None,
@@ -150,7 +164,16 @@ elementwise_div = _elementwise("elementwise_div")
 
 
 def matmul(x, y, transpose_x=False, transpose_y=False, alpha=1.0, name=None):
-    """alpha * x @ y, transposing the last two dimensions of x or y when asked."""
+    """alpha * x @ y, transposing the last two dimensions of x or y when asked.
+
+    A 1-D x is a row ([K] as [1, K]; a column with transpose_x), a 1-D y a column (a row
+    with transpose_y); the output drops the dimension of 1 they bring, as fluid 1.8 does.
+    """
+    for arg, v in (("x", x), ("y", y)):
+        check_variable("matmul", arg, v)
+        if v.dtype.kind != "f":  # fluid 1.8: float16, float32, float64
+            raise TypeError(f"matmul: argument '{arg}' must be a float Variable, got "
+                            f"'{v.name}' of {v.dtype}")
     return append_layer_op("matmul", {"X": ("x", x), "Y": ("y", y)},
                            {"transpose_X": check_bool("matmul", "transpose_x", transpose_x),
                             "transpose_Y": check_bool("matmul", "transpose_y", transpose_y),
@@ -159,33 +182,100 @@ def matmul(x, y, transpose_x=False, transpose_y=False, alpha=1.0, name=None):
 
 def reshape(x, shape, actual_shape=None, act=None, inplace=False, name=None):
     """x with a new shape: 0 copies x's dimension at that position, one -1 is inferred.
+    Builds reshape2, as fluid 1.8 does.
+
+    `shape` is a list of ints and 1-element int Variables (read when the program runs), or a
+    1-D int Variable; `actual_shape`, a 1-D int Variable, overrides a list `shape` of ints
+    when the program runs. `inplace` is accepted; the output is always a new variable.
 
     Example:
         flat = fluid.layers.reshape(img, shape=[0, -1])   # [N, C*H*W]
     """
-    if isinstance(actual_shape, Variable):
-        raise NotImplementedError("reshape: actual_shape is not supported; give `shape`")
-    if actual_shape is not None:
-        raise TypeError(f"reshape: argument 'actual_shape' must be None, got "
-                        f"{type(actual_shape).__name__}")
-    shape = check_ints("reshape", "shape", shape, lo=-1)
+    check_variable("reshape", "x", x)
+    if x.dtype.name not in ("float16", "float32", "float64", "int32", "int64", "bool"):
+        raise TypeError(f"reshape: argument 'x' must be a float16, float32, float64, int32, "
+                        f"int64 or bool Variable, got '{x.name}' of {x.dtype}")
+    check_variable("reshape", "actual_shape", actual_shape, none=True)
     check_bool("reshape", "inplace", inplace)
-    return append_layer_op("reshape", {"X": ("x", x)}, {"shape": shape}, name, act=act)
+    inputs = {"X": x}
+    what = "a list of ints and 1-element int Variables, or a 1-D int Variable"
+    if isinstance(shape, Variable):
+        check_variable("reshape", "shape", shape)
+        _int_vector("shape", shape)
+        inputs["Shape"], attrs = shape, {}
+    else:
+        if not isinstance(shape, (list, tuple)) or not shape:
+            raise TypeError(f"reshape: argument 'shape' must be {what}, got "
+                            f"{type(shape).__name__} {shape!r:.40}")
+        tensors = [d for d in shape if isinstance(d, Variable)]
+        ints = check_ints("reshape", "shape", [-1 if isinstance(d, Variable) else d
+                                               for d in shape], lo=-1, what=what)
+        if tensors:
+            for d in tensors:
+                check_variable("reshape", "shape", d)
+                _int_vector("shape", d, one=True)
+            inputs["ShapeTensor"] = [d if isinstance(d, Variable) else None for d in shape]
+        elif actual_shape is not None:
+            _int_vector("actual_shape", actual_shape)
+            inputs["Shape"] = actual_shape
+        if ints.count(-1) > 1 + len(tensors):  # a Variable stands as -1 in the attr
+            raise ValueError(f"reshape: argument 'shape' may hold only one -1, got {ints}")
+        for i, d in enumerate(shape):
+            if not isinstance(d, Variable) and d == 0 and i >= len(x.shape):
+                raise ValueError(f"reshape: argument 'shape' has a 0 at position {i}, which "
+                                 f"copies a dimension '{x.name}' of shape {list(x.shape)} "
+                                 f"does not have")
+        attrs = {"shape": ints}
+    check_act("reshape", act)
+    check_name("reshape", name)
+    with building():
+        helper = LayerHelper("reshape2", name)
+        if "ShapeTensor" in inputs:  # the ints become tensors too, as fluid's layer does
+            inputs["ShapeTensor"] = [
+                v if v is not None else _int_constant(helper, d)
+                for v, d in zip(inputs["ShapeTensor"], attrs["shape"])]
+        out, xshape = helper.tmp(name if act is None else None), helper.tmp()
+        helper.append_op("reshape2", inputs, {"Out": out, "XShape": xshape}, attrs)
+        return activate(out, act, helper)
+
+
+def _int_vector(arg, v, one=False):
+    if v.dtype.name not in ("int32", "int64") or len(v.shape) != 1 or (
+            one and v.shape[0] not in (1, -1)):
+        raise TypeError(f"reshape: argument '{arg}' must be a 1-D{' 1-element' if one else ''} "
+                        f"int32 or int64 Variable, got '{v.name}' of {v.dtype}{list(v.shape)}")
+
+
+def _int_constant(helper, value):
+    out = helper.tmp()
+    helper.append_op("fill_constant", {}, {"Out": out},
+                     {"shape": [1], "dtype": "int32", "value": float(value)})
+    out.stop_gradient = True
+    return out
 
 
 def concat(input, axis=0, name=None):
-    """The variables in `input` joined along `axis`."""
+    """The variables in `input` joined along `axis` (an int, negative from the end, or a
+    1-element int Variable read when the program runs)."""
     if not isinstance(input, (list, tuple)) or not input:
         raise TypeError(f"concat: argument 'input' must be a non-empty list of Variables, got "
                         f"{type(input).__name__} {input!r:.40}")
+    if isinstance(axis, Variable):  # read when the program runs: fluid's AxisTensor
+        if axis.dtype.kind not in "iu" or axis.shape not in ((1,), (-1,)):
+            raise TypeError(f"concat: argument 'axis' must be an int or a 1-element int "
+                            f"Variable, got '{axis.name}' of {axis.dtype}{list(axis.shape)}")
+        return append_layer_op("concat", {"X": ("input", list(input)),
+                                          "AxisTensor": ("axis", axis)}, {}, name)
     return append_layer_op("concat", {"X": ("input", list(input))},
                            {"axis": check_int("concat", "axis", axis)}, name)
 
 
 def cast(x, dtype):
-    """x converted to `dtype`."""
+    """x converted to `dtype` (the op records x's dtype as in_dtype, as fluid 1.8 does)."""
+    check_variable("cast", "x", x)
     return append_layer_op("cast", {"X": ("x", x)},
-                           {"out_dtype": check_dtype("cast", "dtype", dtype)})
+                           {"in_dtype": x.dtype.name,
+                            "out_dtype": check_dtype("cast", "dtype", dtype)})
 
 
 def scale(x, scale=1.0, bias=0.0, bias_after_scale=True, act=None, name=None):
@@ -204,6 +294,7 @@ def dropout(x, dropout_prob, is_test=False, seed=None, name=None,
     With fluid 1.x's default 'downgrade_in_infer', training keeps the survivors as they are
     and testing (is_test, or a program cloned with for_test=True) scales x by 1 - p;
     'upscale_in_train' divides the survivors by 1 - p and leaves x alone in testing.
+    A `seed` (or the program's random_seed) sets the op's fix_seed, as fluid 1.8 does.
     """
     check_variable("dropout", "x", x)
     # The op's shape rule checks the range [0, 1].
@@ -219,5 +310,6 @@ def dropout(x, dropout_prob, is_test=False, seed=None, name=None,
             base = helper.main.random_seed
             seed = base + len(helper.block.ops) if base else 0
         out, mask = helper.tmp(name), helper.tmp()
-        helper.append_op("dropout", {"X": x}, {"Out": out, "Mask": mask}, {**attrs, "seed": seed})
+        helper.append_op("dropout", {"X": x}, {"Out": out, "Mask": mask},
+                         {**attrs, "fix_seed": bool(seed), "seed": seed})
         return out

@@ -31,7 +31,7 @@ SPECS = {  # op: ({slot: shape, or a list of shapes for a duplicable slot}, attr
     "sgd": ({"Param": X, "Grad": X, "LearningRate": (1,)}, {}, ("ParamOut",)),
     "cast": ({"X": X}, {"out_dtype": "float64"}, ("Out",)),
     "concat": ({"X": [X, (B, 2)]}, {"axis": 1}, ("Out",)),
-    "concat_grad": ({"X": [X, (B, 2)], "Out@GRAD": (B, 5)}, {"axis": 1}, ("X@GRAD",)),
+    "concat_grad": ({"X": [X, (B, 2)], "Out@GRAD": (B, 5)}, {"axis": -1}, ("X@GRAD",)),
     "dropout": ({"X": X}, {}, ("Out", "Mask")),
     "dropout_grad": ({"Mask": X, "Out@GRAD": X}, {}, ("X@GRAD",)),
     "fill_any_like": ({"X": X}, {}, ("Out",)),
@@ -43,6 +43,8 @@ SPECS = {  # op: ({slot: shape, or a list of shapes for a duplicable slot}, attr
     "mul_grad": ({"X": X, "Y": (3, 2), "Out@GRAD": (B, 2)}, {}, ("X@GRAD", "Y@GRAD")),
     "reshape": ({"X": X}, {"shape": [-1, 1]}, ("Out",)),
     "reshape_grad": ({"X": X, "Out@GRAD": (B, 3)}, {"shape": [-1, 3]}, ("X@GRAD",)),
+    "reshape2": ({"X": X}, {"shape": [-1, 1]}, ("Out", "XShape")),
+    "reshape2_grad": ({"XShape": (0, B, 3), "Out@GRAD": (B, 3)}, {}, ("X@GRAD",)),
     "scale": ({"X": X}, {"scale": 2.0, "bias": 1.0}, ("Out",)),
     "sigmoid_cross_entropy_with_logits": ({"X": X, "Label": X, "PosWeight": X},
                                           {"normalize": True}, ("Out",)),
@@ -57,9 +59,11 @@ for _op in ("add", "sub", "mul", "div"):
     SPECS[f"elementwise_{_op}"] = ({"X": X, "Y": (3,)}, {}, ("Out",))
     SPECS[f"elementwise_{_op}_grad"] = ({"X": X, "Y": (3,), "Out@GRAD": X}, {},
                                         ("X@GRAD", "Y@GRAD"))
-for _op in ("reduce_sum", "reduce_mean"):
+for _op in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod"):
     SPECS[_op] = ({"X": X}, {"dim": [1]}, ("Out",))
     SPECS[_op + "_grad"] = ({"X": X, "Out@GRAD": (B,)}, {"dim": [1]}, ("X@GRAD",))
+for _op in ("reduce_max", "reduce_min"):
+    SPECS[_op + "_grad"] = ({"X": X, "Out": (B,), "Out@GRAD": (B,)}, {"dim": [1]}, ("X@GRAD",))
 for _op in ("relu", "sigmoid", "tanh"):
     SPECS[_op] = ({"X": X}, {}, ("Out",))
     SPECS[_op + "_grad"] = ({"Out": X, "Out@GRAD": X}, {}, ("X@GRAD",))

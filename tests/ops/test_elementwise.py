@@ -12,7 +12,12 @@ CASES = [  # x shape, y shape, axis, y as numpy broadcasts it
     ((2, 3, 4), (2, 3), 0, (2, 3, 1)),
     ((2, 3, 4), (3, 4), 1, (3, 4)),
     ((5, 3), (1, 3), -1, (1, 3)),
+    ((5, 1), (1, 3), -1, (1, 3)),  # both broadcast
 ]
+# Y with more dimensions than X: X lines up with Y from `axis` (x as numpy broadcasts it).
+SWAPPED = [((4,), (2, 3, 4), -1, (4,)), ((3,), (2, 3, 4), 1, (3, 1)),
+           ((2, 3), (2, 3, 4), 0, (2, 3, 1)), ((3, 1), (2, 3, 4), 1, (3, 1)),
+           ((), (2, 3), -1, ())]
 
 
 @pytest.mark.parametrize("op", OPS)
@@ -77,3 +82,22 @@ def test_0d_operands_have_0d_gradients(rng, op):
     check_grad(op, {"X": x, "Y": y}, inputs_to_check=("X", "Y"))
     x = rng.uniform(0.5, 2, (2, 3))
     check_grad(op, {"X": x, "Y": y}, inputs_to_check=("X", "Y"))  # a 0-d Y broadcast
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("xs,ys,axis,xb", SWAPPED)
+def test_a_y_with_more_dimensions_than_x(rng, op, xs, ys, axis, xb):
+    x, y = rng.uniform(0.5, 2, xs), rng.uniform(0.5, 2, ys)
+    want = OPS[op](x.reshape(xb), y)
+    check_output(op, {"X": x, "Y": y}, {"Out": want}, {"axis": axis}, rtol=1e-12)
+    check_grad(op, {"X": x, "Y": y}, {"axis": axis}, inputs_to_check=("X", "Y"))
+
+
+def test_an_x_that_does_not_fit_a_larger_y_is_a_build_error(fresh):
+    import minifluid as fluid
+    x = fluid.data("x", [4], "float32")
+    y = fluid.data("y", [2, 3, 4], "float32")
+    with pytest.raises(ValueError, match=r"elementwise_mul: .*axis 3 does not fit X of shape "
+                                         r"\[4\] into Y of shape \[2, 3, 4\]"):
+        fluid.layers.elementwise_mul(x, y, axis=3)
+    assert fluid.layers.elementwise_mul(x, y).shape == (2, 3, 4)

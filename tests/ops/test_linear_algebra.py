@@ -1,4 +1,5 @@
 """mul and matmul."""
+import itertools
 import re
 
 import numpy as np
@@ -31,9 +32,55 @@ def test_matmul(rng, xs, ys, tx, ty):
     opx = x.swapaxes(-1, -2) if tx else x
     opy = y.swapaxes(-1, -2) if ty else y
     attrs = {"transpose_X": tx, "transpose_Y": ty, "alpha": 2.0}
-    check_output("matmul", {"X": x, "Y": y}, {"Out": 2.0 * np.matmul(opx, opy)}, attrs,
+    want = 2.0 * np.matmul(opx, opy)
+    check_output("matmul", {"X": x, "Y": y}, {"Out": want.reshape(want.shape or (1,))}, attrs,
                  rtol=1e-12)
     check_grad("matmul", {"X": x, "Y": y}, attrs, inputs_to_check=("X", "Y"))
+
+
+def _operand(rank, transposed, inner, outer, batch, row):
+    """A shape of `rank` whose op() is [outer, inner] (X, row) or [inner, outer] (Y)."""
+    if rank == 1:
+        return [outer] if transposed else [inner]
+    shape = [inner, outer] if transposed == row else [outer, inner]
+    return [batch] + shape if rank == 3 else shape
+
+
+def _reference(x, y, tx, ty):
+    """Paddle 1.8's rule written with numpy: a transposed 1-D X is a column, a transposed
+    1-D Y a row; np.matmul's 0-d result is [1]."""
+    if tx:
+        x = x.reshape(x.size, 1) if x.ndim == 1 else x.swapaxes(-1, -2)
+    if ty:
+        y = y.reshape(1, y.size) if y.ndim == 1 else y.swapaxes(-1, -2)
+    out = np.matmul(x, y)
+    return out.reshape(out.shape or (1,))
+
+
+@pytest.mark.parametrize("rx,ry,tx,ty", list(itertools.product((1, 2, 3), (1, 2, 3),
+                                                                (False, True), (False, True))))
+def test_matmul_every_rank_and_transpose(rng, rx, ry, tx, ty):
+    # A transposed 1-D operand contributes its length as M (or N), so K is then 1.
+    k = 1 if (rx == 1 and tx) or (ry == 1 and ty) else 5
+    x = rng.normal(size=_operand(rx, tx, k, 3, 2, row=True))
+    y = rng.normal(size=_operand(ry, ty, k, 4, 2, row=False))
+    attrs = {"transpose_X": tx, "transpose_Y": ty, "alpha": -0.5}
+    check_output("matmul", {"X": x, "Y": y}, {"Out": -0.5 * _reference(x, y, tx, ty)}, attrs,
+                 rtol=1e-12)
+    check_grad("matmul", {"X": x, "Y": y}, attrs, inputs_to_check=("X", "Y"))
+
+
+@pytest.mark.parametrize("xs,ys,tx,ty,out", [
+    ((5,), (5,), False, False, (1,)), ((3,), (4,), True, True, (3, 4)),
+    ((1,), (4,), True, True, (4,)), ((3,), (1,), True, True, (3,)),
+    ((1,), (1,), True, True, (1,)), ((2, 5), (5,), False, False, (2,)),
+    ((1, 5), (5, 1), False, False, (1, 1)), ((5,), (2, 5, 3), False, False, (2, 3)),
+])
+def test_matmul_output_shapes_of_1d_operands(xs, ys, tx, ty, out):
+    from minifluid.testing import build_op
+    _, _, outs = build_op("matmul", {"X": np.ones(xs), "Y": np.ones(ys)},
+                          {"transpose_X": tx, "transpose_Y": ty})
+    assert outs["Out"].shape == out
 
 
 def test_shape_errors(fresh):
