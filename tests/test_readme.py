@@ -124,7 +124,8 @@ print("CHECKED", main.global_block().ops[-1].type)
 # Backticked words in "What is there" that are not names to look up: op names' run-together
 # spelling, variable names fluid generates, argument names of the function before them,
 # expressions and file suffixes.
-NOT_NAMES = {"fc_0.w_0", "fc_0.tmp_0", "print(program)", "axis", "weight", "pos_weight",
+NOT_NAMES = {"x", "y", "reshape2", "shape", "actual_shape", "Mask", "fix_seed", "Seed",
+             "act=", "fc_0.w_0", "fc_0.tmp_0", "print(program)", "axis", "weight", "pos_weight",
              "reduction", "elementwise_add/sub/mul/div", "1 - p", "a + b", "x * 0.5", "-x",
              ".npy", ".npz", "<", "<=", ">", ">=", "**", "//", "%", "x / 2"}
 NAMESPACES = ["", "layers", "initializer", "optimizer", "io", "regularizer", "compat.tf.nn"]
