@@ -127,3 +127,15 @@ def test_functions_are_within_budget():
                 if n > FUNCTION_LINES:
                     over.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({n})")
     assert not over, f"functions over {FUNCTION_LINES} lines (split them): {over}"
+
+
+def test_the_tests_semantics_md_cites_exist():
+    files = {"op": "tests/ops/test_sigmoid_cross_entropy_with_logits.py",
+             "nn": "tests/test_nn.py", "tf": "tests/test_compat_tf.py"}
+    text = (ROOT / "SEMANTICS.md").read_text()
+    cited = [(m[1], name) for m in re.finditer(r"\[(op|nn|tf):([^\]]*)\]", text)
+             for name in re.findall(r"`(test_\w+)`", m[2])]
+    assert len(cited) > 20
+    missing = [f"{files[f]}::{name}" for f, name in cited
+               if f"def {name}(" not in (ROOT / files[f]).read_text()]
+    assert not missing, f"SEMANTICS.md cites tests that do not exist: {missing}"
