@@ -6,8 +6,10 @@ ops/__init__.py; engine files, op files and functions stay within their line bud
 """
 import ast
 import re
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import minifluid  # noqa: F401  (registers every op)
@@ -30,6 +32,14 @@ NO_GRAD_TODO = {
     "fill_constant": "a constant (ops/fill_constant.py)",
     "uniform_random": "a random draw (ops/fill_constant.py)",
     "gaussian_random": "a random draw (ops/fill_constant.py)",
+}
+
+# Ops whose kernels update inputs in place, by design: ParamOut is Param, and the executor
+# copies a fed persistable before a run, so a caller's array is never the one updated.
+IN_PLACE = {
+    "sgd": "updates Param",
+    "momentum": "updates Param and Velocity",
+    "adam": "updates Param, its moments and the beta powers",
 }
 
 # Modules in ops/ that declare no op, so ops/__init__.py need not import them.
@@ -90,6 +100,43 @@ def test_op_is_named_by_a_test(type):
             f"grad op '{type}': no test names its forward op '{forward}'")
         return
     assert _named_in_tests(type), f"no file under tests/ names op '{type}' (as a string)"
+
+
+def _call_on_read_only_inputs(opdef):
+    """Call the CPU float64 kernel on read-only (4, 4) inputs in [0.5, 1] and default attrs;
+    return the exception it raised, or None."""
+    a = np.random.default_rng(0).uniform(0.5, 1.0, (4, 4))
+    a.flags.writeable = False
+    args = [[a, a] if s in opdef.duplicable else None if s in opdef.optional else a
+            for s in opdef.inputs]
+    attrs = dict(opdef.attrs)
+    if opdef.wants_outputs:
+        attrs["wanted"] = (True,) * len(opdef.outputs)
+    if opdef.random:
+        attrs["rng"] = np.random.default_rng(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            opdef.kernels[("cpu", "float64")](*args, **attrs)
+    except Exception as e:  # these inputs do not suit every op: only read-only errors count
+        return e
+    return None
+
+
+def test_kernels_do_not_write_their_inputs():
+    # Fed arrays reach kernels without a copy, and gradients of reductions are read-only
+    # broadcast views: a kernel that writes into an input fails on read-only arrays.
+    ran, writes = [], []
+    for type, opdef in sorted(OPS.items()):
+        if ("cpu", "float64") not in opdef.kernels:
+            continue
+        e = _call_on_read_only_inputs(opdef)
+        wrote = e is not None and "read-only" in str(e)
+        if wrote != (type in IN_PLACE):
+            writes.append(f"{type}: {e}" if wrote else f"{type}: in IN_PLACE but wrote nothing")
+        ran += [type] if e is None else []
+    assert not writes, f"kernels writing into their inputs (return new arrays): {writes}"
+    assert len(ran) > 100, f"only {len(ran)} kernels ran on the generic inputs"
 
 
 def test_every_op_module_is_imported_by_the_package():
