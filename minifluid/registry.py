@@ -39,7 +39,7 @@ IGNORED_ATTRS = frozenset({"op_role", "op_role_var", "op_namescope", "op_callsta
 
 class OpDef:
     def __init__(self, type: str, inputs, outputs, attrs, doc: str = "",
-                 wants_outputs: bool = False, random: bool = False):
+                 wants_outputs: bool = False, random: bool = False, no_grad: str = ""):
         self.type = type
         self.inputs = [s.rstrip("?*") for s in inputs]
         self.outputs = [s.rstrip("?*") for s in outputs]
@@ -57,6 +57,10 @@ class OpDef:
         self.kernels: dict = {}
         # A grad op whose outputs are all 'S@GRAD' gets them shaped like its input 'S'.
         is_grad = self.outputs and all(s.endswith("@GRAD") for s in self.outputs)
+        # Why the op has no grad maker, where that is by design (backward.py passes over an
+        # op without one); tests/test_conventions.py wants a grad maker or a reason.
+        self.no_grad = no_grad or ("a gradient op: minifluid has no higher-order gradients"
+                                   if is_grad else "")
         self.infer_shape: Optional[Callable] = _like_forward if is_grad else None
 
     def shape_rule(self, fn: Callable) -> Callable:
@@ -153,13 +157,14 @@ OPS: dict = {}
 
 
 def register_op(type: str, inputs=(), outputs=("Out",), attrs=None, doc: str = "",
-                wants_outputs: bool = False, random: bool = False) -> OpDef:
+                wants_outputs: bool = False, random: bool = False, no_grad: str = "") -> OpDef:
     """Declare op `type`; returns its OpDef for attaching the shape rule, grad and kernels.
+    An op that is not differentiable by design says why in `no_grad`.
 
     Registering a type twice replaces the earlier definition (handy when iterating on a
     user op in a notebook).
     """
-    opdef = OpDef(type, inputs, outputs, attrs, doc, wants_outputs, random)
+    opdef = OpDef(type, inputs, outputs, attrs, doc, wants_outputs, random, no_grad)
     OPS[type] = opdef
     return opdef
 

@@ -6,7 +6,7 @@ from minifluid.place import get_array_module
 from minifluid.registry import register_op
 
 op = register_op("fill_any_like", inputs=["X"], outputs=["Out"], attrs={"value": 0.0},
-                 doc=__doc__)
+                 doc=__doc__, no_grad="a constant: its gradient is zero for any X")
 
 
 @op.shape_rule

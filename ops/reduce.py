@@ -141,7 +141,8 @@ GRADS = {  # (x, out kept-dims broadcast, dout broadcast, ax, n) -> X@GRAD
 
 
 def _make(type, reduce, dtypes, kinds):
-    op = register_op(type, inputs=["X"], outputs=["Out"], attrs=ATTRS, doc=__doc__)
+    op = register_op(type, inputs=["X"], outputs=["Out"], attrs=ATTRS, doc=__doc__,
+                     no_grad="" if type in GRADS else "a bool result: not differentiable")
     op.shape_rule(_shape_rule(kinds, "a bool tensor" if kinds == "b" else
                               "a float tensor" if kinds == "f" else "a numeric tensor"))
 

@@ -449,7 +449,7 @@ WEIRD = ["allow_pickle", "file", "a\x00b", "../x", "ünï/码", "x.npy", "index.
 
 
 def test_any_variable_name_round_trips(fresh, tmp_path):
-    h = x = fluid.layers.data("x", [4])
+    h = fluid.layers.data("x", [4])
     for w, b in zip(WEIRD[::2], WEIRD[1::2]):
         h = fluid.layers.fc(h, 4, act="tanh", param_attr=w, bias_attr=b)
     exe = fluid.Executor()

@@ -64,7 +64,7 @@ def _static_only(name):
         raise NotImplementedError(f"paddle.{name}: minifluid is static-graph only (fluid 1.x "
                                   f"programs run by an Executor); there is no dygraph mode")
     entry.__name__ = name
-    entry.__doc__ = f"Dygraph only: raises NotImplementedError (minifluid is static-graph only)."
+    entry.__doc__ = "Dygraph only: raises NotImplementedError (minifluid is static-graph only)."
     return entry
 
 
