@@ -26,9 +26,9 @@ def to_feed_array(value, dtype: np.dtype, what: str, by_value: bool = False):
     - A masked array, also inside lists, is refused: the kernels would compute on its hidden
       values.
     - A list, tuple, range, Python or numpy number (and, with `by_value`, any array:
-      DataFeeder's sample fields) is converted by value, and only where that is exact: an integer dtype
-      takes integral values in its range, bool takes True/False/0/1, a float dtype takes
-      bools, integers and floats that do not overflow it (floats are rounded to it).
+      DataFeeder's sample fields) is converted by value, and only where that is exact: an
+      integer dtype takes integral values in its range, bool takes True/False/0/1, a float
+      dtype takes bools, integers and floats that do not overflow it (floats are rounded).
     - str, bytes, bytearray, None, dicts, sets and other objects are refused.
     """
     cls = value.__class__
