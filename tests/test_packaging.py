@@ -35,7 +35,7 @@ def test_the_sdist_file_list_holds_what_the_tests_need(tmp_path):
                  ".ci/run", "ops/sigmoid_cross_entropy_with_logits_cpu.c", "tests/conftest.py",
                  "tests/reference.py", "tests/test_readme.py", "tests/ops/test_activation.py",
                  "examples/train_multilabel.py", "examples/loss_and_gradient.py",
-                 "benchmarks/bench_loss.py"):
+                 "benchmarks/bench_loss.py", "ARCHITECTURE.md", "SEMANTICS.md", "ruff.toml"):
         assert need in files, need
     assert not [f for f in files if f.endswith((".so", ".so.json", ".pyc", ".pyd"))]
     assert not [f for f in files if f.startswith((".venv/", "build/"))]
