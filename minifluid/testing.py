@@ -71,9 +71,11 @@ def build_op(op_type: str, inputs: dict, attrs=None, outputs=("Out",), stop_grad
             feed[name] = a
             slots.setdefault(slot, []).append(v)
         block = program.global_block()
-        outs = {s: block.create_var(f"{op_type}.{s}") for s in outputs}
-        block.append_op(op_type, slots, outs, attrs or {})
-    return program, feed, outs
+        # every declared output gets a variable: the op's gradient may read one not asked for
+        made = {s: block.create_var(f"{op_type}.{s}")
+                for s in dict.fromkeys([*outputs, *get_op(op_type).outputs])}
+        block.append_op(op_type, slots, made, attrs or {})
+    return program, feed, {s: made[s] for s in outputs}
 
 
 def run_op(op_type: str, inputs: dict, attrs=None, outputs=("Out",), place=None) -> dict:
@@ -121,10 +123,11 @@ def check_grad(op_type: str, inputs: dict, attrs=None, inputs_to_check=("X",),
     |numeric| < 1e-3.
     """
     rng = np.random.default_rng(seed)
-    inputs = {s: (None if v is None else
-                  [np.asarray(a, np.float64) for a in v] if isinstance(v, (list, tuple))
-                  else np.asarray(v, np.float64) if np.asarray(v).dtype.kind == "f"
-                  else np.asarray(v)) for s, v in inputs.items()}
+    def float64(a):  # floating inputs in float64; int ones (a ShapeTensor) keep their dtype
+        a = np.asarray(a)
+        return a.astype(np.float64) if a.dtype.kind == "f" else a
+    inputs = {s: (None if v is None else [float64(a) for a in v] if isinstance(v, (list, tuple))
+                  else float64(v)) for s, v in inputs.items()}
     program, feed, outs = build_op(op_type, inputs, attrs, tuple(output_names),
                                    stop_gradient=False)
     block = program.global_block()
@@ -192,7 +195,8 @@ def randomize_probability(batch_size: int, class_num: int, dtype="float32") -> n
 
 def _entries(op_type: str, slot: str, value) -> list:
     """[(variable name, array, lod)] for a slot's value in Paddle's forms: an array, an
-    (array, lod) tuple, or, for a duplicable slot, a list of (name, array or (array, lod))."""
+    (array, lod) tuple, or, for a duplicable slot, a list of (name, array or (array, lod))
+    pairs (tuples, named tuples or two-item lists)."""
     def array_lod(v):
         if not isinstance(v, tuple):
             return np.asarray(v), None
@@ -208,7 +212,8 @@ def _entries(op_type: str, slot: str, value) -> list:
     if not isinstance(value, list):
         return [(slot, *array_lod(value))]
     for item in value:
-        if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
+        # any pair unpacks, as in Paddle: a tuple, a named tuple, a two-item list
+        if not (isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str)):
             raise TypeError(f"OpTest of '{op_type}': slot '{slot}' given as a list must hold "
                             f"(name, array) pairs, got an item {type(item).__name__} {item!r:.60}")
     return [(name, *array_lod(v)) for name, v in value]
@@ -309,13 +314,11 @@ class OpTest(unittest.TestCase):
                     v.stop_gradient = no_grad is None or a.dtype.kind != "f" or name in no_grad
                     feed[name] = a
                     ins.setdefault(slot, []).append(v)
+            # Every output the op declares, as Paddle's OpTest makes them: one the test does
+            # not check (dropout's Mask) may be what the op's gradient reads.
             for slot in list(outputs) + [s for s in opdef.outputs if s not in outputs]:
-                if slot in outputs:
-                    names = [n for n, _, _ in _entries(op_type, slot, outputs[slot])]
-                elif slot in opdef.optional:
-                    continue
-                else:  # an output the test does not check still needs a variable
-                    names = [slot]
+                names = ([n for n, _, _ in _entries(op_type, slot, outputs[slot])]
+                         if slot in outputs else [slot])
                 outs[slot] = [block.create_var(n) for n in names]
             block.append_op(op_type, ins, outs, attrs)
         return program, feed, outs
