@@ -28,7 +28,8 @@ from .place import CPUPlace, CUDAPlace, is_compiled_with_cuda
 from .registry import get_op
 
 __all__ = ["available_places", "build_op", "run_op", "check_output", "check_grad", "OpTest",
-           "skip_check_grad_ci", "randomize_probability"]
+           "skip_check_grad_ci", "randomize_probability", "convert_float_to_uint16",
+           "convert_uint16_to_float"]
 
 
 def available_places() -> list:
@@ -191,6 +192,18 @@ def randomize_probability(batch_size: int, class_num: int, dtype="float32") -> n
     """Rows of random probabilities in [0.1, 1) normalised to sum to 1 (Paddle's helper)."""
     prob = np.random.uniform(0.1, 1.0, size=(batch_size, class_num)).astype(dtype)
     return prob / prob.sum(axis=1, keepdims=True)
+
+
+def convert_float_to_uint16(float_list, data_format="NCHW") -> np.ndarray:
+    """Paddle's bfloat16 helper: each float32's upper 16 bits (truncated, not rounded), as
+    uint16. `data_format` changes nothing (Paddle's transposes there and back). minifluid
+    has no bfloat16 kernels: an op test fed these runs into a missing-kernel error."""
+    return (np.ascontiguousarray(float_list, np.float32).view(np.uint32) >> 16).astype(np.uint16)
+
+
+def convert_uint16_to_float(in_list) -> np.ndarray:
+    """The float32 values of bfloat16 bits held as uint16 (the inverse, up to truncation)."""
+    return (np.asarray(in_list, np.uint16).astype(np.uint32) << 16).view(np.float32)
 
 
 def _entries(op_type: str, slot: str, value) -> list:

@@ -460,3 +460,16 @@ def test_vartype_has_fluids_numbers_and_the_dtype_attrs_take_them():
     out = run_op("cast", {"X": x}, {"in_dtype": vt.FP32, "out_dtype": int(vt.FP64)})["Out"]
     assert out.dtype == np.float64
     np.testing.assert_array_equal(out, x)
+
+
+def test_bfloat16_helpers_truncate_to_the_upper_half_and_back():
+    from minifluid.testing import convert_float_to_uint16, convert_uint16_to_float
+    x = np.array([[1.0, -2.5], [3.14159, 0.0]], np.float32)
+    bits = convert_float_to_uint16(x)
+    assert bits.dtype == np.uint16 and bits.shape == (2, 2)
+    assert bits[0, 0] == 0x3F80 and bits[0, 1] == 0xC020  # 1.0 and -2.5 are exact
+    back = convert_uint16_to_float(bits)
+    assert back.dtype == np.float32
+    np.testing.assert_array_equal(back.flat[[0, 1, 3]], [1.0, -2.5, 0.0])
+    assert 0 <= 3.14159 - back[1, 0] < 2.0 ** -6  # truncated: 8 significant bits, rounded down
+    np.testing.assert_array_equal(convert_float_to_uint16(x, data_format="NHWC"), bits)
