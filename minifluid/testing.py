@@ -118,6 +118,8 @@ def check_grad(op_type: str, inputs: dict, attrs=None, inputs_to_check=("X",),
     """Assert that backward's gradients of sum(w * outputs), w random, with respect to
     `inputs_to_check` match central differences, in float64 on every place.
 
+    Floating inputs are made float64; int ones (a ShapeTensor) keep their dtype. Every
+    output the op declares is built (the gradient may read one not in `output_names`).
     Inputs of at most 64 elements are perturbed one element at a time; larger ones along
     three random directions. With `max_relative_error`, Paddle's rule replaces rtol and
     atol: |analytic - numeric| / |numeric| at most that, dividing by 1 instead where
@@ -239,12 +241,18 @@ class OpTest(unittest.TestCase):
 
     Paddle's forms and semantics:
     - inputs and outputs are {slot: array}; a duplicable slot takes [(name, array), ...]
-      and an (array, lod) tuple is accepted (the lod is not checked: minifluid has no LoD).
-      Variables are named as in Paddle (the slot, or the names in the list), so
-      inputs_to_check and output_names name variables ('X', 'x0', 'Out').
+      (any pair: a tuple, a named tuple, a two-item list) and an (array, lod) tuple is
+      accepted (the lod is not checked: minifluid has no LoD). Variables are named as in
+      Paddle (the slot, or the names in the list), so inputs_to_check and output_names
+      name variables ('X', 'x0', 'Out').
+    - every output the op declares is built, as Paddle's OpTest does, also those the test
+      leaves out of self.outputs (dropout's Mask, which its gradient reads); only the ones
+      in self.outputs are checked.
     - check_output: np.allclose(actual, expected, atol=atol) (rtol 1e-5), on every place
-      with kernels for the op. Stricter than Paddle: the shapes must agree up to size-1
-      dimensions, and the runtime shape and dtype must match what the shape rule inferred.
+      with kernels for the op. Paddle 1.8 compares with np.allclose alone, so numpy's
+      broadcasting lets an expected 0-d scalar meet an actual [1] and the reverse; so does
+      this check. Stricter than Paddle: the shapes must agree up to size-1 dimensions, and
+      the runtime shape and dtype must match what the shape rule inferred.
     - check_grad: the loss is Paddle's, the mean of each output in output_names averaged;
       the numeric gradient takes central differences of step numeric_grad_delta per element,
       in float64 (Paddle: in the input dtype); analytic gradients come from backward in the

@@ -158,3 +158,16 @@ def test_a_target_gradient_that_cannot_fit_is_refused_at_build_time(fresh):
     with pytest.raises(ValueError, match=r"target_gradient 'w' has shape \[3, 2\], target "
                                          r"'scale_0.tmp_0' has \[2, 3\]"):
         fluid.gradients([fluid.layers.scale(y, 2.0)], [y], target_gradients=[w])
+
+
+def test_a_target_gradient_known_at_run_time_fits_a_known_target(fresh, rng):
+    y = fluid.data("y", [2, 3], "float64")
+    y.stop_gradient = False
+    w = fluid.data("w", [-1, 3], "float64")  # the batch of w is given when run
+    dy, = fluid.gradients([fluid.layers.scale(y, 2.0)], [y], target_gradients=[w])
+    assert dy.shape == (2, 3)
+    yv, wv = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    g, = fluid.Executor().run(fresh, {"y": yv, "w": wv}, [dy])
+    np.testing.assert_allclose(g, 2 * wv, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"target_gradient 'w' has shape \[4, 3\] at run time"):
+        fluid.Executor().run(fresh, {"y": yv, "w": rng.normal(size=(4, 3))}, [dy])
