@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 
 from . import registry
+from .checks import DTYPES
 from .framework import (EMPTY, GRAD_SUFFIX, Parameter, Variable, all_or_nothing, grad_var_name,
-                        unique_name)
+                        same_shape, unique_name)
 
 __all__ = ["append_backward", "gradients"]
 
@@ -65,7 +66,8 @@ def gradients(targets, inputs, target_gradients=None, no_grad_set=None):
         inputs: a Variable or a list; data variables included. Their gradients are computed
             whatever their `stop_gradient`.
         target_gradients: optional Variables, one per target, holding d(output)/d(target);
-            ones when None.
+            ones when None. Each has its target's shape; where either has a dimension known
+            only at run time (-1), the two are compared when the program runs.
         no_grad_set: variables (or names) that get no gradient.
 
     Returns:
@@ -91,7 +93,7 @@ def gradients(targets, inputs, target_gradients=None, no_grad_set=None):
             if not isinstance(g, Variable) or g.block is not block:
                 raise TypeError(f"gradients: argument 'target_gradients' must hold Variables "
                                 f"of the targets' program or None, got {type(g).__name__}")
-            if g.shape != t.shape:
+            if not same_shape(g.shape, t.shape):
                 raise ValueError(f"gradients: target_gradient '{g.name}' has shape "
                                  f"{list(g.shape)}, target '{t.name}' has {list(t.shape)} "
                                  f"(argument 'target_gradients')")
@@ -182,10 +184,16 @@ def _backward(block, targets, target_grads, wanted, no_grad) -> dict:
     descs = []
     for i, t in enumerate(targets):
         given = target_grads[i] if target_grads else None
-        # The seed of t's gradient: ones, or a copy of the given target gradient.
-        seed = (dict(type="fill_any_like", inputs={"X": [t.name]}, outputs={"Out": [""]},
-                     attrs={"value": 1.0}) if given is None else
-                dict(type="sum", inputs={"X": [given.name]}, outputs={"Out": [""]}))
+        # The seed of t's gradient: ones, or a copy of the given target gradient, through
+        # a check of the two shapes when the program was built without knowing them all.
+        if given is None:
+            seed = dict(type="fill_any_like", inputs={"X": [t.name]}, outputs={"Out": [""]},
+                        attrs={"value": 1.0})
+        elif given.shape == t.shape:
+            seed = dict(type="sum", inputs={"X": [given.name]}, outputs={"Out": [""]})
+        else:
+            seed = dict(type=SEED_OP, inputs={"Gradient": [given.name], "Target": [t.name]},
+                        outputs={"Out": [""]}, attrs={"target_name": t.name, "gradient_name": given.name})
         grads.add(t.name, seed, "Out", 0)
         descs.append(seed)
     done = {}
@@ -254,3 +262,33 @@ class _Grads:
             names = [desc["outputs"][slot][i] for desc, slot, i in parts]
             descs.append(dict(type="sum", inputs={"X": names}, outputs={"Out": [target]}))
         return target
+
+
+# The seed of a target whose shape is partly known only at run time, from a target gradient
+# of another declared shape that can be the same (gradients checked only that much).
+SEED_OP = "target_gradient_seed"
+_seed = registry.register_op(
+    SEED_OP, inputs=["Gradient", "Target"], outputs=["Out"],
+    attrs={"target_name": "", "gradient_name": ""},
+    doc="Out = Gradient, once Gradient's run-time shape is seen to be Target's (gradients "
+        "appends it for a target_gradient whose declared shape has -1 where its target's "
+        "has not, or the reverse).")
+
+
+@_seed.shape_rule
+def _(op):
+    g, t, out = op.in_var("Gradient"), op.in_var("Target"), op.out_var("Out")
+    if not same_shape(g.shape, t.shape):
+        raise ValueError(f"Gradient '{g.name}' has shape {list(g.shape)}, which cannot be "
+                         f"Target '{t.name}''s {list(t.shape)}")
+    out.shape = tuple(d if d != -1 else e for d, e in zip(g.shape, t.shape))
+    out.dtype = g.dtype
+
+
+@_seed.kernel(("cpu", "cuda"), *DTYPES)
+def _(gradient, target, *, target_name, gradient_name):
+    if gradient.shape != target.shape:
+        raise ValueError(f"gradients: target_gradient '{gradient_name}' has shape "
+                         f"{list(gradient.shape)} at run time, its target '{target_name}' has "
+                         f"{list(target.shape)} (argument 'target_gradients')")
+    return gradient.copy()

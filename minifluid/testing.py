@@ -28,7 +28,8 @@ from .place import CPUPlace, CUDAPlace, is_compiled_with_cuda
 from .registry import get_op
 
 __all__ = ["available_places", "build_op", "run_op", "check_output", "check_grad", "OpTest",
-           "skip_check_grad_ci", "randomize_probability"]
+           "skip_check_grad_ci", "randomize_probability", "convert_float_to_uint16",
+           "convert_uint16_to_float"]
 
 
 def available_places() -> list:
@@ -71,9 +72,11 @@ def build_op(op_type: str, inputs: dict, attrs=None, outputs=("Out",), stop_grad
             feed[name] = a
             slots.setdefault(slot, []).append(v)
         block = program.global_block()
-        outs = {s: block.create_var(f"{op_type}.{s}") for s in outputs}
-        block.append_op(op_type, slots, outs, attrs or {})
-    return program, feed, outs
+        # every declared output gets a variable: the op's gradient may read one not asked for
+        made = {s: block.create_var(f"{op_type}.{s}")
+                for s in dict.fromkeys([*outputs, *get_op(op_type).outputs])}
+        block.append_op(op_type, slots, made, attrs or {})
+    return program, feed, {s: made[s] for s in outputs}
 
 
 def run_op(op_type: str, inputs: dict, attrs=None, outputs=("Out",), place=None) -> dict:
@@ -115,16 +118,19 @@ def check_grad(op_type: str, inputs: dict, attrs=None, inputs_to_check=("X",),
     """Assert that backward's gradients of sum(w * outputs), w random, with respect to
     `inputs_to_check` match central differences, in float64 on every place.
 
+    Floating inputs are made float64; int ones (a ShapeTensor) keep their dtype. Every
+    output the op declares is built (the gradient may read one not in `output_names`).
     Inputs of at most 64 elements are perturbed one element at a time; larger ones along
     three random directions. With `max_relative_error`, Paddle's rule replaces rtol and
     atol: |analytic - numeric| / |numeric| at most that, dividing by 1 instead where
     |numeric| < 1e-3.
     """
     rng = np.random.default_rng(seed)
-    inputs = {s: (None if v is None else
-                  [np.asarray(a, np.float64) for a in v] if isinstance(v, (list, tuple))
-                  else np.asarray(v, np.float64) if np.asarray(v).dtype.kind == "f"
-                  else np.asarray(v)) for s, v in inputs.items()}
+    def float64(a):  # floating inputs in float64; int ones (a ShapeTensor) keep their dtype
+        a = np.asarray(a)
+        return a.astype(np.float64) if a.dtype.kind == "f" else a
+    inputs = {s: (None if v is None else [float64(a) for a in v] if isinstance(v, (list, tuple))
+                  else float64(v)) for s, v in inputs.items()}
     program, feed, outs = build_op(op_type, inputs, attrs, tuple(output_names),
                                    stop_gradient=False)
     block = program.global_block()
@@ -190,9 +196,22 @@ def randomize_probability(batch_size: int, class_num: int, dtype="float32") -> n
     return prob / prob.sum(axis=1, keepdims=True)
 
 
+def convert_float_to_uint16(float_list, data_format="NCHW") -> np.ndarray:
+    """Paddle's bfloat16 helper: each float32's upper 16 bits (truncated, not rounded), as
+    uint16. `data_format` changes nothing (Paddle's transposes there and back). minifluid
+    has no bfloat16 kernels: an op test fed these runs into a missing-kernel error."""
+    return (np.ascontiguousarray(float_list, np.float32).view(np.uint32) >> 16).astype(np.uint16)
+
+
+def convert_uint16_to_float(in_list) -> np.ndarray:
+    """The float32 values of bfloat16 bits held as uint16 (the inverse, up to truncation)."""
+    return (np.asarray(in_list, np.uint16).astype(np.uint32) << 16).view(np.float32)
+
+
 def _entries(op_type: str, slot: str, value) -> list:
     """[(variable name, array, lod)] for a slot's value in Paddle's forms: an array, an
-    (array, lod) tuple, or, for a duplicable slot, a list of (name, array or (array, lod))."""
+    (array, lod) tuple, or, for a duplicable slot, a list of (name, array or (array, lod))
+    pairs (tuples, named tuples or two-item lists)."""
     def array_lod(v):
         if not isinstance(v, tuple):
             return np.asarray(v), None
@@ -208,7 +227,8 @@ def _entries(op_type: str, slot: str, value) -> list:
     if not isinstance(value, list):
         return [(slot, *array_lod(value))]
     for item in value:
-        if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
+        # any pair unpacks, as in Paddle: a tuple, a named tuple, a two-item list
+        if not (isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str)):
             raise TypeError(f"OpTest of '{op_type}': slot '{slot}' given as a list must hold "
                             f"(name, array) pairs, got an item {type(item).__name__} {item!r:.60}")
     return [(name, *array_lod(v)) for name, v in value]
@@ -221,12 +241,18 @@ class OpTest(unittest.TestCase):
 
     Paddle's forms and semantics:
     - inputs and outputs are {slot: array}; a duplicable slot takes [(name, array), ...]
-      and an (array, lod) tuple is accepted (the lod is not checked: minifluid has no LoD).
-      Variables are named as in Paddle (the slot, or the names in the list), so
-      inputs_to_check and output_names name variables ('X', 'x0', 'Out').
+      (any pair: a tuple, a named tuple, a two-item list) and an (array, lod) tuple is
+      accepted (the lod is not checked: minifluid has no LoD). Variables are named as in
+      Paddle (the slot, or the names in the list), so inputs_to_check and output_names
+      name variables ('X', 'x0', 'Out').
+    - every output the op declares is built, as Paddle's OpTest does, also those the test
+      leaves out of self.outputs (dropout's Mask, which its gradient reads); only the ones
+      in self.outputs are checked.
     - check_output: np.allclose(actual, expected, atol=atol) (rtol 1e-5), on every place
-      with kernels for the op. Stricter than Paddle: the shapes must agree up to size-1
-      dimensions, and the runtime shape and dtype must match what the shape rule inferred.
+      with kernels for the op. Paddle 1.8 compares with np.allclose alone, so numpy's
+      broadcasting lets an expected 0-d scalar meet an actual [1] and the reverse; so does
+      this check. Stricter than Paddle: the shapes must agree up to size-1 dimensions, and
+      the runtime shape and dtype must match what the shape rule inferred.
     - check_grad: the loss is Paddle's, the mean of each output in output_names averaged;
       the numeric gradient takes central differences of step numeric_grad_delta per element,
       in float64 (Paddle: in the input dtype); analytic gradients come from backward in the
@@ -309,13 +335,11 @@ class OpTest(unittest.TestCase):
                     v.stop_gradient = no_grad is None or a.dtype.kind != "f" or name in no_grad
                     feed[name] = a
                     ins.setdefault(slot, []).append(v)
+            # Every output the op declares, as Paddle's OpTest makes them: one the test does
+            # not check (dropout's Mask) may be what the op's gradient reads.
             for slot in list(outputs) + [s for s in opdef.outputs if s not in outputs]:
-                if slot in outputs:
-                    names = [n for n, _, _ in _entries(op_type, slot, outputs[slot])]
-                elif slot in opdef.optional:
-                    continue
-                else:  # an output the test does not check still needs a variable
-                    names = [slot]
+                names = ([n for n, _, _ in _entries(op_type, slot, outputs[slot])]
+                         if slot in outputs else [slot])
                 outs[slot] = [block.create_var(n) for n in names]
             block.append_op(op_type, ins, outs, attrs)
         return program, feed, outs

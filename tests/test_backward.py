@@ -109,3 +109,65 @@ def test_gradients_of_gradients_say_they_are_unsupported(fresh):
     dx, = fluid.gradients(fluid.layers.reduce_sum(fluid.layers.sigmoid(x)), [x])
     with pytest.raises(NotImplementedError, match="gradients of gradients"):
         fluid.gradients(dx, [x])
+
+
+def _reshaped_by_a_tensor(fresh):
+    """x [2, 6] reshaped by the int32 tensor s: the output's shape is known at run time only."""
+    x = fluid.data("x", [2, 6], "float64")
+    x.stop_gradient = False
+    s = fluid.data("s", [2], "int32")
+    block = fresh.global_block()
+    out, xshape = block.create_var("out"), block.create_var("xshape")
+    block.append_op("reshape2", {"X": [x], "Shape": [s]}, {"Out": [out], "XShape": [xshape]},
+                    {"shape": [0, -1]})
+    assert out.shape == (-1, -1)
+    return x, out
+
+
+def test_a_target_gradient_of_known_shape_fits_a_target_known_at_run_time(fresh, rng):
+    x, out = _reshaped_by_a_tensor(fresh)
+    w = fluid.data("w", [3, 4], "float64")
+    dx, = fluid.gradients([out], [x], target_gradients=[w])
+    assert dx.shape == (2, 6)
+    xv, wv = rng.normal(size=(2, 6)), rng.normal(size=(3, 4))
+    g, = fluid.Executor().run(fresh, {"x": xv, "s": np.array([3, 4], "int32"), "w": wv}, [dx])
+    np.testing.assert_array_equal(g, wv.reshape(2, 6))  # reshape's gradient: dOut reshaped
+
+
+def test_a_target_gradient_of_another_run_time_shape_is_refused_when_run(fresh, rng):
+    x, out = _reshaped_by_a_tensor(fresh)
+    w = fluid.data("w", [3, 4], "float64")
+    dx, = fluid.gradients([out], [x], target_gradients=[w])
+    feed = {"x": rng.normal(size=(2, 6)), "s": np.array([4, 3], "int32"),
+            "w": rng.normal(size=(3, 4))}
+    with pytest.raises(ValueError, match=r"target_gradient 'w' has shape \[3, 4\] at run time, "
+                                         r"its target 'out' has \[4, 3\]"):
+        fluid.Executor().run(fresh, feed, [dx])
+
+
+def test_a_target_gradient_that_cannot_fit_is_refused_at_build_time(fresh):
+    x, out = _reshaped_by_a_tensor(fresh)
+    for shape in ([12], [3, 4, 1]):  # another rank than the target's
+        w = fluid.data(f"w{len(shape)}", shape, "float64")
+        with pytest.raises(ValueError, match=rf"target_gradient 'w{len(shape)}' has shape "
+                                             rf"\{shape}, target 'out' has \[-1, -1\]"):
+            fluid.gradients([out], [x], target_gradients=[w])
+    y = fluid.data("y", [2, 3], "float64")
+    y.stop_gradient = False
+    w = fluid.data("w", [3, 2], "float64")
+    with pytest.raises(ValueError, match=r"target_gradient 'w' has shape \[3, 2\], target "
+                                         r"'scale_0.tmp_0' has \[2, 3\]"):
+        fluid.gradients([fluid.layers.scale(y, 2.0)], [y], target_gradients=[w])
+
+
+def test_a_target_gradient_known_at_run_time_fits_a_known_target(fresh, rng):
+    y = fluid.data("y", [2, 3], "float64")
+    y.stop_gradient = False
+    w = fluid.data("w", [-1, 3], "float64")  # the batch of w is given when run
+    dy, = fluid.gradients([fluid.layers.scale(y, 2.0)], [y], target_gradients=[w])
+    assert dy.shape == (2, 3)
+    yv, wv = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    g, = fluid.Executor().run(fresh, {"y": yv, "w": wv}, [dy])
+    np.testing.assert_allclose(g, 2 * wv, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"target_gradient 'w' has shape \[4, 3\] at run time"):
+        fluid.Executor().run(fresh, {"y": yv, "w": rng.normal(size=(4, 3))}, [dy])

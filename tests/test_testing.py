@@ -346,3 +346,130 @@ def test_a_lod_that_does_not_fit_its_array_is_named():
         case.check_output()
     case.inputs = {"X": (x, [[1, 1], [2, 3]])}  # two levels that fit
     case.check_output(atol=1e-12)
+
+
+class TestReshapeByShapeTensors(OpTest):
+    """Shape from a list of int32 tensors: the output's shape is known at run time only, so
+    check_grad's seed gradient (known shape) meets a target of shape [-1, -1]."""
+
+    def setUp(self):
+        self.op_type = "reshape2"
+        x = np.random.uniform(-1, 1, (4, 6)).astype("float32")
+        self.inputs = {"X": x, "ShapeTensor": [("s0", np.array([3], "int32")),
+                                               ("s1", np.array([8], "int32"))]}
+        self.attrs = {"shape": [-1, -1]}
+        self.outputs = {"Out": x.reshape(3, 8), "XShape": np.zeros((0, 4, 6), "float32")}
+
+    def test_check_output(self):
+        self.check_output(no_check_set=["XShape"])
+
+    def test_check_grad(self):
+        self.check_grad(["X"], "Out")
+
+
+def test_check_grad_keeps_int_list_inputs_int():
+    from minifluid.testing import check_grad
+    x = np.random.default_rng(0).uniform(-1, 1, (4, 6))
+    shape = [np.array([2], "int32"), np.array([12], "int64")]  # ShapeTensor takes ints only
+    check_grad("reshape2", {"X": x, "ShapeTensor": shape}, attrs={"shape": [-1, -1]})
+    assert [s.dtype for s in shape] == [np.int32, np.int64]  # the caller's arrays untouched
+
+
+class TestDropoutMaskNotChecked(OpTest):
+    """dropout's gradient reads Mask: OpTest builds it though the test lists Out only."""
+
+    def setUp(self):
+        self.op_type = "dropout"
+        self.inputs = {"X": np.random.uniform(0, 1, (4, 5)).astype("float32")}
+        self.attrs = {"dropout_prob": 0.0, "fix_seed": True, "is_test": False}
+        self.outputs = {"Out": self.inputs["X"]}
+
+    def test_check_output(self):
+        self.check_output()
+
+    def test_check_grad(self):
+        self.check_grad(["X"], "Out")
+
+
+def test_check_grad_builds_the_outputs_the_gradient_reads():
+    from minifluid.testing import check_grad
+    x = np.random.default_rng(0).uniform(0, 1, (3, 4))
+    check_grad("dropout", {"X": x}, attrs={"dropout_prob": 0.0, "is_test": False})
+
+
+class TestConcatOfPairsInEveryForm(OpTest):
+    """A duplicable slot as (name, array) tuples, named tuples and two-item lists, mixed."""
+
+    def setUp(self):
+        import collections
+        pair = collections.namedtuple("pair", "name value")
+        a, b, c = (np.random.uniform(-1, 1, (n, 3)) for n in (1, 2, 3))
+        self.op_type = "concat"
+        self.inputs = {"X": [("a", a), pair("b", b), ["c", c]]}
+        self.attrs = {"axis": 0}
+        self.outputs = {"Out": np.concatenate([a, b, c])}
+
+    def test_check_output(self):
+        self.check_output()
+
+    def test_check_grad(self):
+        self.check_grad(["a", "b", "c"], "Out")
+
+
+class TestScalarAgainstOneElement(OpTest):
+    """An expected numpy scalar against the op's [1] output, and the reverse, compare as one
+    value (Paddle's tests write either); other shapes still must agree."""
+
+    def setUp(self):
+        self.op_type = "reduce_sum"
+        self.inputs = {"X": np.random.uniform(-1, 1, (2, 3))}
+        self.attrs = {"reduce_all": True}
+        self.outputs = {"Out": self.inputs["X"].sum()}  # a 0-d float64
+
+    def test_check_output(self):
+        self.check_output()
+
+
+def test_scalar_and_one_element_outputs_compare_either_way():
+    case = TestScalarAgainstOneElement("test_check_output")
+    case.setUp()
+    case.check_output()
+    case.outputs = {"Out": np.array([case.inputs["X"].sum()])}  # [1] as expected
+    case.check_output()
+    case.outputs = {"Out": np.full(2, case.inputs["X"].sum())}
+    with pytest.raises(AssertionError, match=r"shape \[1\], expected \[2\]"):
+        case.check_output()
+    case.op_type, case.attrs = "scale", {"scale": 2.0}
+    case.inputs = {"X": np.array(0.5)}  # 0-d in, so scale's Out is 0-d; expected [1]
+    case.outputs = {"Out": np.array([1.0])}
+    case.check_output()
+
+
+def test_vartype_has_fluids_numbers_and_the_dtype_attrs_take_them():
+    from minifluid.checks import VARTYPES
+    from minifluid.vartype import VarDesc
+    vt = VarDesc.VarType
+    assert [vt.BOOL, vt.INT16, vt.INT32, vt.INT64, vt.FP16, vt.FP32, vt.FP64] == list(range(7))
+    assert (vt.LOD_TENSOR, vt.SELECTED_ROWS, vt.LOD_TENSOR_ARRAY, vt.UINT8, vt.INT8) == \
+        (7, 8, 13, 20, 21)
+    names = {"BOOL": "bool", "INT32": "int32", "INT64": "int64", "FP16": "float16",
+             "FP32": "float32", "FP64": "float64", "UINT8": "uint8"}
+    assert {int(vt[k]): v for k, v in names.items()} == VARTYPES
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    from minifluid.testing import run_op
+    out = run_op("cast", {"X": x}, {"in_dtype": vt.FP32, "out_dtype": int(vt.FP64)})["Out"]
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, x)
+
+
+def test_bfloat16_helpers_truncate_to_the_upper_half_and_back():
+    from minifluid.testing import convert_float_to_uint16, convert_uint16_to_float
+    x = np.array([[1.0, -2.5], [3.14159, 0.0]], np.float32)
+    bits = convert_float_to_uint16(x)
+    assert bits.dtype == np.uint16 and bits.shape == (2, 2)
+    assert bits[0, 0] == 0x3F80 and bits[0, 1] == 0xC020  # 1.0 and -2.5 are exact
+    back = convert_uint16_to_float(bits)
+    assert back.dtype == np.float32
+    np.testing.assert_array_equal(back.flat[[0, 1, 3]], [1.0, -2.5, 0.0])
+    assert 0 <= 3.14159 - back[1, 0] < 2.0 ** -6  # truncated: 8 significant bits, rounded down
+    np.testing.assert_array_equal(convert_float_to_uint16(x, data_format="NHWC"), bits)

@@ -54,6 +54,7 @@ SPECS = {  # op: ({slot: shape, or a list of shapes for a duplicable slot}, attr
     "softmax": ({"X": X}, {}, ("Out",)),
     "softmax_grad": ({"Out": X, "Out@GRAD": X}, {}, ("X@GRAD",)),
     "sum": ({"X": [X, X]}, {}, ("Out",)),
+    "target_gradient_seed": ({"Gradient": X, "Target": X}, {}, ("Out",)),
 }
 for _op in ("add", "sub", "mul", "div"):
     SPECS[f"elementwise_{_op}"] = ({"X": X, "Y": (3,)}, {}, ("Out",))
