@@ -193,7 +193,8 @@ def _backward(block, targets, target_grads, wanted, no_grad) -> dict:
             seed = dict(type="sum", inputs={"X": [given.name]}, outputs={"Out": [""]})
         else:
             seed = dict(type=SEED_OP, inputs={"Gradient": [given.name], "Target": [t.name]},
-                        outputs={"Out": [""]}, attrs={"target_name": t.name, "gradient_name": given.name})
+                        outputs={"Out": [""]},
+                        attrs={"target_name": t.name, "gradient_name": given.name})
         grads.add(t.name, seed, "Out", 0)
         descs.append(seed)
     done = {}
@@ -270,6 +271,7 @@ SEED_OP = "target_gradient_seed"
 _seed = registry.register_op(
     SEED_OP, inputs=["Gradient", "Target"], outputs=["Out"],
     attrs={"target_name": "", "gradient_name": ""},
+    no_grad="it seeds a backward pass: a gradient of gradients is not supported",
     doc="Out = Gradient, once Gradient's run-time shape is seen to be Target's (gradients "
         "appends it for a target_gradient whose declared shape has -1 where its target's "
         "has not, or the reverse).")
