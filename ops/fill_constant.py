@@ -5,6 +5,13 @@
     uniform_random:  Out ~ U[min, max)
     gaussian_random: Out ~ N(mean, std^2)
 
+fill_constant may take its shape when it runs, as in fluid 1.8: from ShapeTensor (a 1-D
+int32/int64 tensor holding the whole shape) or else from ShapeTensorList (one 1-element
+int32/int64 tensor per dimension); either wins over the `shape` attr. The output's
+dimensions are then -1 at build time, except those the attr states for a ShapeTensorList
+of its length (the layer writes the ints of a mixed list there). fluid 1.8 had no
+ValueTensor (Paddle 2.0 added it), so neither does minifluid.
+
 A random op with seed 0 draws fresh entropy; with another seed it gives the same values on
 every run. The values are drawn with numpy on either place, so a GPU run starts from the
 same parameters as a CPU run.
@@ -43,9 +50,70 @@ def _rng(a):
     return np.random.default_rng(a["seed"] or None)
 
 
-_register("fill_constant", {"value": 0.0},
-          lambda a: np.full(a["shape"], a["value"], a["dtype"]),
-          FLOATS + ("int32", "int64", "bool"))
+fill = register_op("fill_constant", inputs=["ShapeTensor?", "ShapeTensorList*?"],
+                   outputs=["Out"], attrs={"shape": [], "dtype": "float32", "value": 0.0},
+                   doc=__doc__)
+
+
+def _int_tensor(v, what, one):
+    if v.dtype.name not in ("int32", "int64") or (
+            one and any(d not in (1, -1) for d in v.shape)) or (not one and len(v.shape) != 1):
+        want = "a 1-element int32/int64 tensor" if one else "a 1-D int32/int64 tensor"
+        raise TypeError(f"{what} ('{v.name}') must be {want}, got {v.dtype}{list(v.shape)}")
+
+
+@fill.shape_rule
+def _(op):
+    shape_t, shape_list = op.in_var("ShapeTensor"), [op.block.var(n) for n in
+                                                     op.input("ShapeTensorList")]
+    if shape_t is None and not shape_list:
+        return _shape_rule(op)
+    attr = op.attr("shape")
+    if shape_t is not None:
+        _int_tensor(shape_t, "ShapeTensor", one=False)
+        rank = shape_t.shape[0] if shape_t.shape[0] >= 0 else len(attr)
+        if rank <= 0:
+            raise ValueError(f"ShapeTensor ('{shape_t.name}') has an unknown length and the "
+                             f"shape attr is empty: the output's rank cannot be known")
+        dims = (-1,) * rank
+    else:
+        for i, v in enumerate(shape_list):
+            _int_tensor(v, f"ShapeTensorList[{i}]", one=True)
+        same = len(attr) == len(shape_list)
+        dims = tuple(d if same and isinstance(d, int) and d >= 0 else -1 for d in
+                     (attr if same else shape_list))
+    out = op.out_var("Out")
+    out.shape, out.dtype = dims, np.dtype(op.attr("dtype"))
+
+
+def _run_shape(shape_t, shape_list, shape):
+    if shape_t is not None:
+        shape = shape_t.reshape(-1).tolist()  # a read of the device on GPU
+    elif shape_list:
+        for i, v in enumerate(shape_list):
+            if v.size != 1:
+                raise ValueError(f"fill_constant: ShapeTensorList[{i}] must hold 1 value, got "
+                                 f"shape {list(v.shape)}")
+        shape = [v.reshape(-1).tolist()[0] for v in shape_list]
+    else:
+        return shape
+    if any(d < 0 for d in shape):
+        raise ValueError(f"fill_constant: the shape tensor holds {shape}; dimensions must be "
+                         f">= 0")
+    return shape
+
+
+@fill.kernel("cpu", *FLOATS, "int32", "int64", "bool")
+def _(shape_t, shape_list, *, shape, dtype, value):
+    return np.full(_run_shape(shape_t, shape_list, shape), value, dtype)
+
+
+@fill.kernel("cuda", *FLOATS, "int32", "int64", "bool")
+def _(shape_t, shape_list, *, shape, dtype, value):
+    import cupy
+    return cupy.full(_run_shape(shape_t, shape_list, shape), value, dtype)
+
+
 _register("uniform_random", {"min": -1.0, "max": 1.0, "seed": 0},
           lambda a: _rng(a).uniform(a["min"], a["max"], a["shape"]), FLOATS)
 _register("gaussian_random", {"mean": 0.0, "std": 1.0, "seed": 0},

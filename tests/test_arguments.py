@@ -263,7 +263,8 @@ TABLE += [
     Entry("cast", "cast", lambda c, **k: layers.cast(**k),
           lambda c: dict(x=c.x, dtype="float64"), dict(x=VAR, dtype=DTYPE)),
     Entry("scale", "scale", lambda c, **k: layers.scale(**k), lambda c: dict(x=c.x),
-          dict(x=VAR, scale=FLOAT(), bias=FLOAT(), bias_after_scale=BOOL, act=ACT, name=NAME)),
+          dict(x=VAR, scale=ANY(FLOAT(), LR), bias=FLOAT(), bias_after_scale=BOOL, act=ACT,
+               name=NAME)),  # a one-element float Variable is the op's ScaleTensor
     Entry("dropout", "dropout", lambda c, **k: layers.dropout(**k),
           lambda c: dict(x=c.x, dropout_prob=0.5),
           dict(x=VAR, dropout_prob=FLOAT(0, 1), is_test=BOOL, seed=ANY(NONE, INT(0)), name=NAME,

@@ -13,20 +13,27 @@ __all__ = ["fill_constant", "create_global_var"]
 def fill_constant(shape, dtype, value, force_cpu=False, out=None) -> Variable:
     """A tensor of `shape` filled with `value`.
 
+    `shape` is a list or tuple of ints, or, as in fluid 1.8, a 1-D int32/int64 Variable
+    holding the whole shape (the op's ShapeTensor), or a list mixing ints and 1-element
+    int32/int64 Variables (ShapeTensorList). Dimensions known only at run time are -1 in the
+    output's build-time shape.
+
     Example:
         one = fluid.layers.fill_constant(shape=[1], dtype="float32", value=1.0)
+        n = fluid.layers.fill_constant(shape=[1], dtype="int64", value=3)
+        rows = fluid.layers.fill_constant(shape=[n, 2], dtype="float32", value=0.5)
     """
     where = "fill_constant"
-    shape = check_ints(where, "shape", shape, lo=0)
     dtype = check_dtype(where, "dtype", dtype)
     value = _value(where, value, dtype)
     check_bool(where, "force_cpu", force_cpu)
     check_variable(where, "out", out, none=True)
-    with building():
+    with building():  # which also takes out the int tensors of a refused mixed shape list
+        inputs, shape = _shape_inputs(where, shape)
         block = default_main_program().current_block()
         out = out or block.create_var(unique_name.generate("fill_constant") + ".tmp_0",
                                       stop_gradient=True)
-        block.append_op("fill_constant", outputs={"Out": out},
+        block.append_op("fill_constant", inputs, outputs={"Out": out},
                         attrs={"shape": shape, "dtype": dtype, "value": value})
     out.stop_gradient = True
     return out
@@ -53,6 +60,36 @@ def create_global_var(shape, value, dtype, persistable=False, force_cpu=False, n
         startup.append_op("fill_constant", outputs={"Out": svar},
                           attrs={"shape": shape, "dtype": dtype, "value": value})
     return var
+
+
+def _shape_inputs(where, shape):
+    """(the op's shape inputs, its `shape` attr) for fill_constant's `shape` argument."""
+    what = "a list or tuple of ints >= 0 and 1-element int Variables, or a 1-D int Variable"
+    if isinstance(shape, Variable):
+        check_variable(where, "shape", shape)
+        if shape.dtype.name not in ("int32", "int64") or len(shape.shape) != 1:
+            raise TypeError(f"{where}: argument 'shape' must be {what}, got Variable "
+                            f"'{shape.name}' of {shape.dtype}{list(shape.shape)}")
+        return {"ShapeTensor": shape}, []
+    if not isinstance(shape, (list, tuple)) or not any(isinstance(d, Variable) for d in shape):
+        return {}, check_ints(where, "shape", shape, lo=0, what=what)
+    tensors, attr = [], []
+    for i, d in enumerate(shape):
+        if isinstance(d, Variable):
+            check_variable(where, f"shape[{i}]", d)
+            if d.dtype.name not in ("int32", "int64") or any(n not in (1, -1) for n in d.shape):
+                raise TypeError(f"{where}: argument 'shape' element {i} must be an int >= 0 or "
+                                f"a 1-element int32/int64 Variable, got Variable '{d.name}' of "
+                                f"{d.dtype}{list(d.shape)}")
+            tensors.append(d)
+            attr.append(-1)
+        else:
+            n = check_ints(where, f"shape[{i}]", [d], lo=0, what="an int >= 0 or a "
+                           "1-element int32/int64 Variable")[0]
+            # fluid 1.8 also passed the ints as tensors: the op reads the whole list
+            tensors.append(fill_constant([1], "int64", n))
+            attr.append(n)
+    return {"ShapeTensorList": tensors}, attr
 
 
 def _value(where, value, dtype: str):
