@@ -273,6 +273,11 @@ TABLE += [
           lambda c: dict(shape=[2], dtype="float32", value=1.0),
           dict(shape=LIST_OF(INT(0)), dtype=DTYPE, value=fill_value, force_cpu=BOOL,
                out=ANY(NONE, VAR))),
+    Entry("sum", "sum", lambda c, **k: layers.sum(**k), lambda c: dict(x=[c.x, c.x]),
+          dict(x=ANY(VAR, LIST_OF(VAR, nonempty=True)))),
+    Entry("sums", "sums", lambda c, **k: layers.sums(**k), lambda c: dict(input=[c.x, c.x]),
+          dict(input=ANY(VAR, LIST_OF(VAR, nonempty=True)),
+               out=NONE)),  # or a non-data Variable of the inputs' shape and dtype
     Entry("create_global_var", "create_global_var", lambda c, **k: layers.create_global_var(**k),
           lambda c: dict(shape=[2], value=1.0, dtype="float32"),
           dict(shape=LIST_OF(INT(0)), value=fill_value, dtype=DTYPE, persistable=BOOL,

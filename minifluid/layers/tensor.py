@@ -5,9 +5,11 @@ import numpy as np
 
 from ..checks import check_bool, check_dtype, check_float, check_ints, check_variable, is_int
 from ..framework import Variable, default_main_program, default_startup_program, unique_name
-from .helper import building, check_name
+from .helper import append_layer_op, building, check_name
 
-__all__ = ["fill_constant", "create_global_var"]
+__all__ = ["fill_constant", "create_global_var", "sum", "sums"]
+
+_SUMMABLE = ("float16", "float32", "float64", "int32", "int64")
 
 
 def fill_constant(shape, dtype, value, force_cpu=False, out=None) -> Variable:
@@ -60,6 +62,52 @@ def create_global_var(shape, value, dtype, persistable=False, force_cpu=False, n
         startup.append_op("fill_constant", outputs={"Out": svar},
                           attrs={"shape": shape, "dtype": dtype, "value": value})
     return var
+
+
+def _summands(where, arg, x) -> list:
+    xs = list(x) if isinstance(x, (list, tuple)) else [x]
+    if not xs:
+        raise ValueError(f"{where}: argument '{arg}' must not be an empty list")
+    for i, v in enumerate(xs):
+        check_variable(where, arg if len(xs) == 1 and not isinstance(x, (list, tuple))
+                       else f"{arg}[{i}]", v)
+        if v.dtype.name not in _SUMMABLE:
+            raise TypeError(f"{where}: argument '{arg}' must hold Variables of "
+                            f"{', '.join(_SUMMABLE)}, got '{v.name}' of {v.dtype}")
+    return xs
+
+
+def sum(x) -> Variable:
+    """The elementwise sum of `x`, a Variable or a list of Variables of one shape and dtype
+    (fluid 1.8's layers.sum, the `sum` op).
+
+    Example:
+        total = fluid.layers.sum([a, b, c])
+    """
+    return append_layer_op("sum", {"X": ("x", _summands("sum", "x", x))}, {})
+
+
+def sums(input, out=None) -> Variable:
+    """The elementwise sum of the Variables in `input`, written to `out` when given
+    (fluid 1.8's layers.sums).
+
+    Example:
+        total = fluid.layers.sums([a, b])
+    """
+    xs = _summands("sums", "input", input)
+    check_variable("sums", "out", out, none=True)
+    if out is None:
+        return append_layer_op("sum", {"X": ("input", xs)}, {})
+    if out.is_data:  # the executor takes a fed variable as given, never as computed
+        raise ValueError(f"sums: argument 'out' ('{out.name}') is a data variable (fed); "
+                         f"pass another Variable or None")
+    if out.dtype != xs[0].dtype or out.shape != xs[0].shape:
+        raise ValueError(f"sums: argument 'out' ('{out.name}', {out.dtype}{list(out.shape)}) "
+                         f"must have the inputs' dtype and shape, "
+                         f"{xs[0].dtype}{list(xs[0].shape)}")
+    with building():
+        default_main_program().current_block().append_op("sum", {"X": xs}, {"Out": out})
+    return out
 
 
 def _shape_inputs(where, shape):
