@@ -9,8 +9,8 @@ fill_constant may take its shape when it runs, as in fluid 1.8: from ShapeTensor
 int32/int64 tensor holding the whole shape) or else from ShapeTensorList (one 1-element
 int32/int64 tensor per dimension); either wins over the `shape` attr. The output's
 dimensions are then -1 at build time, except those the attr states for a ShapeTensorList
-of its length (the layer writes the ints of a mixed list there). fluid 1.8 had no
-ValueTensor (Paddle 2.0 added it), so neither does minifluid.
+of its length (the layer writes the ints of a mixed list there). A ValueTensor (a
+1-element tensor, fluid 1.8 too) gives the value when the op runs, converted to `dtype`.
 
 A random op with seed 0 draws fresh entropy; with another seed it gives the same values on
 every run. The values are drawn with numpy on either place, so a GPU run starts from the
@@ -18,6 +18,7 @@ same parameters as a CPU run.
 """
 import numpy as np
 
+from minifluid.checks import dtype_name
 from minifluid.registry import register_op
 
 FLOATS = ("float16", "float32", "float64")
@@ -28,7 +29,7 @@ def _shape_rule(op):
     if not all(isinstance(d, int) and d >= 0 for d in shape):
         raise ValueError(f"shape must be a list of ints >= 0, got {shape}")
     out = op.out_var("Out")
-    out.shape, out.dtype = tuple(shape), np.dtype(op.attr("dtype"))
+    out.shape, out.dtype = tuple(shape), np.dtype(dtype_name(op.attr("dtype")))
 
 
 def _register(type, attrs, draw, dtypes):
@@ -38,19 +39,19 @@ def _register(type, attrs, draw, dtypes):
 
     @op.kernel("cpu", *dtypes)
     def _(**a):
-        return draw(a).astype(a["dtype"], copy=False)
+        return draw(a).astype(dtype_name(a["dtype"]), copy=False)
 
     @op.kernel("cuda", *dtypes)
     def _(**a):
         import cupy
-        return cupy.asarray(draw(a).astype(a["dtype"], copy=False))
+        return cupy.asarray(draw(a).astype(dtype_name(a["dtype"]), copy=False))
 
 
 def _rng(a):
     return np.random.default_rng(a["seed"] or None)
 
 
-fill = register_op("fill_constant", inputs=["ShapeTensor?", "ShapeTensorList*?"],
+fill = register_op("fill_constant", inputs=["ValueTensor?", "ShapeTensor?", "ShapeTensorList*?"],
                    outputs=["Out"], attrs={"shape": [], "dtype": "float32", "value": 0.0},
                    doc=__doc__)
 
@@ -64,6 +65,11 @@ def _int_tensor(v, what, one):
 
 @fill.shape_rule
 def _(op):
+    value_t = op.in_var("ValueTensor")
+    if value_t is not None and (value_t.dtype.kind not in "biuf" or any(
+            d not in (1, -1) for d in value_t.shape)):
+        raise TypeError(f"ValueTensor ('{value_t.name}') must be a 1-element numeric tensor, "
+                        f"got {value_t.dtype}{list(value_t.shape)}")
     shape_t, shape_list = op.in_var("ShapeTensor"), [op.block.var(n) for n in
                                                      op.input("ShapeTensorList")]
     if shape_t is None and not shape_list:
@@ -83,7 +89,7 @@ def _(op):
         dims = tuple(d if same and isinstance(d, int) and d >= 0 else -1 for d in
                      (attr if same else shape_list))
     out = op.out_var("Out")
-    out.shape, out.dtype = dims, np.dtype(op.attr("dtype"))
+    out.shape, out.dtype = dims, np.dtype(dtype_name(op.attr("dtype")))
 
 
 def _run_shape(shape_t, shape_list, shape):
@@ -103,15 +109,33 @@ def _run_shape(shape_t, shape_list, shape):
     return shape
 
 
-@fill.kernel("cpu", *FLOATS, "int32", "int64", "bool")
-def _(shape_t, shape_list, *, shape, dtype, value):
-    return np.full(_run_shape(shape_t, shape_list, shape), value, dtype)
+def _fill(xp, value_t, shape_t, shape_list, shape, dtype, value):
+    dtype = dtype_name(dtype)  # a name, or a VarType number as Paddle's tests write it
+    out = xp.empty(_run_shape(shape_t, shape_list, shape), dtype)
+    if value_t is None:
+        out.fill(value)
+        return out
+    if value_t.size != 1:
+        raise ValueError(f"fill_constant: ValueTensor must hold 1 value, got shape "
+                         f"{list(value_t.shape)}")
+    out[...] = value_t.reshape(()).astype(dtype)  # on the device: no sync
+    return out
 
 
-@fill.kernel("cuda", *FLOATS, "int32", "int64", "bool")
-def _(shape_t, shape_list, *, shape, dtype, value):
+# The kernel is looked up by the first input's dtype (ValueTensor's or ShapeTensor's when
+# given), but what it makes is always `dtype`: one kernel serves every key.
+KEYS = FLOATS + ("int32", "int64", "bool", "uint8")
+
+
+@fill.kernel("cpu", *KEYS)
+def _(value_t, shape_t, shape_list, *, shape, dtype, value):
+    return _fill(np, value_t, shape_t, shape_list, shape, dtype, value)
+
+
+@fill.kernel("cuda", *KEYS)
+def _(value_t, shape_t, shape_list, *, shape, dtype, value):
     import cupy
-    return cupy.full(_run_shape(shape_t, shape_list, shape), value, dtype)
+    return _fill(cupy, value_t, shape_t, shape_list, shape, dtype, value)
 
 
 _register("uniform_random", {"min": -1.0, "max": 1.0, "seed": 0},

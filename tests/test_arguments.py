@@ -271,7 +271,7 @@ TABLE += [
                dropout_implementation=ONE_OF("downgrade_in_infer", "upscale_in_train"))),
     Entry("fill_constant", "fill_constant", lambda c, **k: layers.fill_constant(**k),
           lambda c: dict(shape=[2], dtype="float32", value=1.0),
-          dict(shape=LIST_OF(INT(0)), dtype=DTYPE, value=fill_value, force_cpu=BOOL,
+          dict(shape=LIST_OF(INT(0)), dtype=DTYPE, value=ANY(fill_value, LR), force_cpu=BOOL,
                out=ANY(NONE, VAR))),
     Entry("sum", "sum", lambda c, **k: layers.sum(**k), lambda c: dict(x=[c.x, c.x]),
           dict(x=ANY(VAR, LIST_OF(VAR, nonempty=True)))),
@@ -421,7 +421,9 @@ TABLE += [
           dict(scale=FLOAT(finite=False), bias=FLOAT(finite=False), bias_after_scale=BOOL)),
     Entry("Block.append_op(fill_constant)", "fill_constant", with_block,
           lambda c: dict(type="fill_constant", inputs={}, outputs={"Out": "f"}, shape=[2]),
-          dict(shape=LIST_OF(INT(0)), dtype=ONE_OF(*DTYPES), value=FLOAT(finite=False))),
+          dict(shape=LIST_OF(INT(0)), value=FLOAT(finite=False),
+               # a name, or Paddle's VarDesc.VarType number (bool 0, int32 2, ..., uint8 20)
+               dtype=ANY(ONE_OF(*DTYPES), lambda v, c: is_int(v) and v in (0, 2, 3, 4, 5, 6, 20)))),
 ]
 
 

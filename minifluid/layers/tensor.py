@@ -18,7 +18,8 @@ def fill_constant(shape, dtype, value, force_cpu=False, out=None) -> Variable:
     `shape` is a list or tuple of ints, or, as in fluid 1.8, a 1-D int32/int64 Variable
     holding the whole shape (the op's ShapeTensor), or a list mixing ints and 1-element
     int32/int64 Variables (ShapeTensorList). Dimensions known only at run time are -1 in the
-    output's build-time shape.
+    output's build-time shape. `value` may be a 1-element Variable (ValueTensor, as in
+    fluid 1.8); its value is converted to `dtype` when the op runs.
 
     Example:
         one = fluid.layers.fill_constant(shape=[1], dtype="float32", value=1.0)
@@ -27,11 +28,22 @@ def fill_constant(shape, dtype, value, force_cpu=False, out=None) -> Variable:
     """
     where = "fill_constant"
     dtype = check_dtype(where, "dtype", dtype)
-    value = _value(where, value, dtype)
+    value_t = None
+    if isinstance(value, Variable):
+        value_t = check_variable(where, "value", value)
+        if value.dtype.kind not in "biuf" or any(d not in (1, -1) for d in value.shape):
+            raise TypeError(f"{where}: argument 'value' must be a number or a 1-element "
+                            f"numeric Variable, got Variable '{value.name}' of "
+                            f"{value.dtype}{list(value.shape)}")
+        value = 0.0 if np.dtype(dtype).kind == "f" else 0  # the attr, unused
+    else:
+        value = _value(where, value, dtype)
     check_bool(where, "force_cpu", force_cpu)
     check_variable(where, "out", out, none=True)
     with building():  # which also takes out the int tensors of a refused mixed shape list
         inputs, shape = _shape_inputs(where, shape)
+        if value_t is not None:
+            inputs["ValueTensor"] = value_t
         block = default_main_program().current_block()
         out = out or block.create_var(unique_name.generate("fill_constant") + ".tmp_0",
                                       stop_gradient=True)
