@@ -365,8 +365,9 @@ TABLE += [
           dict(learning_rate=LEARNING_RATE, momentum=FLOAT(0), use_nesterov=BOOL,
                regularization=REGULARIZATION, name=NAME)),
     Entry("Adam", "Adam", lambda c, **k: Adam(**k).minimize(c.loss), lambda c: {},
-          dict(learning_rate=LEARNING_RATE, beta1=FLOAT(0, 1, open_hi=True),
-               beta2=FLOAT(0, 1, open_hi=True), epsilon=FLOAT(0, open_lo=True),
+          dict(learning_rate=LEARNING_RATE, beta1=ANY(FLOAT(0, 1, open_hi=True), LR),
+               beta2=ANY(FLOAT(0, 1, open_hi=True), LR),  # LR: Beta1Tensor/Beta2Tensor
+               epsilon=FLOAT(0, open_lo=True),
                regularization=REGULARIZATION, name=NAME, lazy_mode=BOOL)),
     Entry("Optimizer.minimize", "minimize", lambda c, **k: SGD(0.1).minimize(**k),
           lambda c: dict(loss=c.loss),
