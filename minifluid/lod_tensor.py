@@ -132,7 +132,9 @@ class LoDTensor:
     def __array__(self, dtype=None, copy=None):
         if self._array is None:
             raise ValueError("LoDTensor holds no data yet: call set(array, place) first")
-        return self._array if dtype is None else self._array.astype(dtype)
+        if dtype is not None and np.dtype(dtype) != self._array.dtype:
+            return self._array.astype(dtype)
+        return self._array.copy() if copy else self._array
 
     def __repr__(self) -> str:
         return f"LoDTensor(shape={self.shape()}, lod={self.lod()})"

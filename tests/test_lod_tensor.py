@@ -81,6 +81,8 @@ def test_a_lod_tensor_is_copied_and_can_be_made_from_another():
     t = fluid.create_lod_tensor(a, [[3]], CPU)
     a[0] = 7  # fluid's set copies
     assert np.array(t)[0, 0] == 0
+    np.array(t)[1] = 5  # np.array copies too
+    assert np.array(t)[1, 0] == 0
     u = fluid.create_lod_tensor(t, [[1, 2]], CPU)
     assert u.lod() == [[0, 1, 3]] and t.lod() == [[0, 3]]
 
