@@ -293,3 +293,16 @@ def test_layers_sum_refuses_numbers_bad_dtypes_and_mismatches(fresh):
                                          r"inputs' dtype and shape"):
         fluid.layers.sums([a, a], out=fluid.layers.create_global_var([4], 0.0, "float32",
                                                                      name="o"))
+
+
+def test_fill_constant_shape_tensor_of_unknown_length_needs_the_attr_for_its_rank(fresh):
+    st = fluid.data("st", [-1], "int32")
+    block = fresh.global_block()
+    out = block.create_var("out")
+    block.append_op("fill_constant", {"ShapeTensor": st}, {"Out": out}, {"shape": [-1, -1]})
+    assert out.shape == (-1, -1)
+    got, = _run(fresh, {"st": np.array([2, 3], np.int32)}, [out])
+    np.testing.assert_array_equal(got, np.zeros((2, 3), np.float32))
+    with pytest.raises(ValueError, match=r"fill_constant: ShapeTensor \('st'\) has an unknown "
+                                         r"length and the shape attr is empty"):
+        block.append_op("fill_constant", {"ShapeTensor": st}, {"Out": block.create_var("o2")})
