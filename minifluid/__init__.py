@@ -24,12 +24,14 @@ from .framework import (Block, Operator, Parameter, Program, Variable,  # noqa: 
                         default_main_program, default_startup_program, program_guard,
                         unique_name)
 from .layers.io import fluid_data as data  # noqa: E402
+from .lod_tensor import LoDTensor, create_lod_tensor, create_random_int_lodtensor  # noqa: E402
 from .param_attr import ParamAttr  # noqa: E402
 from .place import CPUPlace, CUDAPlace, is_compiled_with_cuda  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = [
-    "Block", "CPUPlace", "CUDAPlace", "DataFeeder", "Executor", "Operator", "ParamAttr", "Parameter",
+    "Block", "CPUPlace", "CUDAPlace", "DataFeeder", "Executor", "LoDTensor", "Operator",
+    "ParamAttr", "Parameter", "create_lod_tensor", "create_random_int_lodtensor",
     "Program", "Scope", "Variable", "append_backward", "backward", "batch", "core", "data",
     "default_main_program", "default_startup_program", "global_scope", "gradients",
     "compat", "initializer", "io", "is_compiled_with_cuda", "layers", "nn", "optimizer",

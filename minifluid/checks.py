@@ -20,11 +20,12 @@ __all__ = ["DTYPES", "VARTYPES", "dtype_name", "INT64_MAX", "check_bool", "check
            "wrong_attr"]
 
 DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8")
-# Paddle's VarDesc.VarType numbers for those dtypes: an in_dtype or out_dtype attr (cast's,
-# the reduce ops') takes one of them or a name, as Paddle programs and unit tests write them.
+# Paddle's VarDesc.VarType numbers for those dtypes: an in_dtype, out_dtype (cast's, the
+# reduce ops') or dtype attr (fill_constant's) takes one of them or a name, as Paddle
+# programs and unit tests write them.
 VARTYPES = {0: "bool", 2: "int32", 3: "int64", 4: "float16", 5: "float32", 6: "float64",
             20: "uint8"}
-VARTYPE_ATTRS = ("in_dtype", "out_dtype")
+VARTYPE_ATTRS = ("in_dtype", "out_dtype", "dtype")  # dtype: fill_constant's, the random ops'
 
 
 def dtype_name(v) -> str:

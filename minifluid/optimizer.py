@@ -130,29 +130,59 @@ class Momentum(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam with fluid's bias correction folded into the step size (see ops/optimizers.py)."""
+    """Adam with fluid's bias correction folded into the step size (see ops/optimizers.py).
+
+    beta1 and beta2 may be 1-element float Variables (the op's Beta1Tensor / Beta2Tensor),
+    read each step, as in fluid 1.8; their power accumulators then start from 0.9 and
+    0.999 whatever the Variables hold, as fluid 1.8's did.
+    """
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8,
                  regularization=None, name=None, lazy_mode=False):
         super().__init__(learning_rate, regularization, name)
-        self.beta1 = check_float("Adam", "beta1", beta1, lo=0, hi=1, open_hi=True)
-        self.beta2 = check_float("Adam", "beta2", beta2, lo=0, hi=1, open_hi=True)
+        self.beta1 = _beta("beta1", beta1)
+        self.beta2 = _beta("beta2", beta2)
         self.epsilon = check_float("Adam", "epsilon", epsilon, lo=0, open_lo=True)
         # Updates are dense either way; lazy_mode only changes sparse updates in fluid.
-        check_bool("Adam", "lazy_mode", lazy_mode)
+        self.lazy_mode = check_bool("Adam", "lazy_mode", lazy_mode)
+
+    def minimize(self, loss, startup_program=None, parameter_list=None, no_grad_set=None):
+        for arg in ("beta1", "beta2"):
+            v = getattr(self, arg)
+            if isinstance(v, Variable) and isinstance(loss, Variable):
+                check_variable("Adam.minimize", arg, v, program=loss.block.program)
+        return super().minimize(loss, startup_program, parameter_list, no_grad_set)
 
     def _update(self, block, startup, param, grad, lr):
+        b1, b2 = self.beta1, self.beta2
         m1 = self._accumulator(block, startup, param, "moment1")
         m2 = self._accumulator(block, startup, param, "moment2")
-        b1 = self._accumulator(block, startup, param, "beta1_pow_acc", self.beta1, [1])
-        b2 = self._accumulator(block, startup, param, "beta2_pow_acc", self.beta2, [1])
+        b1p = self._accumulator(block, startup, param, "beta1_pow_acc",
+                                0.9 if isinstance(b1, Variable) else b1, [1])
+        b2p = self._accumulator(block, startup, param, "beta2_pow_acc",
+                                0.999 if isinstance(b2, Variable) else b2, [1])
+        inputs = {"Param": param, "Grad": grad, "LearningRate": lr, "Moment1": m1,
+                  "Moment2": m2, "Beta1Pow": b1p, "Beta2Pow": b2p}
+        attrs = {"epsilon": self.epsilon, "lazy_mode": self.lazy_mode}
+        for slot, attr, v in (("Beta1Tensor", "beta1", b1), ("Beta2Tensor", "beta2", b2)):
+            if isinstance(v, Variable):
+                inputs[slot] = v
+            else:
+                attrs[attr] = v
         return block.append_op(
-            "adam", {"Param": param, "Grad": grad, "LearningRate": lr, "Moment1": m1,
-                     "Moment2": m2, "Beta1Pow": b1, "Beta2Pow": b2},
-            {"ParamOut": param, "Moment1Out": m1, "Moment2Out": m2, "Beta1PowOut": b1,
-             "Beta2PowOut": b2},
-            {"beta1": self.beta1, "beta2": self.beta2, "epsilon": self.epsilon},
-            role="optimize")
+            "adam", inputs,
+            {"ParamOut": param, "Moment1Out": m1, "Moment2Out": m2, "Beta1PowOut": b1p,
+             "Beta2PowOut": b2p}, attrs, role="optimize")
+
+
+def _beta(arg, v):
+    """A beta of Adam: a float in [0, 1), or a 1-element float Variable."""
+    if not isinstance(v, Variable):
+        return check_float("Adam", arg, v, lo=0, hi=1, open_hi=True)
+    if v.dtype.kind != "f" or any(d not in (1, -1) for d in v.shape):
+        raise TypeError(f"Adam: argument '{arg}' must be a float in [0, 1) or a 1-element "
+                        f"float Variable, got Variable '{v.name}' of {v.dtype}{list(v.shape)}")
+    return v
 
 
 SGDOptimizer, MomentumOptimizer, AdamOptimizer = SGD, Momentum, Adam

@@ -14,7 +14,7 @@ An op file registers itself in a few adjacent declarations:
         return x * factor
 
 Slot names: "X" is one variable, "PosWeight?" may be left out (the kernel gets None),
-"X*" takes a list of variables (the kernel gets a list).
+"X*" takes a list of variables (the kernel gets a list), "X*?" a list that may be empty.
 """
 from __future__ import annotations
 
@@ -43,8 +43,9 @@ class OpDef:
         self.type = type
         self.inputs = [s.rstrip("?*") for s in inputs]
         self.outputs = [s.rstrip("?*") for s in outputs]
-        self.optional = {s.rstrip("?*") for s in list(inputs) + list(outputs) if s[-1] in "?"}
-        self.duplicable = {s.rstrip("?*") for s in list(inputs) + list(outputs) if s[-1] == "*"}
+        # "X*?" (or "X?*"): a list that may be left out (fill_constant's ShapeTensorList)
+        self.optional = {s.rstrip("?*") for s in list(inputs) + list(outputs) if "?" in s[-2:]}
+        self.duplicable = {s.rstrip("?*") for s in list(inputs) + list(outputs) if "*" in s[-2:]}
         self.attrs = dict(attrs or {})
         self.doc = doc or ""
         # With wants_outputs the kernel also gets wanted=(bool per output slot), so that a

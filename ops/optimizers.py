@@ -16,13 +16,18 @@ from minifluid.framework import same_shape
 from minifluid.place import get_array_module
 from minifluid.registry import register_op
 
-SCALARS = ("LearningRate", "Beta1Pow", "Beta2Pow")  # one value each, broadcast over Param
+# one value each, broadcast over Param
+SCALARS = ("LearningRate", "Beta1Pow", "Beta2Pow", "Beta1Tensor", "Beta2Tensor")
 
 
 def _check(op):
     p = op.in_var("Param")
     for slot in op.inputs:
         v = op.in_var(slot)
+        if v is None:
+            continue
+        if slot.endswith("Tensor") and v.dtype.kind != "f":
+            raise TypeError(f"{slot} ('{v.name}') must be a float tensor, got {v.dtype}")
         if slot in SCALARS:
             if any(d not in (1, -1) for d in v.shape):
                 raise ValueError(f"{slot} ('{v.name}') must hold one value (shape [1]), got "
@@ -62,24 +67,39 @@ def _(param, grad, velocity, lr, *, mu, use_nesterov):
     return param, velocity
 
 
+# Beta1Tensor / Beta2Tensor (fluid 1.8): 1-element tensors that win over beta1 / beta2.
+# lazy_mode and min_row_size_to_use_multithread only matter for sparse gradients in fluid;
+# they are declared so that fluid's programs and tests load, and change nothing here.
 adam = register_op("adam", inputs=["Param", "Grad", "LearningRate", "Moment1", "Moment2",
-                                   "Beta1Pow", "Beta2Pow"],
+                                   "Beta1Pow", "Beta2Pow", "Beta1Tensor?", "Beta2Tensor?"],
                    outputs=["ParamOut", "Moment1Out", "Moment2Out", "Beta1PowOut",
                             "Beta2PowOut"],
-                   attrs={"beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}, doc=__doc__)
+                   attrs={"beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "lazy_mode": False,
+                          "min_row_size_to_use_multithread": 1000}, doc=__doc__)
 adam.shape_rule(_check)
 
 
+def _beta(beta_t, beta, t):
+    if beta_t is None:
+        return t(beta)
+    if beta_t.size != 1:  # a -1 dim fed with more than one value
+        raise ValueError(f"adam: Beta1Tensor/Beta2Tensor must hold 1 value, got shape "
+                         f"{list(beta_t.shape)}")
+    return beta_t.reshape(()).astype(t)  # a 0-d array: stays on the device
+
+
 @adam.kernel(("cpu", "cuda"), "float32", "float64")
-def _(param, grad, lr, m1, m2, b1p, b2p, *, beta1, beta2, epsilon):
+def _(param, grad, lr, m1, m2, b1p, b2p, b1_t, b2_t, *, beta1, beta2, epsilon, lazy_mode,
+      min_row_size_to_use_multithread):
     xp, t = get_array_module(param), param.dtype.type
-    m1 *= t(beta1)
-    m1 += t(1 - beta1) * grad
-    m2 *= t(beta2)
-    m2 += t(1 - beta2) * grad * grad
+    beta1, beta2 = _beta(b1_t, beta1, t), _beta(b2_t, beta2, t)
+    m1 *= beta1
+    m1 += (1 - beta1) * grad
+    m2 *= beta2
+    m2 += (1 - beta2) * grad * grad
     root = xp.sqrt(1 - b2p)
     lr_t = lr * root / (1 - b1p)
     param -= lr_t * m1 / (xp.sqrt(m2) + t(epsilon) * root)
-    b1p *= t(beta1)
-    b2p *= t(beta2)
+    b1p *= beta1
+    b2p *= beta2
     return param, m1, m2, b1p, b2p

@@ -263,15 +263,21 @@ TABLE += [
     Entry("cast", "cast", lambda c, **k: layers.cast(**k),
           lambda c: dict(x=c.x, dtype="float64"), dict(x=VAR, dtype=DTYPE)),
     Entry("scale", "scale", lambda c, **k: layers.scale(**k), lambda c: dict(x=c.x),
-          dict(x=VAR, scale=FLOAT(), bias=FLOAT(), bias_after_scale=BOOL, act=ACT, name=NAME)),
+          dict(x=VAR, scale=ANY(FLOAT(), LR), bias=FLOAT(), bias_after_scale=BOOL, act=ACT,
+               name=NAME)),  # a one-element float Variable is the op's ScaleTensor
     Entry("dropout", "dropout", lambda c, **k: layers.dropout(**k),
           lambda c: dict(x=c.x, dropout_prob=0.5),
           dict(x=VAR, dropout_prob=FLOAT(0, 1), is_test=BOOL, seed=ANY(NONE, INT(0)), name=NAME,
                dropout_implementation=ONE_OF("downgrade_in_infer", "upscale_in_train"))),
     Entry("fill_constant", "fill_constant", lambda c, **k: layers.fill_constant(**k),
           lambda c: dict(shape=[2], dtype="float32", value=1.0),
-          dict(shape=LIST_OF(INT(0)), dtype=DTYPE, value=fill_value, force_cpu=BOOL,
+          dict(shape=LIST_OF(INT(0)), dtype=DTYPE, value=ANY(fill_value, LR), force_cpu=BOOL,
                out=ANY(NONE, VAR))),
+    Entry("sum", "sum", lambda c, **k: layers.sum(**k), lambda c: dict(x=[c.x, c.x]),
+          dict(x=ANY(VAR, LIST_OF(VAR, nonempty=True)))),
+    Entry("sums", "sums", lambda c, **k: layers.sums(**k), lambda c: dict(input=[c.x, c.x]),
+          dict(input=ANY(VAR, LIST_OF(VAR, nonempty=True)),
+               out=NONE)),  # or a non-data Variable of the inputs' shape and dtype
     Entry("create_global_var", "create_global_var", lambda c, **k: layers.create_global_var(**k),
           lambda c: dict(shape=[2], value=1.0, dtype="float32"),
           dict(shape=LIST_OF(INT(0)), value=fill_value, dtype=DTYPE, persistable=BOOL,
@@ -359,8 +365,9 @@ TABLE += [
           dict(learning_rate=LEARNING_RATE, momentum=FLOAT(0), use_nesterov=BOOL,
                regularization=REGULARIZATION, name=NAME)),
     Entry("Adam", "Adam", lambda c, **k: Adam(**k).minimize(c.loss), lambda c: {},
-          dict(learning_rate=LEARNING_RATE, beta1=FLOAT(0, 1, open_hi=True),
-               beta2=FLOAT(0, 1, open_hi=True), epsilon=FLOAT(0, open_lo=True),
+          dict(learning_rate=LEARNING_RATE, beta1=ANY(FLOAT(0, 1, open_hi=True), LR),
+               beta2=ANY(FLOAT(0, 1, open_hi=True), LR),  # LR: Beta1Tensor/Beta2Tensor
+               epsilon=FLOAT(0, open_lo=True),
                regularization=REGULARIZATION, name=NAME, lazy_mode=BOOL)),
     Entry("Optimizer.minimize", "minimize", lambda c, **k: SGD(0.1).minimize(**k),
           lambda c: dict(loss=c.loss),
@@ -415,7 +422,9 @@ TABLE += [
           dict(scale=FLOAT(finite=False), bias=FLOAT(finite=False), bias_after_scale=BOOL)),
     Entry("Block.append_op(fill_constant)", "fill_constant", with_block,
           lambda c: dict(type="fill_constant", inputs={}, outputs={"Out": "f"}, shape=[2]),
-          dict(shape=LIST_OF(INT(0)), dtype=ONE_OF(*DTYPES), value=FLOAT(finite=False))),
+          dict(shape=LIST_OF(INT(0)), value=FLOAT(finite=False),
+               # a name, or Paddle's VarDesc.VarType number (bool 0, int32 2, ..., uint8 20)
+               dtype=ANY(ONE_OF(*DTYPES), lambda v, c: is_int(v) and v in (0, 2, 3, 4, 5, 6, 20)))),
 ]
 
 

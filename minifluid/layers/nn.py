@@ -279,12 +279,22 @@ def cast(x, dtype):
 
 
 def scale(x, scale=1.0, bias=0.0, bias_after_scale=True, act=None, name=None):
-    """scale * x + bias (or scale * (x + bias) with bias_after_scale=False)."""
-    return append_layer_op("scale", {"X": ("x", x)},
-                           {"scale": check_float("scale", "scale", scale),
-                            "bias": check_float("scale", "bias", bias),
-                            "bias_after_scale": check_bool("scale", "bias_after_scale",
-                                                           bias_after_scale)}, name, act=act)
+    """scale * x + bias (or scale * (x + bias) with bias_after_scale=False).
+
+    `scale` may be a 1-element float Variable (the op's ScaleTensor), as in fluid 1.8.
+    """
+    attrs = {"bias": check_float("scale", "bias", bias),
+             "bias_after_scale": check_bool("scale", "bias_after_scale", bias_after_scale)}
+    inputs = {"X": ("x", x)}
+    if isinstance(scale, Variable):
+        if scale.dtype.kind != "f" or any(d not in (1, -1) for d in scale.shape):
+            raise TypeError(f"scale: argument 'scale' must be a number or a 1-element float "
+                            f"Variable, got Variable '{scale.name}' of "
+                            f"{scale.dtype}{list(scale.shape)}")
+        inputs["ScaleTensor"] = ("scale", scale)
+    else:
+        attrs["scale"] = check_float("scale", "scale", scale)
+    return append_layer_op("scale", inputs, attrs, name, act=act)
 
 
 def dropout(x, dropout_prob, is_test=False, seed=None, name=None,

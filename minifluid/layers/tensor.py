@@ -5,28 +5,49 @@ import numpy as np
 
 from ..checks import check_bool, check_dtype, check_float, check_ints, check_variable, is_int
 from ..framework import Variable, default_main_program, default_startup_program, unique_name
-from .helper import building, check_name
+from .helper import append_layer_op, building, check_name
 
-__all__ = ["fill_constant", "create_global_var"]
+__all__ = ["fill_constant", "create_global_var", "sum", "sums"]
+
+_SUMMABLE = ("float16", "float32", "float64", "int32", "int64")
 
 
 def fill_constant(shape, dtype, value, force_cpu=False, out=None) -> Variable:
     """A tensor of `shape` filled with `value`.
 
+    `shape` is a list or tuple of ints, or, as in fluid 1.8, a 1-D int32/int64 Variable
+    holding the whole shape (the op's ShapeTensor), or a list mixing ints and 1-element
+    int32/int64 Variables (ShapeTensorList). Dimensions known only at run time are -1 in the
+    output's build-time shape. `value` may be a 1-element Variable (ValueTensor, as in
+    fluid 1.8); its value is converted to `dtype` when the op runs.
+
     Example:
         one = fluid.layers.fill_constant(shape=[1], dtype="float32", value=1.0)
+        n = fluid.layers.fill_constant(shape=[1], dtype="int64", value=3)
+        rows = fluid.layers.fill_constant(shape=[n, 2], dtype="float32", value=0.5)
     """
     where = "fill_constant"
-    shape = check_ints(where, "shape", shape, lo=0)
     dtype = check_dtype(where, "dtype", dtype)
-    value = _value(where, value, dtype)
+    value_t = None
+    if isinstance(value, Variable):
+        value_t = check_variable(where, "value", value)
+        if value.dtype.kind not in "biuf" or any(d not in (1, -1) for d in value.shape):
+            raise TypeError(f"{where}: argument 'value' must be a number or a 1-element "
+                            f"numeric Variable, got Variable '{value.name}' of "
+                            f"{value.dtype}{list(value.shape)}")
+        value = 0.0 if np.dtype(dtype).kind == "f" else 0  # the attr, unused
+    else:
+        value = _value(where, value, dtype)
     check_bool(where, "force_cpu", force_cpu)
     check_variable(where, "out", out, none=True)
-    with building():
+    with building():  # which also takes out the int tensors of a refused mixed shape list
+        inputs, shape = _shape_inputs(where, shape)
+        if value_t is not None:
+            inputs["ValueTensor"] = value_t
         block = default_main_program().current_block()
         out = out or block.create_var(unique_name.generate("fill_constant") + ".tmp_0",
                                       stop_gradient=True)
-        block.append_op("fill_constant", outputs={"Out": out},
+        block.append_op("fill_constant", inputs, outputs={"Out": out},
                         attrs={"shape": shape, "dtype": dtype, "value": value})
     out.stop_gradient = True
     return out
@@ -53,6 +74,82 @@ def create_global_var(shape, value, dtype, persistable=False, force_cpu=False, n
         startup.append_op("fill_constant", outputs={"Out": svar},
                           attrs={"shape": shape, "dtype": dtype, "value": value})
     return var
+
+
+def _summands(where, arg, x) -> list:
+    xs = list(x) if isinstance(x, (list, tuple)) else [x]
+    if not xs:
+        raise ValueError(f"{where}: argument '{arg}' must not be an empty list")
+    for i, v in enumerate(xs):
+        check_variable(where, arg if len(xs) == 1 and not isinstance(x, (list, tuple))
+                       else f"{arg}[{i}]", v)
+        if v.dtype.name not in _SUMMABLE:
+            raise TypeError(f"{where}: argument '{arg}' must hold Variables of "
+                            f"{', '.join(_SUMMABLE)}, got '{v.name}' of {v.dtype}")
+    return xs
+
+
+def sum(x) -> Variable:
+    """The elementwise sum of `x`, a Variable or a list of Variables of one shape and dtype
+    (fluid 1.8's layers.sum, the `sum` op).
+
+    Example:
+        total = fluid.layers.sum([a, b, c])
+    """
+    return append_layer_op("sum", {"X": ("x", _summands("sum", "x", x))}, {})
+
+
+def sums(input, out=None) -> Variable:
+    """The elementwise sum of the Variables in `input`, written to `out` when given
+    (fluid 1.8's layers.sums).
+
+    Example:
+        total = fluid.layers.sums([a, b])
+    """
+    xs = _summands("sums", "input", input)
+    check_variable("sums", "out", out, none=True)
+    if out is None:
+        return append_layer_op("sum", {"X": ("input", xs)}, {})
+    if out.is_data:  # the executor takes a fed variable as given, never as computed
+        raise ValueError(f"sums: argument 'out' ('{out.name}') is a data variable (fed); "
+                         f"pass another Variable or None")
+    if out.dtype != xs[0].dtype or out.shape != xs[0].shape:
+        raise ValueError(f"sums: argument 'out' ('{out.name}', {out.dtype}{list(out.shape)}) "
+                         f"must have the inputs' dtype and shape, "
+                         f"{xs[0].dtype}{list(xs[0].shape)}")
+    with building():
+        default_main_program().current_block().append_op("sum", {"X": xs}, {"Out": out})
+    return out
+
+
+def _shape_inputs(where, shape):
+    """(the op's shape inputs, its `shape` attr) for fill_constant's `shape` argument."""
+    what = "a list or tuple of ints >= 0 and 1-element int Variables, or a 1-D int Variable"
+    if isinstance(shape, Variable):
+        check_variable(where, "shape", shape)
+        if shape.dtype.name not in ("int32", "int64") or len(shape.shape) != 1:
+            raise TypeError(f"{where}: argument 'shape' must be {what}, got Variable "
+                            f"'{shape.name}' of {shape.dtype}{list(shape.shape)}")
+        return {"ShapeTensor": shape}, []
+    if not isinstance(shape, (list, tuple)) or not any(isinstance(d, Variable) for d in shape):
+        return {}, check_ints(where, "shape", shape, lo=0, what=what)
+    tensors, attr = [], []
+    for i, d in enumerate(shape):
+        if isinstance(d, Variable):
+            check_variable(where, f"shape[{i}]", d)
+            if d.dtype.name not in ("int32", "int64") or any(n not in (1, -1) for n in d.shape):
+                raise TypeError(f"{where}: argument 'shape' element {i} must be an int >= 0 or "
+                                f"a 1-element int32/int64 Variable, got Variable '{d.name}' of "
+                                f"{d.dtype}{list(d.shape)}")
+            tensors.append(d)
+            attr.append(-1)
+        else:
+            n = check_ints(where, f"shape[{i}]", [d], lo=0, what="an int >= 0 or a "
+                           "1-element int32/int64 Variable")[0]
+            # fluid 1.8 also passed the ints as tensors: the op reads the whole list
+            tensors.append(fill_constant([1], "int64", n))
+            attr.append(n)
+    return {"ShapeTensorList": tensors}, attr
 
 
 def _value(where, value, dtype: str):

@@ -24,7 +24,7 @@ B = "B"  # the batch dimension
 X = (B, 3)
 SPECS = {  # op: ({slot: shape, or a list of shapes for a duplicable slot}, attrs, outputs)
     "adam": ({"Param": X, "Grad": X, "LearningRate": (1,), "Moment1": X, "Moment2": X,
-              "Beta1Pow": (1,), "Beta2Pow": (1,)}, {},
+              "Beta1Pow": (1,), "Beta2Pow": (1,), "Beta1Tensor": (1,), "Beta2Tensor": (1,)}, {},
              ("ParamOut", "Moment1Out", "Moment2Out", "Beta1PowOut", "Beta2PowOut")),
     "momentum": ({"Param": X, "Grad": X, "Velocity": X, "LearningRate": (1,)}, {},
                  ("ParamOut", "VelocityOut")),
@@ -45,7 +45,7 @@ SPECS = {  # op: ({slot: shape, or a list of shapes for a duplicable slot}, attr
     "reshape_grad": ({"X": X, "Out@GRAD": (B, 3)}, {"shape": [-1, 3]}, ("X@GRAD",)),
     "reshape2": ({"X": X}, {"shape": [-1, 1]}, ("Out", "XShape")),
     "reshape2_grad": ({"XShape": (0, B, 3), "Out@GRAD": (B, 3)}, {}, ("X@GRAD",)),
-    "scale": ({"X": X}, {"scale": 2.0, "bias": 1.0}, ("Out",)),
+    "scale": ({"X": X, "ScaleTensor": (1,)}, {"scale": 2.0, "bias": 1.0}, ("Out",)),
     "sigmoid_cross_entropy_with_logits": ({"X": X, "Label": X, "PosWeight": X},
                                           {"normalize": True}, ("Out",)),
     "sigmoid_cross_entropy_with_logits_grad": (
@@ -107,7 +107,8 @@ def _array(rng, slot, shape, batch):
     shape = tuple(batch if d == B else d for d in shape)
     if slot == "Label":
         return rng.integers(0, 2, shape).astype(np.float32)
-    lo, hi = (0.9, 0.99) if slot.endswith("Pow") else (0.5, 1.5)  # Adam's beta powers < 1
+    # Adam's betas and their powers < 1
+    lo, hi = (0.9, 0.99) if slot.startswith("Beta") else (0.5, 1.5)
     return rng.uniform(lo, hi, shape).astype(np.float32)
 
 
