@@ -34,7 +34,6 @@ __all__ = [
     "ParamAttr", "Parameter", "create_lod_tensor", "create_random_int_lodtensor",
     "Program", "Scope", "Variable", "append_backward", "backward", "batch", "core", "data",
     "default_main_program", "default_startup_program", "global_scope", "gradients",
-    "compat", "initializer", "io", "is_compiled_with_cuda", "layers", "nn", "optimizer",
-    "program_guard",
-    "registry", "regularizer", "scope_guard", "unique_name",
+    "compat", "initializer", "io", "is_compiled_with_cuda", "layers", "nn", "op", "optimizer",
+    "program_guard", "registry", "regularizer", "scope_guard", "unique_name",
 ]

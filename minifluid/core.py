@@ -2,5 +2,6 @@
 from .executor import Scope
 from .lod_tensor import LoDTensor
 from .place import CPUPlace, CUDAPlace, is_compiled_with_cuda
+from .vartype import VarDesc
 
-__all__ = ["CPUPlace", "CUDAPlace", "LoDTensor", "Scope", "is_compiled_with_cuda"]
+__all__ = ["CPUPlace", "CUDAPlace", "LoDTensor", "Scope", "VarDesc", "is_compiled_with_cuda"]

@@ -34,7 +34,7 @@ def _shape_rule(op):
 
 def _register(type, attrs, draw, dtypes):
     op = register_op(type, outputs=["Out"], attrs={"shape": [], "dtype": "float32", **attrs},
-                     doc=__doc__)
+                     doc=__doc__, no_grad="a random draw: no input to differentiate")
     op.shape_rule(_shape_rule)
 
     @op.kernel("cpu", *dtypes)
@@ -53,7 +53,7 @@ def _rng(a):
 
 fill = register_op("fill_constant", inputs=["ValueTensor?", "ShapeTensor?", "ShapeTensorList*?"],
                    outputs=["Out"], attrs={"shape": [], "dtype": "float32", "value": 0.0},
-                   doc=__doc__)
+                   doc=__doc__, no_grad="a constant: its tensor inputs are shapes and a value")
 
 
 def _int_tensor(v, what, one):

@@ -42,8 +42,9 @@ def _check(op):
             v.shape, v.dtype = src.shape, src.dtype
 
 
+UPDATE = "an optimizer update: it writes its parameter, nothing flows back through it"
 sgd = register_op("sgd", inputs=["Param", "Grad", "LearningRate"], outputs=["ParamOut"],
-                  doc=__doc__)
+                  doc=__doc__, no_grad=UPDATE)
 sgd.shape_rule(_check)
 
 
@@ -55,7 +56,7 @@ def _(param, grad, lr):
 
 momentum = register_op("momentum", inputs=["Param", "Grad", "Velocity", "LearningRate"],
                        outputs=["ParamOut", "VelocityOut"],
-                       attrs={"mu": 0.9, "use_nesterov": False}, doc=__doc__)
+                       attrs={"mu": 0.9, "use_nesterov": False}, doc=__doc__, no_grad=UPDATE)
 momentum.shape_rule(_check)
 
 
@@ -75,7 +76,8 @@ adam = register_op("adam", inputs=["Param", "Grad", "LearningRate", "Moment1", "
                    outputs=["ParamOut", "Moment1Out", "Moment2Out", "Beta1PowOut",
                             "Beta2PowOut"],
                    attrs={"beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "lazy_mode": False,
-                          "min_row_size_to_use_multithread": 1000}, doc=__doc__)
+                          "min_row_size_to_use_multithread": 1000}, doc=__doc__,
+                   no_grad=UPDATE)
 adam.shape_rule(_check)
 
 
