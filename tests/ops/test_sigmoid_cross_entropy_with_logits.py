@@ -571,3 +571,29 @@ def test_unaligned_inputs(rng):
     assert not xu.flags.aligned
     out = get_kernel(OP, "cpu", "float32")(xu, z, None, ignore_index=-100, normalize=False)
     np.testing.assert_allclose(out, bce_with_logits(x, z), **TOL["float32"])
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_the_package_reference_kernel_matches_the_textbook_and_the_kernels(rng, dtype):
+    # ops/sigmoid_cross_entropy_with_logits/reference.py, the short xp kernel a new place
+    # starts from: against the float64 textbook formula, and every CPU kernel against it.
+    from minifluid.ops.sigmoid_cross_entropy_with_logits import reference
+    from minifluid.registry import get_kernel
+    x, z = _case(rng, (40, 25), dtype)
+    x.flat[:4] = [0, 40, -40, np.inf]
+    z.flat[4::7] = -100
+    pw, dout = (rng.uniform(0.5, 3, s).astype(dtype) for s in ((25,), x.shape))
+    tol = {"float16": dict(atol=1e-3, rtol=2e-3), **TOL}[dtype]
+    for p in (None, pw):
+        for normalize in (False, True):
+            attrs = dict(ignore_index=-100, normalize=normalize)
+            fwd = reference.loss(x, z, p, **attrs)
+            bwd = reference.loss_grad(x, z, p, dout, **attrs)
+            assert fwd.dtype == bwd.dtype == x.dtype
+            np.testing.assert_allclose(fwd, bce_with_logits(x, z, p, **attrs), **tol)
+            fin = np.isfinite(x)  # the textbook gradient has inf * 0 at x = inf
+            np.testing.assert_allclose(bwd[fin], bce_with_logits_grad(x, z, dout, p, **attrs)[fin],
+                                       **tol)
+            np.testing.assert_allclose(get_kernel(OP, "cpu", dtype)(x, z, p, **attrs), fwd, **tol)
+            np.testing.assert_allclose(get_kernel(OP + "_grad", "cpu", dtype)(x, z, p, dout,
+                                                                              **attrs), bwd, **tol)
