@@ -44,6 +44,6 @@ def _record(path):
         json.dump({"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}, f)
 
 
-setup(ext_modules=[Extension("minifluid.ops._sigmoid_cross_entropy_with_logits_cpu",
-                             ["ops/sigmoid_cross_entropy_with_logits_cpu.c"])],
+LOSS = "sigmoid_cross_entropy_with_logits"
+setup(ext_modules=[Extension(f"minifluid.ops.{LOSS}._{LOSS}_cpu", [f"ops/{LOSS}/cpu.c"])],
       cmdclass={"build_ext": OptionalBuildExt})

@@ -15,7 +15,7 @@ OP = "sigmoid_cross_entropy_with_logits"
 def index_bits(request, monkeypatch):
     """Run the kernels with 32-bit and (as for arrays of 2**30 elements and more) 64-bit
     indices."""
-    from minifluid.ops import sigmoid_cross_entropy_with_logits_cuda as sce
+    from minifluid.ops.sigmoid_cross_entropy_with_logits import cuda as sce
     if request.param == "64-bit":
         monkeypatch.setattr(sce, "_INT32_BELOW", 0)
     return request.param

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from reference import bce_with_logits, bce_with_logits_grad
 
-from minifluid.ops import sigmoid_cross_entropy_with_logits_cuda as sce
+from minifluid.ops.sigmoid_cross_entropy_with_logits import cuda as sce
 
 pytestmark = pytest.mark.skipif(shutil.which("nvcc") is None, reason="needs nvcc")
 

@@ -14,6 +14,7 @@ import pytest
 from reference import bce_with_logits
 
 from minifluid import kernels
+from minifluid.ops.sigmoid_cross_entropy_with_logits import blocking
 from minifluid.registry import get_kernel
 
 LOSS = "sigmoid_cross_entropy_with_logits"
@@ -27,9 +28,9 @@ def _loss_sum(n):
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork")
 def test_threaded_kernels_work_in_a_forked_child(monkeypatch):
-    monkeypatch.setattr(kernels, "BLOCK", 1000)
-    monkeypatch.setattr(kernels, "PARALLEL_MIN", 2000)
-    monkeypatch.setattr(kernels, "THREADS", 2)
+    monkeypatch.setattr(blocking, "BLOCK", 1000)
+    monkeypatch.setattr(blocking, "PARALLEL_MIN", 2000)
+    monkeypatch.setattr(blocking, "THREADS", 2)
     want = _loss_sum(20000)  # starts the thread pool in this process
     with multiprocessing.get_context("fork").Pool(1) as pool:
         got = pool.apply_async(_loss_sum, (20000,)).get(timeout=60)
@@ -37,32 +38,32 @@ def test_threaded_kernels_work_in_a_forked_child(monkeypatch):
 
 
 def test_for_blocks_covers_every_row_once(monkeypatch):
-    monkeypatch.setattr(kernels, "BLOCK", 100)
-    monkeypatch.setattr(kernels, "PARALLEL_MIN", 150)
-    monkeypatch.setattr(kernels, "THREADS", 3)
+    monkeypatch.setattr(blocking, "BLOCK", 100)
+    monkeypatch.setattr(blocking, "PARALLEL_MIN", 150)
+    monkeypatch.setattr(blocking, "THREADS", 3)
     for rows, size in [(1, 1), (99, 1), (1000, 1), (37, 7), (5, 500)]:
         seen = np.zeros(rows, int)
 
         def fn(lo, hi):
             seen[lo:hi] += 1
-        kernels.for_blocks(fn, rows, size)
+        blocking.for_blocks(fn, rows, size)
         assert np.all(seen == 1), (rows, size)
 
 
 def test_work_buffers_grow_and_zeros_stay_zero():
-    big = np.ones(kernels.BLOCK * 2 + 5)
-    assert kernels.zeros(big).shape == big.shape and not kernels.zeros(big).any()
-    assert kernels.scratch(big, 1).shape == big.shape
+    big = np.ones(blocking.BLOCK * 2 + 5)
+    assert blocking.zeros(big).shape == big.shape and not blocking.zeros(big).any()
+    assert blocking.scratch(big, 1).shape == big.shape
 
 
-@pytest.mark.skipif(kernels._getcpu is None or len(getattr(kernels.os, "sched_getaffinity",
+@pytest.mark.skipif(blocking._getcpu is None or len(getattr(blocking.os, "sched_getaffinity",
                                                           lambda _: ())(0)) < 2,
                     reason="needs sched_getcpu and two CPUs")
 def test_threads_run_on_separate_cpus_and_the_callers_mask_comes_back(monkeypatch):
     import os
     import threading
-    monkeypatch.setattr(kernels, "BLOCK", 100)
-    monkeypatch.setattr(kernels, "PARALLEL_MIN", 150)
+    monkeypatch.setattr(blocking, "BLOCK", 100)
+    monkeypatch.setattr(blocking, "PARALLEL_MIN", 150)
     mask = os.sched_getaffinity(0)
     try:
         os.sched_setaffinity(0, mask)
@@ -71,8 +72,8 @@ def test_threads_run_on_separate_cpus_and_the_callers_mask_comes_back(monkeypatc
     where = []
 
     def fn(lo, hi):
-        where.append((threading.current_thread() is threading.main_thread(), kernels._getcpu()))
-    kernels.for_blocks(fn, 1000)
+        where.append((threading.current_thread() is threading.main_thread(), blocking._getcpu()))
+    blocking.for_blocks(fn, 1000)
     assert os.sched_getaffinity(0) == mask
     mine = {cpu for main, cpu in where if main}
     theirs = {cpu for main, cpu in where if not main}
@@ -82,7 +83,7 @@ def test_threads_run_on_separate_cpus_and_the_callers_mask_comes_back(monkeypatc
     os.sched_setaffinity(0, {one})
     try:
         where.clear()
-        kernels.for_blocks(fn, 1000)
+        blocking.for_blocks(fn, 1000)
     finally:
         os.sched_setaffinity(0, mask)
     assert {cpu for _, cpu in where} == {one}, where
@@ -189,7 +190,7 @@ def broken_imports(tmp_path_factory):
         shutil.copytree(os.path.join(ROOT, "minifluid"), pkg, ignore=skip)
         shutil.copytree(os.path.join(ROOT, "ops"), os.path.join(pkg, "ops"), ignore=skip)
         lib, record = make(data, tmp)
-        path = os.path.join(pkg, "ops", LIB + importlib.machinery.EXTENSION_SUFFIXES[0])
+        path = os.path.join(pkg, "ops", LOSS, LIB + importlib.machinery.EXTENSION_SUFFIXES[0])
         with open(path, "wb") as f:
             f.write(lib)
         if record is not None:
@@ -229,7 +230,7 @@ def test_setup_py_records_the_size_and_sha256_of_what_it_built(tmp_path):
     subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--build-lib",
                     str(tmp_path / "lib"), "--build-temp", str(tmp_path / "tmp")],
                    cwd=ROOT, check=True, capture_output=True)
-    built = tmp_path / "lib" / "minifluid" / "ops"
+    built = tmp_path / "lib" / "minifluid" / "ops" / LOSS
     lib, = (p for p in built.glob(LIB + "*") if p.suffix != kernels.RECORD_SUFFIX)
     record = json.loads((built / (lib.name + kernels.RECORD_SUFFIX)).read_text())
     data = lib.read_bytes()

@@ -12,6 +12,7 @@ from minifluid.ops import sigmoid_cross_entropy_with_logits as loss_op
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 LIB = kernels.LOSS_LIBRARY
+LOSS = "sigmoid_cross_entropy_with_logits"  # the loss's package, in ops/
 
 
 def test_the_status_is_the_kernel_the_loss_op_uses(monkeypatch):
@@ -36,7 +37,7 @@ def _status_in_a_copy(tmp_path, library=None):
     shutil.copytree(os.path.join(ROOT, "ops"), ops,
                     ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.so.json", "*.pyd*"))
     if library is not None:
-        (ops / f"{LIB}{SUFFIX}").write_bytes(library)
+        (ops / LOSS / f"{LIB}{SUFFIX}").write_bytes(library)
     code = "import minifluid.kernels as k; print(k.native_status())"
     r = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True,
                        text=True, cwd=tmp_path, timeout=60,
@@ -47,7 +48,7 @@ def _status_in_a_copy(tmp_path, library=None):
 
 def test_not_built_is_numpy_with_the_reason_and_no_warning(tmp_path):
     out, err = _status_in_a_copy(tmp_path)
-    ops = tmp_path / "minifluid" / "ops"
+    ops = tmp_path / "minifluid" / "ops" / LOSS
     assert out == repr(("numpy", f"not built: no {LIB}{SUFFIX} in {ops} (no C compiler when "
                                  f"it was installed, or a source checkout: python -m pip "
                                  f"install -e . builds it)"))
@@ -56,6 +57,7 @@ def test_not_built_is_numpy_with_the_reason_and_no_warning(tmp_path):
 
 def test_a_refused_library_is_numpy_with_why_and_one_warning(tmp_path):
     out, err = _status_in_a_copy(tmp_path, b"not a library")
-    assert out.startswith(f"('numpy', 'not using {tmp_path / 'minifluid' / 'ops' / LIB}{SUFFIX}: ")
+    lib = tmp_path / "minifluid" / "ops" / LOSS / f"{LIB}{SUFFIX}"
+    assert out.startswith(f"('numpy', 'not using {lib}: ")
     assert "records its size and sha256, is missing" in out
     assert err.count("RuntimeWarning") == 1

@@ -32,7 +32,7 @@ def test_the_sdist_file_list_holds_what_the_tests_need(tmp_path):
     with open(tmp_path / "minifluid.egg-info" / "SOURCES.txt") as f:
         files = set(f.read().split())
     for need in ("README.md", "LICENSE", "MANIFEST.in", "setup.py", "setup.cfg", "pyproject.toml",
-                 ".ci/run", "ops/sigmoid_cross_entropy_with_logits_cpu.c", "tests/conftest.py",
+                 ".ci/run", "ops/sigmoid_cross_entropy_with_logits/cpu.c", "tests/conftest.py",
                  "tests/reference.py", "tests/test_readme.py", "tests/ops/test_activation.py",
                  "examples/train_multilabel.py", "examples/loss_and_gradient.py",
                  "benchmarks/bench_loss.py", "ARCHITECTURE.md", "SEMANTICS.md", "ruff.toml"):

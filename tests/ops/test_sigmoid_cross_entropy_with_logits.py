@@ -8,8 +8,8 @@ import pytest
 from reference import bce_with_logits, bce_with_logits_grad
 
 import minifluid as fluid
-from minifluid import kernels
 from minifluid.ops import sigmoid_cross_entropy_with_logits as cpu_op
+from minifluid.ops.sigmoid_cross_entropy_with_logits import blocking
 from minifluid.testing import check_grad, check_output, run_op
 
 OP = "sigmoid_cross_entropy_with_logits"
@@ -58,9 +58,9 @@ def test_matches_reference_hard_and_soft_labels(rng, dtype, shape):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_blocks_and_threads_give_the_same_result(rng, dtype, monkeypatch):
     # Shrink the block so that 21,000 elements make many blocks, spread over threads.
-    monkeypatch.setattr(kernels, "BLOCK", 1000)
-    monkeypatch.setattr(kernels, "PARALLEL_MIN", 2000)
-    monkeypatch.setattr(kernels, "THREADS", 3)
+    monkeypatch.setattr(blocking, "BLOCK", 1000)
+    monkeypatch.setattr(blocking, "PARALLEL_MIN", 2000)
+    monkeypatch.setattr(blocking, "THREADS", 3)
     x, z = _case(rng, (300, 70), dtype)
     z[::7, ::3] = -1
     x[5, 5], x[200, 3] = np.inf, -np.inf  # mended in their own blocks
@@ -80,8 +80,8 @@ def test_one_broadcast_gradient_value_is_folded_into_the_divisor(rng, dtype, blo
     # dOut as reduce_sum_grad or mean_grad gives it: one value, a stride-0 view. The kernel
     # multiplies by value / kept-count once; ignored elements stay 0 even for an infinite one.
     if block:
-        monkeypatch.setattr(kernels, "BLOCK", block)
-        monkeypatch.setattr(kernels, "PARALLEL_MIN", 2 * block)
+        monkeypatch.setattr(blocking, "BLOCK", block)
+        monkeypatch.setattr(blocking, "PARALLEL_MIN", 2 * block)
     x, z = _case(rng, (60, 70), dtype)
     z[::5, ::4] = -1
     dout = np.broadcast_to(np.asarray(value, dtype), x.shape)
@@ -191,8 +191,8 @@ def test_ignore_index_compares_exactly(rng, dtype):
 
 
 def test_ignore_index_above_the_labels_in_threaded_blocks(rng, monkeypatch):
-    monkeypatch.setattr(kernels, "BLOCK", 1000)
-    monkeypatch.setattr(kernels, "PARALLEL_MIN", 2000)
+    monkeypatch.setattr(blocking, "BLOCK", 1000)
+    monkeypatch.setattr(blocking, "PARALLEL_MIN", 2000)
     x, z = _case(rng, (50, 100), "float64", soft=False)
     z[7, ::3] = 255
     _check(x, z, ignore_index=255, normalize=True)
@@ -388,7 +388,7 @@ def test_run_time_shape_mismatch_names_op_shapes_and_line(fresh):
 
 
 def test_pos_weight_with_rows_longer_than_a_block(rng, monkeypatch):
-    monkeypatch.setattr(kernels, "BLOCK", 1000)
+    monkeypatch.setattr(blocking, "BLOCK", 1000)
     x, z = _case(rng, (4, 3000), "float64")
     for pw_shape in [(3000,), (4, 1), (1,), (1, 3000)]:
         _check(x, z, rng.uniform(0.5, 3, pw_shape))
@@ -544,8 +544,8 @@ def test_an_element_does_not_depend_on_its_neighbours():
 def test_normalize_over_blocks_with_no_label_ignored(rng, monkeypatch):
     # ignore_index is outside the labels, which include 0: nothing is dropped, and the
     # divisor is the whole size.
-    monkeypatch.setattr(kernels, "BLOCK", 1000)
-    monkeypatch.setattr(kernels, "PARALLEL_MIN", 2000)
+    monkeypatch.setattr(blocking, "BLOCK", 1000)
+    monkeypatch.setattr(blocking, "PARALLEL_MIN", 2000)
     x, z = _case(rng, (70, 100), "float32", soft=False)
     assert np.any(z == 0)
     _check(x, z, ignore_index=-1, normalize=True)
@@ -553,7 +553,7 @@ def test_normalize_over_blocks_with_no_label_ignored(rng, monkeypatch):
 
 def test_one_gradient_value_of_any_shape_over_blocks(rng, monkeypatch):
     # dOut as a 0-d array or a short row, broadcast against X, in blocks as when whole.
-    monkeypatch.setattr(kernels, "BLOCK", 1000)
+    monkeypatch.setattr(blocking, "BLOCK", 1000)
     from minifluid.registry import get_kernel
     bwd = get_kernel(OP + "_grad", "cpu", "float32")
     x, z = _case(rng, (30, 100), "float32")
@@ -571,3 +571,29 @@ def test_unaligned_inputs(rng):
     assert not xu.flags.aligned
     out = get_kernel(OP, "cpu", "float32")(xu, z, None, ignore_index=-100, normalize=False)
     np.testing.assert_allclose(out, bce_with_logits(x, z), **TOL["float32"])
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_the_package_reference_kernel_matches_the_textbook_and_the_kernels(rng, dtype):
+    # ops/sigmoid_cross_entropy_with_logits/reference.py, the short xp kernel a new place
+    # starts from: against the float64 textbook formula, and every CPU kernel against it.
+    from minifluid.ops.sigmoid_cross_entropy_with_logits import reference
+    from minifluid.registry import get_kernel
+    x, z = _case(rng, (40, 25), dtype)
+    x.flat[:4] = [0, 40, -40, np.inf]
+    z.flat[4::7] = -100
+    pw, dout = (rng.uniform(0.5, 3, s).astype(dtype) for s in ((25,), x.shape))
+    tol = {"float16": dict(atol=1e-3, rtol=2e-3), **TOL}[dtype]
+    for p in (None, pw):
+        for normalize in (False, True):
+            attrs = dict(ignore_index=-100, normalize=normalize)
+            fwd = reference.loss(x, z, p, **attrs)
+            bwd = reference.loss_grad(x, z, p, dout, **attrs)
+            assert fwd.dtype == bwd.dtype == x.dtype
+            np.testing.assert_allclose(fwd, bce_with_logits(x, z, p, **attrs), **tol)
+            fin = np.isfinite(x)  # the textbook gradient has inf * 0 at x = inf
+            np.testing.assert_allclose(bwd[fin], bce_with_logits_grad(x, z, dout, p, **attrs)[fin],
+                                       **tol)
+            np.testing.assert_allclose(get_kernel(OP, "cpu", dtype)(x, z, p, **attrs), fwd, **tol)
+            np.testing.assert_allclose(get_kernel(OP + "_grad", "cpu", dtype)(x, z, p, dout,
+                                                                              **attrs), bwd, **tol)

@@ -1,10 +1,11 @@
-"""The CUDA kernels of sigmoid_cross_entropy_with_logits and its gradient (the op, its formula
-and its numpy kernels are in sigmoid_cross_entropy_with_logits.py). cupy is imported only when
+"""The CUDA kernels of sigmoid_cross_entropy_with_logits and its gradient (the op and its formula
+are in __init__.py). cupy is imported only when
 a kernel first runs.
 """
 import numpy as np
 
-from .sigmoid_cross_entropy_with_logits import FLOATS, _ignore_value, grad_op, op
+from . import FLOATS, grad_op, op
+from .cpu_numpy import ignore_value
 
 # -- cupy: one fused pass each (plus a count of kept labels when normalizing) -----------------
 # Raw CUDA rather than cupy.ElementwiseKernel: each thread loads 16 bytes of each array as
@@ -142,7 +143,7 @@ def _cuda_run(x, label, pos_weight, dout, ignore_index, normalize):
         return out
     x, label = cupy.ascontiguousarray(x), cupy.ascontiguousarray(label)
     math_dtype = np.dtype(np.float32) if x.dtype == np.float16 else x.dtype
-    ign = _ignore_value(math_dtype, ignore_index)
+    ign = ignore_value(math_dtype, ignore_index)
     ign = math_dtype.type("nan") if ign is None else ign  # NaN: no label equals it
     pw, m = _NULL, 0
     if pos_weight is not None:  # X's last pw.ndim dims' worth, repeating along X
