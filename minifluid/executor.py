@@ -22,7 +22,7 @@ import numpy as np
 
 from . import registry
 from .data_feeder import to_feed_array
-from .framework import EMPTY, Program, Variable, default_main_program
+from .framework import EMPTY, Program, Variable, default_main_program, rerun_shape_rules
 from .place import CPUPlace
 from .scope import Scope, global_scope, scope_guard  # noqa: F401 (re-exported)
 
@@ -350,41 +350,11 @@ def _signature(declared, got) -> tuple:
 
 
 def _reshaped(program, misfits) -> Program:
-    """A copy of `program` whose fed variables take the shapes fed, and whose ops downstream
-    of them are re-shaped by their shape rules (fluid's run-time InferShape). A rule that
-    refuses the shapes raises naming the op, the user's line and the declared and fed shapes."""
-    copy = program.clone()
-    block = copy.global_block()
-    changed = set()
-    for name, _, _, shape in misfits:
-        block.var(name).shape = shape
-        changed.add(name)
+    """`program` re-shaped by its shape rules for the misfit feeds' shapes."""
     fed = "; ".join(f"feed '{n}' is declared with shape {list(d)} but fed with shape "
                     f"{list(g)}" for n, d, g, _ in misfits)
-    for op in block.ops:
-        if changed.isdisjoint(op.input_arg_names):
-            continue
-        outs = [block.var(n) for n in op.output_arg_names]
-        built = [v.shape for v in outs]
-        try:
-            registry.OPS[op.type].infer_shape(op)
-            for v, shape in zip(outs, built):
-                # The program downstream was built on these shapes: the fed ones may refine
-                # an unknown (-1) dim, not change a known one (numpy would broadcast).
-                v.shape = _meet(v, shape)
-        except (ValueError, TypeError) as e:
-            raise e.__class__(f"{op.where()}: {e}\n  on the shapes fed: {fed}") from None
-        changed.update(op.output_arg_names)
-    return copy
-
-
-def _meet(v, built) -> tuple:
-    """The shape `v` has on the fed shapes, checked against the one it was built with."""
-    if len(v.shape) != len(built) or any(-1 not in (a, b) and a != b
-                                         for a, b in zip(v.shape, built)):
-        raise ValueError(f"its output '{v.name}' would have shape {list(v.shape)}, but the "
-                         f"program was built for {list(built)}")
-    return tuple(b if a == -1 else a for a, b in zip(v.shape, built))
+    return rerun_shape_rules(program, {n: sig for n, _, _, sig in misfits},
+                             f"on the shapes fed: {fed}")
 
 
 def _prune(block, fetch_names, feed_names):
