@@ -49,6 +49,7 @@ class _Plan:
     def __init__(self, program: Program, feed_names, fetch_names, place):
         block = program.global_block()
         self.place, self.feed_names, self.fetch_names = place, feed_names, fetch_names
+        self.on_cpu = place.kind == "cpu"
         feeds = _known_feeds(block, feed_names, fetch_names)
         ops = _prune(block, fetch_names, feeds)
         # Slot 0 always holds None (an absent optional input); slot 1 takes discarded outputs.
@@ -71,12 +72,11 @@ class _Plan:
         self.feeds = []
         for name in feeds:
             v = block.var(name)
-            shape = v.shape
-            # (rank, first dim, the rest): what run compares a fed shape with, cheaply
-            fit = len(shape), shape[0] if shape else -1, shape[1:]
+            # the last fed shape that fitted the declaration: the next run compares with it
+            fitted = [v.shape if -1 not in v.shape else None]
             self.feeds.append((name, self._index(name), v.dtype,
-                               shape if v.need_check_feed else None, v.persistable,
-                               f"feed '{name}'", shape, fit))
+                               v.shape if v.need_check_feed else None, v.persistable,
+                               f"feed '{name}'", v.shape, fitted))
 
     def _bind(self, block, op, k, available, last_use) -> "_Step":
         opdef = registry.OPS[op.type]
@@ -151,7 +151,7 @@ class _Plan:
         if misfits:  # fluid's run-time InferShape: the plan for the shapes actually fed
             return self._specialised(program, misfits).run(program, feed, scope, return_numpy)
         values = self._load_persistables(scope, env)
-        if self.place.kind == "cpu":
+        if self.on_cpu:
             self._execute(env)
         else:
             with self.place.device():
@@ -160,22 +160,24 @@ class _Plan:
             values[name] = env[i]
         return self._fetch(env, return_numpy)
 
-    def _load_feeds(self, feed, env) -> list:
-        """Place the feeds in env; return the feeds whose shapes do not fit their declaration,
-        as (name, declared, fed, the shape to compile for)."""
+    def _load_feeds(self, feed, env) -> Optional[list]:
+        """Place the feeds in env; return the feeds whose shapes do not fit their declaration
+        (None if all do), as (name, declared, fed, the shape to compile for)."""
         place = self.place
-        on_cpu = place.kind == "cpu"
-        misfits = []
-        for name, i, dtype, shape, persistable, what, declared, fit in self.feeds:
+        on_cpu = self.on_cpu
+        misfits = None
+        for name, i, dtype, shape, persistable, what, declared, fitted in self.feeds:
             value = feed[name]
             if value.__class__ is not np.ndarray or value.dtype != dtype:
                 value = to_feed_array(value, dtype, what)  # converts exactly, or refuses
             if shape is not None:  # fluid.data: refused, as fluid does
                 _check_fed_shape(name, shape, value.shape)
             got = value.shape
-            if (len(got) != fit[0] or got[1:] != fit[2] or (fit[1] != -1 and got[0] != fit[1])) \
-                    and not _fits_dims(got, declared):
-                misfits.append((name, declared, got, _signature(declared, got)))
+            if got != fitted[0]:
+                if _fits_dims(got, declared):
+                    fitted[0] = got
+                else:
+                    misfits = (misfits or []) + [(name, declared, got, _signature(declared, got))]
             if persistable:  # it will be written back to the scope, and may be updated there
                 value = value.copy()
             env[i] = value if on_cpu and value.__class__ is np.ndarray else \
@@ -185,7 +187,7 @@ class _Plan:
     def _load_persistables(self, scope, env) -> dict:
         values = scope._vars
         place = self.place
-        on_cpu = place.kind == "cpu"
+        on_cpu = self.on_cpu
         for name, i, dtype in self.reads:
             value = values.get(name)
             if value is None:
@@ -201,7 +203,7 @@ class _Plan:
         return values
 
     def _fetch(self, env, return_numpy):
-        on_cpu = self.place.kind == "cpu"
+        on_cpu = self.on_cpu
         # np.array also makes a 0-d array of a numpy scalar (what 0-d kernel results are)
         own = np.array if on_cpu else _copy
         out = [own(env[i]) if c or _is_view(env[i], on_cpu) else env[i]
