@@ -414,7 +414,8 @@ class Executor:
                             f"{type(feed).__name__}")
         if isinstance(fetch_list, (str, Variable)):
             fetch_list = [fetch_list]
-        fetch_names = tuple([_fetch_name(f) for f in fetch_list]) if fetch_list else ()
+        fetch_names = tuple([f.name if f.__class__ is Variable else _fetch_name(f)
+                             for f in fetch_list]) if fetch_list else ()
         if scope is None:
             scope = global_scope()
         elif not isinstance(scope, Scope):
