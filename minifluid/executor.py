@@ -1,14 +1,20 @@
-"""Executor, Scope and the compiled plan.
+"""Executor and the compiled plan.
 
-`Executor.run` compiles a (program version, feed names, fetch names) once into a `_Plan`: the
-ops the fetches and the persistable writes need, each bound to its kernel and attrs, every
-variable given a slot in a flat list, and the slots that die after each step. A run then
-only checks and places feeds, calls the bound kernels in order, writes persistables back
-to the scope and returns the fetches.
+`Executor.run` compiles a (program version, feed names, fetch names) once into a `_Plan`, in
+four passes: prune (the ops the fetches and the persistable writes need), slots (every
+variable a place in a flat list), bind (each op to its kernel, its attrs and the outputs its
+shape rule promised) and lifetimes (the slots that die after each op). A run is five steps:
+load the feeds, load the persistables from the scope, execute the bound kernels in order
+(checking each output against its promise), store the persistables, return the fetches.
+
+A feed whose shape does not fit its declaration (rank, or a known dim) runs on a plan for
+the shapes fed: compiled once from a copy of the program whose ops downstream of that feed
+re-ran their shape rules on those shapes (fluid's run-time InferShape), and kept with the
+plan. A feed that fits costs one tuple comparison.
 
 Each executor keeps its last `max_plans` plans (least recently used out); a plan holds no
 reference to its program, so a dropped program (a clone per evaluation) is freed with its
-plans. The current scope is per thread: `scope_guard` changes only the calling thread's.
+plans. The Scope and the per-thread current scope live in `minifluid/scope.py`.
 """
 from __future__ import annotations
 
