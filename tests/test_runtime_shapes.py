@@ -5,6 +5,9 @@ variable declared [C]); instead the executor re-runs the shape rules of the ops 
 of it on the shapes fed, as fluid's run-time InferShape did, in a plan built once per fed
 shape signature. A feed that fits its declaration takes the ordinary plan.
 """
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -40,10 +43,10 @@ def test_a_label_of_the_wrong_shape_is_refused_naming_the_loss_op_its_line_and_b
     assert _only_plan(exe, fresh)._special == {}  # a refused shape leaves no plan behind
 
 
-def test_fc_flattens_a_4d_feed_declared_2d_as_fluid_did(fresh):
+def test_fc_flattens_a_4d_feed_declared_2d_as_fluid_did(fresh, place):
     x = fluid.layers.data("x", [100])
     out = fluid.layers.fc(x, size=3, act="relu")
-    exe = fluid.Executor()
+    exe = fluid.Executor(place)
     exe.run(fluid.default_startup_program())
     scope = fluid.global_scope()
     w = np.array(scope.find_var("fc_0.w_0").get_tensor(), np.float64)
@@ -118,3 +121,19 @@ def test_fluid_data_still_refuses_a_misfit_feed(fresh):
                                          r"\[-1, 100\] but the fed array has shape "
                                          r"\[2, 100, 1, 1\]"):
         exe.run(fresh, {"x": np.ones((2, 100, 1, 1), np.float32)}, [out])
+
+
+def test_specialised_plans_hold_no_program():
+    main, startup = fluid.Program(), fluid.Program()
+    with fluid.program_guard(main, startup):
+        m = fluid.layers.mean(fluid.layers.data("x", [3]))
+    exe = fluid.Executor()
+    exe.run(main, {"x": np.ones((2, 3, 1, 1), np.float32)}, [m])
+    (_, plan), = exe._plans.values()
+    assert len(plan._special) == 1
+    ref = weakref.ref(main)
+    del main, m
+    gc.collect()
+    assert ref() is None
+    exe.run(fluid.Program())  # a lookup drops the dead program's plans
+    assert all(r() is not None for r, _ in exe._plans.values())
