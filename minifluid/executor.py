@@ -1,18 +1,23 @@
-"""Executor, Scope and the compiled plan.
+"""Executor and the compiled plan.
 
-`Executor.run` compiles a (program version, feed names, fetch names) once into a `_Plan`: the
-ops the fetches and the persistable writes need, each bound to its kernel and attrs, every
-variable given a slot in a flat list, and the slots that die after each step. A run then
-only checks and places feeds, calls the bound kernels in order, writes persistables back
-to the scope and returns the fetches.
+`Executor.run` compiles a (program version, feed names, fetch names) once into a `_Plan`, in
+four passes: prune (the ops the fetches and the persistable writes need), slots (every
+variable a place in a flat list), bind (each op to its kernel, its attrs and the outputs its
+shape rule promised) and lifetimes (the slots that die after each op). A run is five steps:
+load the feeds, load the persistables from the scope, execute the bound kernels in order
+(checking each output against its promise), store the persistables, return the fetches.
+
+A feed whose shape does not fit its declaration (rank, or a known dim) runs on a plan for
+the shapes fed: compiled once from a copy of the program whose ops downstream of that feed
+re-ran their shape rules on those shapes (fluid's run-time InferShape), and kept with the
+plan. A feed that fits costs one tuple comparison.
 
 Each executor keeps its last `max_plans` plans (least recently used out); a plan holds no
 reference to its program, so a dropped program (a clone per evaluation) is freed with its
-plans. The current scope is per thread: `scope_guard` changes only the calling thread's.
+plans. The Scope and the per-thread current scope live in `minifluid/scope.py`.
 """
 from __future__ import annotations
 
-import contextlib
 import threading
 import warnings
 import weakref
@@ -23,89 +28,11 @@ import numpy as np
 
 from . import registry
 from .data_feeder import to_feed_array
-from .framework import EMPTY, Program, Variable, default_main_program
+from .framework import EMPTY, Program, Variable, default_main_program, rerun_shape_rules
 from .place import CPUPlace
+from .scope import Scope, global_scope, scope_guard  # noqa: F401 (re-exported)
 
 __all__ = ["Executor", "Scope", "global_scope", "scope_guard"]
-
-
-class _ScopeVar:
-    """What `Scope.find_var` returns, as in fluid: `np.array(var.get_tensor())`."""
-
-    def __init__(self, scope, name):
-        self._scope, self._name = scope, name
-
-    def get_tensor(self):
-        return _Tensor(self._scope, self._name)
-
-    def get_selected_rows(self):
-        raise NotImplementedError(f"variable '{self._name}': minifluid holds dense tensors "
-                                  f"only; SelectedRows (sparse rows) is not supported")
-
-
-class _Tensor:
-    def __init__(self, scope, name):
-        self._scope, self._name = scope, name
-
-    def __array__(self, dtype=None, copy=None):
-        value = self._scope._vars[self._name]
-        value = value if isinstance(value, np.ndarray) else value.get()  # cupy -> host
-        return value if dtype is None else value.astype(dtype)
-
-    def set(self, array, place=None):
-        array = np.array(array)  # a copy: optimizers update parameters in place
-        self._scope._vars[self._name] = place.to_device(array) if place else array
-
-    def shape(self):
-        return list(self._scope._vars[self._name].shape)
-
-
-class Scope:
-    """Holds the values of persistable variables (parameters) between runs."""
-
-    def __init__(self):
-        self._vars: dict = {}
-
-    def var(self, name: str) -> _ScopeVar:
-        self._vars.setdefault(name, None)
-        return _ScopeVar(self, name)
-
-    def find_var(self, name: str) -> Optional[_ScopeVar]:
-        return _ScopeVar(self, name) if self._vars.get(name) is not None else None
-
-
-_default_scope = Scope()
-
-
-class _Guarded(threading.local):
-    scope = None  # the calling thread's innermost scope_guard scope, if any
-
-
-_guarded = _Guarded()
-
-
-def global_scope() -> Scope:
-    """The scope of the calling thread's innermost `scope_guard`, else the one process-wide
-    default scope."""
-    return _guarded.scope or _default_scope
-
-
-@contextlib.contextmanager
-def scope_guard(scope: Scope):
-    """Make `scope` the calling thread's `global_scope()` inside the `with` block; other
-    threads keep theirs.
-
-    Example:
-        with fluid.scope_guard(fluid.Scope()):
-            exe.run(startup)
-    """
-    if not isinstance(scope, Scope):
-        raise TypeError(f"scope_guard: expected a Scope, got {type(scope).__name__}")
-    prev, _guarded.scope = _guarded.scope, scope
-    try:
-        yield
-    finally:
-        _guarded.scope = prev
 
 
 class _Step:
@@ -117,84 +44,99 @@ class _Step:
 
 
 class _Plan:
-    """A program compiled for one set of feed and fetch names on one place."""
+    """A program compiled for one set of feed and fetch names on one place, in four passes:
+    prune (the ops the fetches and persistable writes need), slots (a place in a flat list
+    for every variable), bind (each op to its kernel, attrs and promised outputs) and
+    lifetimes (the slots that die after each op). `run` loads the feeds, loads the
+    persistables, executes, stores the persistables and returns the fetches."""
+
+    max_specialised = 8  # plans for feeds shaped otherwise than declared, kept per plan
 
     def __init__(self, program: Program, feed_names, fetch_names, place):
         block = program.global_block()
-        for name in fetch_names:
-            if not block.has_var(name):
-                raise ValueError(f"fetch target '{name}' is not a variable of the program")
-        feeds = [n for n in feed_names if block.has_var(n)]
-        for name in feed_names:
-            if not block.has_var(name):
-                warnings.warn(f"feed '{name}' is not a variable of the program; it is ignored",
-                              UserWarning, stacklevel=3)
+        self.place, self.feed_names, self.fetch_names = place, feed_names, fetch_names
+        self.on_cpu = place.kind == "cpu"
+        feeds = _known_feeds(block, feed_names, fetch_names)
         ops = _prune(block, fetch_names, feeds)
-
         # Slot 0 always holds None (an absent optional input); slot 1 takes discarded outputs.
-        slot = {}
+        self._slot = {}
+        self._slot_feeds(block, feeds)
+        available, last_use = set(feeds), {}
+        self.reads = []  # persistables read from the scope
+        self.steps = [self._bind(block, op, k, available, last_use) for k, op in enumerate(ops)]
+        self._lifetimes(block, ops, fetch_names, last_use)
+        self._slot_fetches(block, feeds, fetch_names, available)
+        self.nslots = len(self._slot) + 2
+        del self._slot  # names only matter while compiling
+        self._special: OrderedDict = OrderedDict()  # fed-shape signature -> plan
+        self._lock = threading.Lock()
 
-        def index(name):
-            return slot.setdefault(name, len(slot) + 2)
+    def _index(self, name):
+        return self._slot.setdefault(name, len(self._slot) + 2)
 
+    def _slot_feeds(self, block, feeds):
         self.feeds = []
         for name in feeds:
             v = block.var(name)
-            self.feeds.append((name, index(name), v.dtype, v.shape if v.need_check_feed else None,
-                               v.persistable, f"feed '{name}'"))
-        available = set(feeds)
-        self.reads = []  # persistables read from the scope
-        self.steps = []
-        last_use = {}
-        for k, op in enumerate(ops):
-            opdef = registry.OPS[op.type]
-            step = _Step()
-            step.type, step.where, step.attrs = op.type, op.where(), op.attrs
-            step.in_slots = tuple(opdef.inputs)
-            step.packed = bool(opdef.duplicable)
-            step.ins = []
-            for s in opdef.inputs:
-                names = op.input(s)
-                for n in names:
-                    if n not in available:
-                        v = block.var(n)
-                        if not v.persistable:
-                            what = "fed" if v.is_data else "computed by any earlier op"
-                            raise ValueError(f"variable '{n}' is needed by {op.where()} but was "
-                                             f"not {what}")
-                        self.reads.append((n, index(n), v.dtype))
-                        available.add(n)
-                    last_use[n] = k
-                idx = [slot[n] for n in names]
-                step.ins.append(idx if s in opdef.duplicable else (idx[0] if idx else 0))
-            step.outs, step.expect = [], []
-            for s in opdef.outputs:
-                names = op.output(s)
-                idx = [1 if n == EMPTY else index(n) for n in names]
-                step.outs.append(idx if s in opdef.duplicable else (idx[0] if idx else 1))
-                available.update(names)
-                for n, i in zip(names, idx):
-                    if i != 1:  # what the shape rule promised: checked after each run of it
-                        v = block.var(n)
-                        step.expect.append((i, s, v.dtype, len(v.shape), v.shape[1:], v.shape))
-            step.single = len(step.outs) == 1 and not step.packed
-            if opdef.wants_outputs:
-                step.attrs = {**op.attrs, "wanted": tuple(i != 1 for i in step.outs)}
-            if opdef.random:
-                step.attrs = {**step.attrs, "rng": np.random.default_rng(op.attrs["seed"] or None)}
-            try:
-                step.fn = registry.get_kernel(op.type, place.kind, _kernel_dtype(op))
-            except NotImplementedError as e:
-                raise NotImplementedError(f"{e}\n  needed by {op.where()}") from None
-            self.steps.append(step)
-        keep = set(fetch_names) | {n for n in slot if block.var(n).persistable}
+            # the last fed shape that fitted the declaration: the next run compares with it
+            fitted = [v.shape if -1 not in v.shape else None]
+            self.feeds.append((name, self._index(name), v.dtype,
+                               v.shape if v.need_check_feed else None, v.persistable,
+                               f"feed '{name}'", v.shape, fitted))
+
+    def _bind(self, block, op, k, available, last_use) -> "_Step":
+        opdef = registry.OPS[op.type]
+        step = _Step()
+        step.type, step.where, step.attrs = op.type, op.where(), op.attrs
+        step.in_slots = tuple(opdef.inputs)
+        step.packed = bool(opdef.duplicable)
+        step.ins = []
+        for s in opdef.inputs:
+            names = op.input(s)
+            for n in names:
+                if n not in available:
+                    v = block.var(n)
+                    if not v.persistable:
+                        what = "fed" if v.is_data else "computed by any earlier op"
+                        raise ValueError(f"variable '{n}' is needed by {op.where()} but was "
+                                         f"not {what}")
+                    self.reads.append((n, self._index(n), v.dtype))
+                    available.add(n)
+                last_use[n] = k
+            idx = [self._slot[n] for n in names]
+            step.ins.append(idx if s in opdef.duplicable else (idx[0] if idx else 0))
+        step.outs, step.expect = [], []
+        for s in opdef.outputs:
+            names = op.output(s)
+            idx = [1 if n == EMPTY else self._index(n) for n in names]
+            step.outs.append(idx if s in opdef.duplicable else (idx[0] if idx else 1))
+            available.update(names)
+            for n, i in zip(names, idx):
+                if i != 1:  # what the shape rule promised: checked after each run of it
+                    v = block.var(n)
+                    step.expect.append((i, s, v.dtype, len(v.shape), v.shape[1:], v.shape))
+        step.single = len(step.outs) == 1 and not step.packed
+        if opdef.wants_outputs:
+            step.attrs = {**op.attrs, "wanted": tuple(i != 1 for i in step.outs)}
+        if opdef.random:
+            step.attrs = {**step.attrs, "rng": np.random.default_rng(op.attrs["seed"] or None)}
+        try:
+            step.fn = registry.get_kernel(op.type, self.place.kind, _kernel_dtype(op))
+        except NotImplementedError as e:
+            raise NotImplementedError(f"{e}\n  needed by {op.where()}") from None
+        return step
+
+    def _lifetimes(self, block, ops, fetch_names, last_use):
+        keep = set(fetch_names) | {n for n in self._slot if block.var(n).persistable}
         for step in self.steps:
             step.free = []
         for name, k in last_use.items():
             if name not in keep:
-                self.steps[k].free.append(slot[name])
-        self.writes = [(n, slot[n]) for op in ops for n in op.output_arg_names
+                self.steps[k].free.append(self._slot[name])
+        self.writes = [(n, self._slot[n]) for op in ops for n in op.output_arg_names
                        if block.var(n).persistable]
+
+    def _slot_fetches(self, block, feeds, fetch_names, available):
         for name in fetch_names:
             if name not in available:
                 v = block.var(name)
@@ -202,30 +144,56 @@ class _Plan:
                     raise ValueError(f"fetch target '{name}' is neither fed nor computed by the "
                                      f"program" + (" (it is a data variable: feed it)"
                                                    if v.is_data else ""))
-                self.reads.append((name, index(name), v.dtype))
-        self.fetch = [slot[n] for n in fetch_names]
+                self.reads.append((name, self._index(name), v.dtype))
+        self.fetch = [self._slot[n] for n in fetch_names]
         # Copied when fetched: persistables (a later run updates them in place), fed arrays
         # (they are the caller's own) and a name fetched a second time.
         self.fetch_copy = [block.var(n).persistable or n in feeds or n in fetch_names[:k]
                            for k, n in enumerate(fetch_names)]
-        self.nslots = len(slot) + 2
-        self.place = place
 
-    def run(self, feed: dict, scope: Scope, return_numpy: bool):
+    def run(self, program, feed: dict, scope: Scope, return_numpy: bool):
         env = [None] * self.nslots
+        misfits = self._load_feeds(feed, env)
+        if misfits:  # fluid's run-time InferShape: the plan for the shapes actually fed
+            return self._specialised(program, misfits).run(program, feed, scope, return_numpy)
+        values = self._load_persistables(scope, env)
+        if self.on_cpu:
+            self._execute(env)
+        else:
+            with self.place.device():
+                self._execute(env)
+        for name, i in self.writes:  # store
+            values[name] = env[i]
+        return self._fetch(env, return_numpy)
+
+    def _load_feeds(self, feed, env) -> Optional[list]:
+        """Place the feeds in env; return the feeds whose shapes do not fit their declaration
+        (None if all do), as (name, declared, fed, the shape to compile for)."""
         place = self.place
-        on_cpu = place.kind == "cpu"
-        for name, i, dtype, shape, persistable, what in self.feeds:
+        on_cpu = self.on_cpu
+        misfits = None
+        for name, i, dtype, shape, persistable, what, declared, fitted in self.feeds:
             value = feed[name]
             if value.__class__ is not np.ndarray or value.dtype != dtype:
                 value = to_feed_array(value, dtype, what)  # converts exactly, or refuses
-            if shape is not None:
+            if shape is not None:  # fluid.data: refused, as fluid does
                 _check_fed_shape(name, shape, value.shape)
+            got = value.shape
+            if got != fitted[0]:
+                if _fits_dims(got, declared):
+                    fitted[0] = got
+                else:
+                    misfits = (misfits or []) + [(name, declared, got, _signature(declared, got))]
             if persistable:  # it will be written back to the scope, and may be updated there
                 value = value.copy()
             env[i] = value if on_cpu and value.__class__ is np.ndarray else \
                 place.to_device(value)
+        return misfits
+
+    def _load_persistables(self, scope, env) -> dict:
         values = scope._vars
+        place = self.place
+        on_cpu = self.on_cpu
         for name, i, dtype in self.reads:
             value = values.get(name)
             if value is None:
@@ -238,20 +206,33 @@ class _Plan:
             if value.__class__ is not np.ndarray or not on_cpu:  # it may live elsewhere
                 value = values[name] = place.to_device(value)
             env[i] = value
-        if on_cpu:
-            self._execute(env)
-        else:
-            with place.device():
-                self._execute(env)
-        for name, i in self.writes:
-            values[name] = env[i]
+        return values
+
+    def _fetch(self, env, return_numpy):
+        on_cpu = self.on_cpu
         # np.array also makes a 0-d array of a numpy scalar (what 0-d kernel results are)
         own = np.array if on_cpu else _copy
         out = [own(env[i]) if c or _is_view(env[i], on_cpu) else env[i]
                for i, c in zip(self.fetch, self.fetch_copy)]
         if return_numpy and not on_cpu:
-            out = [place.to_numpy(v) for v in out]
+            out = [self.place.to_numpy(v) for v in out]
         return out
+
+    def _specialised(self, program, misfits) -> "_Plan":
+        """The plan for these fed shapes: compiled once from a copy of the program re-shaped
+        by its shape rules, and kept (the most recently used `max_specialised`)."""
+        key = tuple((name, sig) for name, _, _, sig in misfits)
+        with self._lock:
+            plan = self._special.get(key)
+            if plan is not None:
+                self._special.move_to_end(key)
+                return plan
+        plan = _Plan(_reshaped(program, misfits), self.feed_names, self.fetch_names, self.place)
+        with self._lock:
+            self._special[key] = plan
+            while len(self._special) > self.max_specialised:
+                self._special.popitem(last=False)
+        return plan
 
     def _execute(self, env):
         step = args = None
@@ -297,7 +278,11 @@ def _is_view(value, on_cpu):
 
 def _fits_shape(value, shape):
     """value has shape's rank, and its size where shape's is known (-1: any)."""
-    return len(value.shape) == len(shape) and all(d in (-1, n) for d, n in zip(shape, value.shape))
+    return _fits_dims(value.shape, shape)
+
+
+def _fits_dims(got, shape):
+    return len(got) == len(shape) and all(d in (-1, n) for d, n in zip(shape, got))
 
 
 def _fits(value, dtype, shape):
@@ -351,6 +336,33 @@ def _kernel_dtype(op) -> str:
         if names:
             return op.block.var(names[0]).dtype.name
     raise ValueError(f"{op.where()} has neither inputs nor outputs")
+
+
+def _known_feeds(block, feed_names, fetch_names) -> list:
+    for name in fetch_names:
+        if not block.has_var(name):
+            raise ValueError(f"fetch target '{name}' is not a variable of the program")
+    for name in feed_names:
+        if not block.has_var(name):
+            warnings.warn(f"feed '{name}' is not a variable of the program; it is ignored",
+                          UserWarning, stacklevel=4)
+    return [n for n in feed_names if block.has_var(n)]
+
+
+def _signature(declared, got) -> tuple:
+    """The shape a misfit feed's plan is compiled for: the fed one, but still -1 where the
+    declaration has -1 (the batch size), so that one plan serves every batch size."""
+    if len(declared) == len(got):
+        return tuple(-1 if d == -1 else g for d, g in zip(declared, got))
+    return tuple(-1 if k == 0 and declared[:1] == (-1,) else g for k, g in enumerate(got))
+
+
+def _reshaped(program, misfits) -> Program:
+    """`program` re-shaped by its shape rules for the misfit feeds' shapes."""
+    fed = "; ".join(f"feed '{n}' is declared with shape {list(d)} but fed with shape "
+                    f"{list(g)}" for n, d, g, _ in misfits)
+    return rerun_shape_rules(program, {n: sig for n, _, _, sig in misfits},
+                             f"on the shapes fed: {fed}")
 
 
 def _prune(block, fetch_names, feed_names):
@@ -408,14 +420,15 @@ class Executor:
                             f"{type(feed).__name__}")
         if isinstance(fetch_list, (str, Variable)):
             fetch_list = [fetch_list]
-        fetch_names = tuple([_fetch_name(f) for f in fetch_list]) if fetch_list else ()
+        fetch_names = tuple([f.name if f.__class__ is Variable else _fetch_name(f)
+                             for f in fetch_list]) if fetch_list else ()
         if scope is None:
             scope = global_scope()
         elif not isinstance(scope, Scope):
             raise TypeError(f"Executor.run: scope must be a Scope, got {type(scope).__name__}")
         feed_names = tuple(feed)
         if not use_program_cache:
-            return _Plan(program, feed_names, fetch_names, self.place).run(feed, scope,
+            return _Plan(program, feed_names, fetch_names, self.place).run(program, feed, scope,
                                                                            return_numpy)
         # A program that changed (its version) gets a new plan; the old one ages out.
         key = (id(program), program._version, feed_names, fetch_names)
@@ -435,7 +448,7 @@ class Executor:
                 plans.move_to_end(key)
                 while len(plans) > self.max_plans:
                     plans.popitem(last=False)
-        return plan.run(feed, scope, return_numpy)
+        return plan.run(program, feed, scope, return_numpy)
 
     def _drop_dead(self):
         while self._dead:

@@ -429,3 +429,39 @@ def program_guard(main_program: Program, startup_program: Optional[Program] = No
         switch_main_program(prev_main)
         if startup_program is not None:
             switch_startup_program(prev_startup)
+
+
+def rerun_shape_rules(program: Program, shapes: dict, note: str) -> Program:
+    """A copy of `program` whose variables in `shapes` (name -> shape) take those shapes, and
+    whose ops downstream of them are re-shaped by their shape rules (fluid's run-time
+    InferShape). An output may gain a known dim where it was built with -1, not change one.
+    A rule that refuses raises naming the op and the user's line, followed by `note`."""
+    reshaped = program.clone()
+    block = reshaped.global_block()
+    for name, shape in shapes.items():
+        block.var(name).shape = tuple(shape)
+    changed = set(shapes)
+    for op in block.ops:
+        if changed.isdisjoint(op.input_arg_names):
+            continue
+        outs = [block.var(n) for n in op.output_arg_names]
+        built = [v.shape for v in outs]
+        try:
+            registry.OPS[op.type].infer_shape(op)
+            for v, shape in zip(outs, built):
+                # The ops below were built on these shapes (a changed known dim is what
+                # numpy would broadcast silently)
+                v.shape = _meet(v, shape)
+        except (ValueError, TypeError) as e:
+            raise e.__class__(f"{op.where()}: {e}\n  {note}") from None
+        changed.update(op.output_arg_names)
+    return reshaped
+
+
+def _meet(v, built) -> tuple:
+    """The shape `v` has now, checked against the one it was built with."""
+    if len(v.shape) != len(built) or any(-1 not in (a, b) and a != b
+                                         for a, b in zip(v.shape, built)):
+        raise ValueError(f"its output '{v.name}' would have shape {list(v.shape)}, but the "
+                         f"program was built for {list(built)}")
+    return tuple(b if a == -1 else a for a, b in zip(v.shape, built))
