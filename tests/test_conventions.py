@@ -41,9 +41,9 @@ IN_PLACE = {
 HELPER_MODULES = {"rules": "shared shape rules, imported by the op files that use them"}
 
 # Budgets, set a little above the largest today (see ARCHITECTURE.md, "Budgets").
-ENGINE_FILE_LINES = 500     # minifluid/**.py; largest: minifluid/testing.py, 468 lines
+ENGINE_FILE_LINES = 500     # minifluid/**.py; largest: minifluid/testing.py, 492 lines
 OP_FILE_LINES = 400         # ops/**.py; largest: sigmoid_cross_entropy_with_logits/cpu_numpy, 220
-FUNCTION_LINES = 95         # largest: minifluid/executor.py, _Plan.__init__, 91 lines
+FUNCTION_LINES = 85         # largest: minifluid/backward.py, _backward, 80 lines
 
 
 TEST_FILES = {p: p.read_text() for p in sorted((ROOT / "tests").rglob("test_*.py"))}
