@@ -10,6 +10,7 @@ import math
 from minifluid.registry import register_op
 
 from .elementwise import x_and_y
+from .rules import float_input
 
 ATTRS = {"x_num_col_dims": 1, "y_num_col_dims": 1}
 op = register_op("mul", inputs=["X", "Y"], outputs=["Out"], attrs=ATTRS, doc=__doc__)
@@ -22,6 +23,7 @@ def _prod(dims):
 @op.shape_rule
 def _(op):
     x, y = x_and_y(op)
+    float_input(op, "X")  # as fluid 1.8: a matrix product of floats only
     xn, yn = op.attr("x_num_col_dims"), op.attr("y_num_col_dims")
     if not (0 < xn < len(x.shape) and 0 < yn < len(y.shape)):
         raise ValueError(f"x_num_col_dims={xn} / y_num_col_dims={yn} do not fit X "

@@ -5,6 +5,7 @@ import re
 import numpy as np
 import pytest
 
+import minifluid as fluid
 from minifluid.testing import check_grad, check_output
 
 
@@ -99,3 +100,10 @@ def test_matmul_of_a_0d_input_is_a_build_error(fresh, xs, ys, bad):
     with pytest.raises(ValueError, match=rf"matmul: {re.escape(bad)} must have rank >= 1, got "
                                          rf"shape \[\]"):
         fluid.layers.matmul(fluid.data("x", xs), fluid.data("y", ys))
+
+
+def test_mul_of_ints_is_refused_when_built(fresh):
+    x = fluid.layers.data("x", [4], dtype="int32")
+    y = fluid.layers.data("y", [4], dtype="int32")
+    with pytest.raises(TypeError, match=r"mul: X \('x'\) must be a float tensor, got int32"):
+        fluid.layers.mul(x, y)
