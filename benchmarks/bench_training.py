@@ -72,7 +72,7 @@ def overhead(n_ops=200):
     per_run = race({"run": lambda: exe.run(main, feed=feed, fetch_list=[h])}, 200)["run"]
     kernel = fluid.registry.get_kernel("scale", "cpu", "float32")
     one = np.ones(1, np.float32)
-    bare = race({"k": lambda: kernel(one, scale=1.0, bias=0.0, bias_after_scale=True)},
+    bare = race({"k": lambda: kernel(one, None, scale=1.0, bias=0.0, bias_after_scale=True)},
                 20000)["k"]
     return per_run[0] / n_ops, bare[0], x
 

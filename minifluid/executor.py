@@ -119,7 +119,9 @@ class _Plan:
         if opdef.wants_outputs:
             step.attrs = {**op.attrs, "wanted": tuple(i != 1 for i in step.outs)}
         if opdef.random:
-            step.attrs = {**step.attrs, "rng": np.random.default_rng(op.attrs["seed"] or None)}
+            # an op with fix_seed (dropout) uses its seed only when that is set, as Paddle's
+            seed = op.attrs["seed"] if op.attrs.get("fix_seed", True) else 0
+            step.attrs = {**step.attrs, "rng": np.random.default_rng(seed or None)}
         try:
             step.fn = registry.get_kernel(op.type, self.place.kind, _kernel_dtype(op))
         except NotImplementedError as e:

@@ -444,7 +444,9 @@ def rerun_shape_rules(program: Program, shapes: dict, note: str) -> Program:
     for op in block.ops:
         if changed.isdisjoint(op.input_arg_names):
             continue
-        outs = [block.var(n) for n in op.output_arg_names]
+        # XShape (reshape2's) only records its input's shape: no op computes with it
+        outs = [block.var(n) for slot, names in op.outputs.items() if slot != "XShape"
+                for n in names if n != EMPTY]
         built = [v.shape for v in outs]
         try:
             registry.OPS[op.type].infer_shape(op)

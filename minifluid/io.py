@@ -237,7 +237,8 @@ def _program_from_json(doc, path) -> Program:
                 and op["type"] in registry.OPS and _is_slots(op.get("inputs"))
                 and _is_slots(op.get("outputs")) and isinstance(op.get("attrs"), dict)):
             raise bad(f"bad op entry {str(op)[:200]}")
-        wrong = wrong_attr(registry.OPS[op["type"]].attrs, op["attrs"])
+        opdef = registry.OPS[op["type"]]  # fluid's universal attrs are ignored, as built
+        wrong = wrong_attr(opdef.attrs, opdef.drop_ignored(op["attrs"]))
         if wrong:
             raise bad(f"op '{op['type']}': {wrong}")
         try:

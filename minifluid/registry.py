@@ -115,12 +115,17 @@ class OpDef:
                 if not given.get(slot) and slot not in self.optional:
                     raise ValueError(f"op '{self.type}': {what} '{slot}' is required")
 
+    def drop_ignored(self, attrs: dict) -> dict:
+        """`attrs` less the IGNORED_ATTRS this op does not declare, and data_format=
+        "AnyLayout" (what 'no layout' reads as in Paddle)."""
+        return {k: v for k, v in attrs.items() if k in self.attrs or not (
+            k in IGNORED_ATTRS or (k == "data_format" and v == "AnyLayout"))}
+
     def fill_attrs(self, attrs: dict) -> dict:
         """The defaults updated with `attrs`, each checked against its default's type (so
         every layer and every raw append_op is covered). Undeclared IGNORED_ATTRS are
         dropped, and so is data_format="AnyLayout" (what 'no layout' reads as in Paddle)."""
-        attrs = {k: v for k, v in attrs.items() if k in self.attrs or not (
-            k in IGNORED_ATTRS or (k == "data_format" and v == "AnyLayout"))}
+        attrs = self.drop_ignored(attrs)
         unknown = set(attrs) - set(self.attrs)
         if unknown:
             raise ValueError(f"op '{self.type}' has no attribute(s) {sorted(unknown)}; its "

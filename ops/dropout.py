@@ -60,7 +60,7 @@ def dropout(x, seed_t, *, dropout_prob, is_test, fix_seed, seed, dropout_impleme
         return x * scale, xp.broadcast_to(xp.ones((), np.uint8), x.shape)
     if seed_t is not None:
         rng = np.random.default_rng(int(seed_t.reshape(-1)[0]))  # a read of the device
-    elif not fix_seed or rng is None:
+    elif rng is None:  # a direct call: a plan binds one generator per op, seeded or not
         rng = np.random.default_rng(seed if fix_seed and seed else None)
     mask = xp.asarray(rng.random(x.shape) >= dropout_prob).astype(np.uint8)
     return x * mask * scale if scale != 1 else x * mask, mask

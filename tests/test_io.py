@@ -464,3 +464,22 @@ def test_any_variable_name_round_trips(fresh, tmp_path):
             np.testing.assert_array_equal(fluid.global_scope()._vars[n], values[n])
     fluid.io.save_inference_model(str(tmp_path / "m"), ["x"], [h], exe)
     np.testing.assert_array_equal(_outputs(str(tmp_path / "m")), want)
+
+
+def test_a_saved_op_may_carry_the_attrs_fluid_puts_on_every_op(fresh, rng, tmp_path):
+    """They are ignored when a model is loaded, as when a program is built."""
+    exe, x, out, xv = _trained_net(rng)
+    fluid.io.save_inference_model(str(tmp_path), ["x"], [out], exe)
+    want = _outputs_of_model(str(tmp_path), xv)
+    doc = json.loads((tmp_path / "__model__").read_text())
+    for op in doc["ops"]:
+        op["attrs"].update(op_role=0, op_callstack=["a line"], use_mkldnn=False)
+    (tmp_path / "__model__").write_text(json.dumps(doc))
+    np.testing.assert_array_equal(_outputs_of_model(str(tmp_path), xv), want)
+
+
+def _outputs_of_model(dirname, xv):
+    with fluid.scope_guard(fluid.Scope()):
+        exe = fluid.Executor()
+        program, feeds, fetches = fluid.io.load_inference_model(dirname, exe)
+        return exe.run(program, {feeds[0]: xv}, fetches)[0]

@@ -137,3 +137,12 @@ def test_specialised_plans_hold_no_program():
     assert ref() is None
     exe.run(fluid.Program())  # a lookup drops the dead program's plans
     assert all(r() is not None for r, _ in exe._plans.values())
+
+
+def test_a_feed_of_another_rank_can_be_reshaped(fresh):
+    """reshape2's XShape records its input's shape; it does not make a misfit feed fail."""
+    x = fluid.layers.data("x", [3, 4])
+    y = fluid.layers.reshape(x, [-1, 12])
+    xv = np.arange(48, dtype="float32").reshape(4, 4, 3)  # declared [-1, 3, 4]
+    got, = fluid.Executor().run(fresh, {"x": xv}, [y])
+    np.testing.assert_array_equal(got, xv.reshape(-1, 12))
