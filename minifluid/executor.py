@@ -278,17 +278,13 @@ def _is_view(value, on_cpu):
     return value.size > 1 and 0 in value.strides
 
 
-def _fits_shape(value, shape):
-    """value has shape's rank, and its size where shape's is known (-1: any)."""
-    return _fits_dims(value.shape, shape)
-
-
 def _fits_dims(got, shape):
+    """`got` has shape's rank, and its size where shape's is known (-1: any)."""
     return len(got) == len(shape) and all(d in (-1, n) for d, n in zip(shape, got))
 
 
 def _fits(value, dtype, shape):
-    return value.dtype == dtype and _fits_shape(value, shape)
+    return value.dtype == dtype and _fits_dims(value.shape, shape)
 
 
 class ShapeMismatchError(ValueError):
@@ -298,7 +294,7 @@ class ShapeMismatchError(ValueError):
 
     def __init__(self, op_type, slot, value, dtype, shape):
         got = f"its output {slot} is {value.dtype}{list(value.shape)}, but the program was built "
-        if _fits_shape(value, shape):
+        if _fits_dims(value.shape, shape):
             super().__init__(f"{got}for {dtype.name}{list(shape)}: the kernel of op "
                              f"'{op_type}' returned {value.dtype} where its shape rule "
                              f"promised {dtype.name} (a bug in the op, not in the feeds)")
@@ -327,7 +323,7 @@ def _describe(a):
 
 
 def _check_fed_shape(name, declared, got):
-    if len(declared) != len(got) or any(d not in (-1, g) for d, g in zip(declared, got)):
+    if not _fits_dims(got, declared):
         raise ValueError(f"feed '{name}': the variable is declared with shape {list(declared)} "
                          f"but the fed array has shape {list(got)}")
 

@@ -17,7 +17,6 @@ from typing import Iterator, Optional, Sequence
 import numpy as np
 
 from . import registry
-from .checks import is_int  # noqa: F401  (an int, numpy's included, not a bool; place.py)
 
 __all__ = [
     "Program", "Block", "Variable", "Parameter", "Operator", "default_main_program",

@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 
-from .framework import is_int
+from .checks import is_int
 
 __all__ = ["CPUPlace", "CUDAPlace", "is_compiled_with_cuda", "get_array_module"]
 
