@@ -279,15 +279,14 @@ _seed = registry.register_op(
 
 @_seed.shape_rule
 def _(op):
-    g, t, out = op.in_var("Gradient"), op.in_var("Target"), op.out_var("Out")
+    g, t = op.in_var("Gradient"), op.in_var("Target")
     if not same_shape(g.shape, t.shape):
         raise ValueError(f"Gradient '{g.name}' has shape {list(g.shape)}, which cannot be "
                          f"Target '{t.name}''s {list(t.shape)}")
-    out.shape = tuple(d if d != -1 else e for d, e in zip(g.shape, t.shape))
-    out.dtype = g.dtype
+    return tuple(d if d != -1 else e for d, e in zip(g.shape, t.shape)), g.dtype
 
 
-@_seed.kernel(("cpu", "cuda"), *DTYPES)
+@_seed.kernel(*DTYPES)
 def _(gradient, target, *, target_name, gradient_name):
     if gradient.shape != target.shape:
         raise ValueError(f"gradients: target_gradient '{gradient_name}' has shape "

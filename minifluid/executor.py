@@ -55,7 +55,7 @@ class _Plan:
     def __init__(self, program: Program, feed_names, fetch_names, place):
         block = program.global_block()
         self.place, self.feed_names, self.fetch_names = place, feed_names, fetch_names
-        self.on_cpu = place.kind == "cpu"
+        self.array_type = place.array_type  # a value of this class needs no moving
         feeds = _known_feeds(block, feed_names, fetch_names)
         ops = _prune(block, fetch_names, feeds)
         # Slot 0 always holds None (an absent optional input); slot 1 takes discarded outputs.
@@ -118,12 +118,14 @@ class _Plan:
         step.single = len(step.outs) == 1 and not step.packed
         if opdef.wants_outputs:
             step.attrs = {**op.attrs, "wanted": tuple(i != 1 for i in step.outs)}
+        if opdef.needs_xp:
+            step.attrs = {**step.attrs, "xp": self.place.xp}
         if opdef.random:
             # an op with fix_seed (dropout) uses its seed only when that is set, as Paddle's
             seed = op.attrs["seed"] if op.attrs.get("fix_seed", True) else 0
             step.attrs = {**step.attrs, "rng": np.random.default_rng(seed or None)}
         try:
-            step.fn = registry.get_kernel(op.type, self.place.kind, _kernel_dtype(op))
+            step.fn = registry.get_kernel(op.type, self.place, _kernel_dtype(op))
         except NotImplementedError as e:
             raise NotImplementedError(f"{e}\n  needed by {op.where()}") from None
         return step
@@ -159,11 +161,8 @@ class _Plan:
         if misfits:  # fluid's run-time InferShape: the plan for the shapes actually fed
             return self._specialised(program, misfits).run(program, feed, scope, return_numpy)
         values = self._load_persistables(scope, env)
-        if self.on_cpu:
+        with self.place.device_context():
             self._execute(env)
-        else:
-            with self.place.device():
-                self._execute(env)
         for name, i in self.writes:  # store
             values[name] = env[i]
         return self._fetch(env, return_numpy)
@@ -171,8 +170,7 @@ class _Plan:
     def _load_feeds(self, feed, env) -> Optional[list]:
         """Place the feeds in env; return the feeds whose shapes do not fit their declaration
         (None if all do), as (name, declared, fed, the shape to compile for)."""
-        place = self.place
-        on_cpu = self.on_cpu
+        place, array_type = self.place, self.array_type
         misfits = None
         for name, i, dtype, shape, persistable, what, declared, fitted in self.feeds:
             value = feed[name]
@@ -188,14 +186,12 @@ class _Plan:
                     misfits = (misfits or []) + [(name, declared, got, _signature(declared, got))]
             if persistable:  # it will be written back to the scope, and may be updated there
                 value = value.copy()
-            env[i] = value if on_cpu and value.__class__ is np.ndarray else \
-                place.to_device(value)
+            env[i] = value if value.__class__ is array_type else place.to_device(value)
         return misfits
 
     def _load_persistables(self, scope, env) -> dict:
         values = scope._vars
-        place = self.place
-        on_cpu = self.on_cpu
+        place, array_type = self.place, self.array_type
         for name, i, dtype in self.reads:
             value = values.get(name)
             if value is None:
@@ -205,20 +201,17 @@ class _Plan:
             if value.dtype != dtype:
                 raise ValueError(f"variable '{name}' holds {value.dtype} in the scope but the "
                                  f"program declares {dtype.name}")
-            if value.__class__ is not np.ndarray or not on_cpu:  # it may live elsewhere
+            if value.__class__ is not array_type:  # it lives elsewhere
                 value = values[name] = place.to_device(value)
             env[i] = value
         return values
 
     def _fetch(self, env, return_numpy):
-        on_cpu = self.on_cpu
-        # np.array also makes a 0-d array of a numpy scalar (what 0-d kernel results are)
-        own = np.array if on_cpu else _copy
-        out = [own(env[i]) if c or _is_view(env[i], on_cpu) else env[i]
+        # xp.array also makes a 0-d array of a numpy scalar (what 0-d kernel results are)
+        own = self.place.xp.array
+        out = [own(env[i]) if c or _is_view(env[i]) else env[i]
                for i, c in zip(self.fetch, self.fetch_copy)]
-        if return_numpy and not on_cpu:
-            out = [self.place.to_numpy(v) for v in out]
-        return out
+        return [self.place.to_numpy(v) for v in out] if return_numpy else out
 
     def _specialised(self, program, misfits) -> "_Plan":
         """The plan for these fed shapes: compiled once from a copy of the program re-shaped
@@ -263,19 +256,14 @@ class _Plan:
                 for i in step.free:
                     env[i] = None
         except Exception as e:
-            raise _kernel_error(e, step, args) from None
+            raise _kernel_error(e, step, args) from e
 
 
-def _copy(value):
-    return value.copy()
-
-
-def _is_view(value, on_cpu):
-    """Whether a value is a broadcast view (reduce_*_grad returns one): the caller gets an
-    array of its own instead, one it can write to without changing every element."""
-    if on_cpu:
-        return not value.flags.writeable
-    return value.size > 1 and 0 in value.strides
+def _is_view(value):
+    """Whether a value is read-only or a broadcast view (reduce_*_grad returns one): the
+    caller gets an array of its own instead, one it can write to without changing every
+    element."""
+    return not getattr(value.flags, "writeable", True) or (value.size > 1 and 0 in value.strides)
 
 
 def _fits_dims(got, shape):
@@ -308,11 +296,12 @@ _KEPT_ERRORS = (ValueError, TypeError, IndexError, ArithmeticError, NotImplement
 
 
 def _kernel_error(e, step, args):
-    """The kernel's error, re-raised naming the op, its input shapes and the user's line
-    (the original stays in __context__ for kernel writers)."""
+    """The kernel's error, re-raised naming the op, its input shapes, the user's line and the
+    kernel (the original, chained as __cause__, keeps the kernel's own traceback)."""
     shapes = ", ".join(f"{s}: {_describe(a)}" for s, a in zip(step.in_slots, args or ())
                        if a is not None)
-    msg = f"{step.where}\n  failed on inputs {shapes}:\n  {type(e).__name__}: {e}"
+    msg = (f"{step.where}\n  failed on inputs {shapes}\n  in its kernel "
+           f"{registry.kernel_site(step.fn)}:\n  {type(e).__name__}: {e}")
     return next((c for c in _KEPT_ERRORS if isinstance(e, c)), RuntimeError)(msg)
 
 

@@ -17,20 +17,14 @@ from typing import Iterator, Optional, Sequence
 import numpy as np
 
 from . import registry
+from .registry import EMPTY, GRAD_SUFFIX  # noqa: F401 (spelled once, in the registry)
+from .registry import grad_name as grad_var_name  # fluid's name for it
 
 __all__ = [
     "Program", "Block", "Variable", "Parameter", "Operator", "default_main_program",
     "default_startup_program", "program_guard", "switch_main_program",
     "switch_startup_program", "unique_name", "grad_var_name", "all_or_nothing",
 ]
-
-GRAD_SUFFIX = "@GRAD"
-EMPTY = "@EMPTY@"  # an output slot entry whose value nobody wants (a gradient not needed)
-
-
-def grad_var_name(name: str) -> str:
-    """The name of the gradient of variable `name`: `name@GRAD`."""
-    return name + GRAD_SUFFIX
 
 
 class _UniqueName:
@@ -281,14 +275,12 @@ class Block:
             self.create_var(name)
         op = Operator(self, type, ins, outs, attrs, callsite, role)
         try:
-            if opdef.infer_shape is None:
-                raise TypeError(f"op '{type}' has no shape rule to give its outputs a shape "
-                                f"and dtype; register one with @op.shape_rule")
             opdef.infer_shape(op)
         except (ValueError, TypeError) as e:
             for name in created:  # a failed op leaves nothing behind
                 del self.vars[name]
-            raise e.__class__(f"{type}: {e}\n  at {callsite}") from None
+            raise e.__class__(f"{type}: {e}\n  inputs {_input_shapes(self, ins)}\n  at "
+                              f"{callsite}") from e
         self.ops.append(op)
         self.program._bump()
         return op
@@ -430,6 +422,13 @@ def program_guard(main_program: Program, startup_program: Optional[Program] = No
             switch_startup_program(prev_startup)
 
 
+def _input_shapes(block, ins) -> str:
+    """'X: float32[-1, 10]; Y: ...', what an op's shape rule was given."""
+    return "; ".join(f"{slot}: " + ", ".join(f"{block.vars[n].dtype}{list(block.vars[n].shape)}"
+                                             for n in names)
+                     for slot, names in ins.items() if names) or "none"
+
+
 def rerun_shape_rules(program: Program, shapes: dict, note: str) -> Program:
     """A copy of `program` whose variables in `shapes` (name -> shape) take those shapes, and
     whose ops downstream of them are re-shaped by their shape rules (fluid's run-time
@@ -454,7 +453,7 @@ def rerun_shape_rules(program: Program, shapes: dict, note: str) -> Program:
                 # numpy would broadcast silently)
                 v.shape = _meet(v, shape)
         except (ValueError, TypeError) as e:
-            raise e.__class__(f"{op.where()}: {e}\n  {note}") from None
+            raise e.__class__(f"{op.where()}: {e}\n  {note}") from e
         changed.update(op.output_arg_names)
     return reshaped
 

@@ -1,6 +1,6 @@
-"""Helpers for writing kernels: via_float32 (float16 computed in float32), and loading an op's
-optional C library (native_library) and saying which the loss runs (native_status). The loss's
-blocking and threading helpers are in ops/sigmoid_cross_entropy_with_logits/blocking.py.
+"""Helpers for writing kernels: loading an op's optional C library (native_library) and
+saying which the loss runs (native_status). The loss's blocking and threading helpers are in
+ops/sigmoid_cross_entropy_with_logits/blocking.py.
 """
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ import stat
 import warnings
 from typing import Iterable
 
-import numpy as np
 
-__all__ = ["native_library", "native_status", "via_float32"]
+__all__ = ["native_library", "native_status"]
 
 # Beside a built library, its size and sha256 (setup.py writes it; see native_library).
 RECORD_SUFFIX = ".json"
@@ -100,17 +99,3 @@ def _load_checked(path, abi, symbols):
     if missing:
         raise OSError(f"it does not export {', '.join(missing)}")
     return lib
-
-
-def via_float32(kernel):
-    """A float16 kernel from a float32 one: float16 inputs are computed in float32 and the
-    float16 results rounded back."""
-    def half(*args, **attrs):
-        res = kernel(*(a.astype(np.float32) if getattr(a, "dtype", None) == np.float16 else a
-                       for a in args), **attrs)
-        if isinstance(res, (tuple, list)):
-            return type(res)(None if r is None else r.astype(np.float16) for r in res)
-        return res.astype(np.float16)
-    half.__name__ = half.__qualname__ = f"{kernel.__name__}_float16"
-    return half
-

@@ -6,27 +6,47 @@ An op file registers itself in a few adjacent declarations:
 
     @op.shape_rule
     def _(op):                       # runs when the op is appended; raise ValueError/TypeError
-        x, out = op.in_var("X"), op.out_var("Out")
-        out.shape, out.dtype = x.shape, x.dtype
+        return like(op.in_var("X"))  # Out: X's shape, dtype and LoD (ops/rules.py has more)
 
-    @op.kernel("cpu", "float32", "float64")
+    @op.kernel("float32", "float64")
     def _(x, *, factor):             # arrays in slot order, attrs as keywords, arrays out
         return x * factor
 
+A shape rule returns what the outputs are: a spec (shape, dtype[, lod_level]) for an op with
+one output, or {slot: spec} (a list of specs for a list slot); lod_level defaults to 0.
+A kernel registered without a place serves every numpy-compatible place (numpy, cupy:
+write it with get_array_module); `@op.kernel("float32", place="cuda")` is specialised and
+takes precedence there. float16 is a policy: an op with a float32 kernel and no float16 one
+computes float16 inputs in float32 and rounds its float results back.
+
 Slot names: "X" is one variable, "PosWeight?" may be left out (the kernel gets None),
 "X*" takes a list of variables (the kernel gets a list), "X*?" a list that may be empty.
+Gradient names are spelled by grad_name ("X" -> "X@GRAD"); EMPTY is an output nobody wants.
 """
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from typing import Callable, Optional
 
 import numpy as np
 
 from .checks import attr_error
+from .place import PLACES, place_of_kind
 
-__all__ = ["OpDef", "OPS", "IGNORED_ATTRS", "register_op", "get_op", "get_kernel"]
+__all__ = ["OpDef", "OPS", "IGNORED_ATTRS", "EMPTY", "GRAD_SUFFIX", "grad_name",
+           "register_op", "get_op", "get_kernel", "has_kernel", "kernel_site"]
 
-PLACES = ("cpu", "cuda")
+GRAD_SUFFIX = "@GRAD"
+EMPTY = "@EMPTY@"  # an output slot entry whose value nobody wants (a gradient not needed)
+DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool")
+_OWN = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # minifluid/ and ops/
+
+
+def grad_name(name: str) -> str:
+    """The gradient of variable or slot `name`: `name@GRAD`."""
+    return name + GRAD_SUFFIX
 
 # Attrs fluid attaches to every op (op_proto_maker: role, role var, namescope, callstack,
 # device; later Paddle adds with_quant_attr) and the kernel-selection switches Paddle's op
@@ -39,8 +59,9 @@ IGNORED_ATTRS = frozenset({"op_role", "op_role_var", "op_namescope", "op_callsta
 
 class OpDef:
     def __init__(self, type: str, inputs, outputs, attrs, doc: str = "",
-                 wants_outputs: bool = False, random: bool = False, no_grad: str = ""):
-        self.type = type
+                 wants_outputs: bool = False, random: bool = False, no_grad: str = "",
+                 needs_xp: bool = False, site: str = ""):
+        self.type, self.site = type, site  # site: where it was registered (file:line)
         self.inputs = [s.rstrip("?*") for s in inputs]
         self.outputs = [s.rstrip("?*") for s in outputs]
         # "X*?" (or "X?*"): a list that may be left out (fill_constant's ShapeTensorList)
@@ -54,24 +75,57 @@ class OpDef:
         # A random op's kernel gets rng=, a numpy Generator that each compiled plan seeds
         # from the op's `seed` attr (fresh entropy for 0) and keeps from run to run.
         self.random = random
+        # With needs_xp the kernel gets xp=, the array module of the place it runs on (for
+        # ops that make arrays from attrs alone: fill_constant, the random draws).
+        self.needs_xp = needs_xp
         self.grad: Optional[Callable] = None
-        self.kernels: dict = {}
+        self.kernels: dict = {}  # (place kind, or None for any numpy-compatible place, dtype)
+        self._half: dict = {}  # float32 kernel -> its float16 form (the float16 policy)
         # A grad op whose outputs are all 'S@GRAD' gets them shaped like its input 'S'.
-        is_grad = self.outputs and all(s.endswith("@GRAD") for s in self.outputs)
+        is_grad = self.outputs and all(s.endswith(GRAD_SUFFIX) for s in self.outputs)
         # Why the op has no grad maker, where that is by design (backward.py passes over an
         # op without one); tests/test_conventions.py wants a grad maker or a reason.
         self.no_grad = no_grad or ("a gradient op: minifluid has no higher-order gradients"
                                    if is_grad else "")
-        self.infer_shape: Optional[Callable] = _like_forward if is_grad else None
+        self.rule: Optional[Callable] = like_forward if is_grad else None
 
     def shape_rule(self, fn: Callable) -> Callable:
-        """Decorator: fn(op) sets the shape and dtype of the op's outputs, or raises."""
-        self.infer_shape = fn
+        """Decorator: fn(op) returns the outputs' specs (see the module doc), or raises."""
+        self.rule = fn
         return fn
+
+    def infer_shape(self, op):
+        """Run the shape rule on `op` and give its output variables what it returns."""
+        if self.rule is None:
+            raise TypeError(f"op '{self.type}' has no shape rule to give its outputs a shape "
+                            f"and dtype; register one with @op.shape_rule")
+        specs = self.rule(op)
+        if not isinstance(specs, dict):
+            if len(self.outputs) != 1:
+                raise TypeError(f"the shape rule of op '{self.type}' ({_site(self.rule)}) "
+                                f"returned {specs!r}; an op with outputs {self.outputs} "
+                                f"returns {{slot: (shape, dtype)}}")
+            specs = {self.outputs[0]: specs}
+        for slot, names in op.outputs.items():
+            spec = specs.get(slot)
+            many = spec if isinstance(spec, list) else [spec] * len(names)
+            for name, s in zip(names, many):
+                if name != EMPTY:
+                    self._give(op.block.var(name), slot, s)
+
+    def _give(self, v, slot, spec):
+        try:
+            shape, dtype, *lod = spec
+            v.shape, v.dtype = tuple(int(d) for d in shape), np.dtype(dtype)
+            v.lod_level = int(lod[0]) if lod else 0
+        except (TypeError, ValueError):
+            raise TypeError(f"the shape rule of op '{self.type}' ({_site(self.rule)}) gave "
+                            f"output {slot} {spec!r}; expected (shape, dtype[, lod_level])") \
+                from None
 
     def grad_maker(self, fn: Callable) -> Callable:
         """Decorator: fn(op) returns the grad ops as dicts (type, inputs, outputs, attrs),
-        naming gradients 'v@GRAD'. Only backward.py appends them."""
+        naming gradients with grad_name. Only backward.py appends them."""
         self.grad = fn
         return fn
 
@@ -82,25 +136,53 @@ class OpDef:
         def make(op):
             ins = {s: op.input(s) for s in inputs}
             ins.update({s: op.output(s) for s in outputs})
-            ins["Out@GRAD"] = [n + "@GRAD" for n in op.output("Out")]
-            outs = {f"{s}@GRAD": [n + "@GRAD" for n in op.input(s)] for s in grads}
+            ins[grad_name("Out")] = [grad_name(n) for n in op.output("Out")]
+            outs = {grad_name(s): [grad_name(n) for n in op.input(s)] for s in grads}
             return [dict(type=op.type + "_grad", inputs=ins, outputs=outs, attrs=dict(op.attrs))]
         self.grad = make
         return self
 
-    def kernel(self, places, *dtypes: str) -> Callable:
-        """Decorator registering fn for each place ('cpu', 'cuda' or a tuple) and dtype."""
-        places = (places,) if isinstance(places, str) else tuple(places)
-        for p in places:
-            if p not in PLACES:
-                raise ValueError(f"unknown place kind {p!r}; expected one of {PLACES}")
+    def kernel(self, *dtypes: str, place: Optional[str] = None) -> Callable:
+        """Decorator registering fn for each dtype, on every numpy-compatible place, or on
+        the place of kind `place` ('cpu', 'cuda') only, where it takes precedence."""
+        bad = [d for d in dtypes if d not in DTYPES]
+        if bad or not dtypes:
+            hint = " (name a place with place='cpu')" if bad and bad[0] in ("cpu", "cuda") else ""
+            raise ValueError(f"op '{self.type}': kernel dtypes must be some of {DTYPES}, got "
+                             f"{list(dtypes)}{hint}")
+        if place is not None and place not in PLACES:
+            raise ValueError(f"op '{self.type}': unknown place kind {place!r}; expected one "
+                             f"of {sorted(PLACES)}")
 
         def register(fn):
-            for p in places:
-                for d in dtypes:
-                    self.kernels[(p, d)] = fn
+            for d in dtypes:
+                self.kernels[(place, d)] = fn
             return fn
         return register
+
+    def kernel_for(self, place, dtype: str) -> Optional[Callable]:
+        """The kernel that serves `place` for `dtype`, or None: the place's specialised one,
+        else the generic one (numpy-compatible places), else for float16 the float32 one
+        computed in float32."""
+        fn = self._find(place, dtype)
+        if fn is None and dtype == "float16":
+            base = self._find(place, "float32")
+            if base is not None:
+                fn = self._half.get(base)
+                if fn is None:
+                    fn = self._half[base] = _via_float32(base)
+        return fn
+
+    def serves(self, place) -> bool:
+        """Whether some kernel of the op runs on `place`."""
+        return any(k == place.kind or (k is None and place.numpy_compatible)
+                   for k, _ in self.kernels)
+
+    def _find(self, place, dtype):
+        fn = self.kernels.get((place.kind, dtype))
+        if fn is None and place.numpy_compatible:
+            fn = self.kernels.get((None, dtype))
+        return fn
 
     def check_slots(self, ins: dict, outs: dict):
         for given, declared, what in ((ins, self.inputs, "input"), (outs, self.outputs, "output")):
@@ -139,7 +221,7 @@ class OpDef:
 
     def __repr__(self) -> str:
         return (f"OpDef({self.type!r}, inputs={self.inputs}, outputs={self.outputs}, "
-                f"attrs={self.attrs}, kernels={sorted(self.kernels)})")
+                f"attrs={self.attrs}, kernels={sorted(self.kernels, key=str)})")
 
 
 def _plain(v):
@@ -149,28 +231,74 @@ def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
-def _like_forward(op):
+def like_forward(op):
+    """The rule of a grad op: each S@GRAD is shaped like its forward input S."""
+    specs = {}
     for slot, names in op.outputs.items():
-        src = op.in_var(slot[:-len("@GRAD")])
-        for n in names:
-            if n == "@EMPTY@":
-                continue
-            v = op.block.var(n)
-            v.shape, v.dtype, v.lod_level = src.shape, src.dtype, src.lod_level
+        src = [op.block.var(n) for n in op.input(slot[:-len(GRAD_SUFFIX)])]
+        specs[slot] = [(v.shape, v.dtype, v.lod_level) for v in src]
+    return specs
+
+
+def _via_float32(kernel):
+    """The float16 policy: inputs computed in float32, float32 results rounded to float16."""
+    def half(*args, **attrs):
+        res = kernel(*(_f32(a) for a in args), **attrs)
+        if isinstance(res, (tuple, list)):
+            return type(res)(_f16(r) for r in res)
+        return _f16(res)
+    half.__name__ = half.__qualname__ = f"{kernel.__name__}_float16"
+    half.__wrapped__ = kernel
+    return half
+
+
+def _f32(a):
+    if isinstance(a, list):
+        return [_f32(x) for x in a]
+    return a.astype(np.float32) if getattr(a, "dtype", None) == np.float16 else a
+
+
+def _f16(r):
+    if isinstance(r, list):
+        return [_f16(x) for x in r]
+    return r.astype(np.float16) if getattr(r, "dtype", None) == np.float32 else r
+
+
+def _site(fn) -> str:
+    """Where a function is defined, as file:line (below minifluid's own folder if there)."""
+    while hasattr(fn, "__wrapped__"):
+        fn = fn.__wrapped__
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return repr(fn)
+    return f"{_short(code.co_filename)}:{code.co_firstlineno}"
+
+
+def _short(path: str) -> str:
+    return path[len(_OWN) + 1:] if path.startswith(_OWN + os.sep) else path
 
 
 OPS: dict = {}
 
 
 def register_op(type: str, inputs=(), outputs=("Out",), attrs=None, doc: str = "",
-                wants_outputs: bool = False, random: bool = False, no_grad: str = "") -> OpDef:
+                wants_outputs: bool = False, random: bool = False, no_grad: str = "",
+                needs_xp: bool = False) -> OpDef:
     """Declare op `type`; returns its OpDef for attaching the shape rule, grad and kernels.
     An op that is not differentiable by design says why in `no_grad`.
 
-    Registering a type twice replaces the earlier definition (handy when iterating on a
-    user op in a notebook).
+    Registering a type again replaces the earlier definition (handy when iterating on a
+    user op in a notebook); replacing one of minifluid's own ops warns.
     """
-    opdef = OpDef(type, inputs, outputs, attrs, doc, wants_outputs, random, no_grad)
+    frame = sys._getframe(1)
+    own = frame.f_globals.get("__name__", "").startswith("minifluid.")
+    old = OPS.get(type)
+    if old is not None and old.own and not own:
+        warnings.warn(f"register_op: op '{type}' is one of minifluid's own (registered at "
+                      f"{old.site}); this definition replaces it", RuntimeWarning, stacklevel=2)
+    opdef = OpDef(type, inputs, outputs, attrs, doc, wants_outputs, random, no_grad, needs_xp,
+                  f"{_short(frame.f_code.co_filename)}:{frame.f_lineno}")
+    opdef.own = own
     OPS[type] = opdef
     return opdef
 
@@ -182,11 +310,24 @@ def get_op(type: str) -> OpDef:
         raise ValueError(f"op '{type}' is not registered; registered ops: {sorted(OPS)}") from None
 
 
-def get_kernel(type: str, place: str, dtype: str) -> Callable:
+def has_kernel(type: str, place, dtype: str) -> bool:
+    return get_op(type).kernel_for(place, dtype) is not None
+
+
+def get_kernel(type: str, place, dtype: str) -> Callable:
+    """The kernel of op `type` for `place` (a Place, or a kind: 'cpu', 'cuda') and `dtype`."""
+    if isinstance(place, str):
+        place = place_of_kind(place)
     opdef = get_op(type)
-    try:
-        return opdef.kernels[(place, dtype)]
-    except KeyError:
-        have = ", ".join(f"{p}/{d}" for p, d in sorted(opdef.kernels)) or "none"
-        raise NotImplementedError(f"op '{type}' has no kernel for place '{place}' and dtype "
-                                  f"'{dtype}'; registered kernels: {have}") from None
+    fn = opdef.kernel_for(place, dtype)
+    if fn is None:
+        have = ", ".join(f"{p or 'any'}/{d}" for p, d in sorted(opdef.kernels, key=str)) or "none"
+        raise NotImplementedError(f"op '{type}' has no kernel for place '{place.kind}' and "
+                                  f"dtype '{dtype}'; registered kernels: {have} (op "
+                                  f"registered at {opdef.site})")
+    return fn
+
+
+def kernel_site(fn) -> str:
+    """Where kernel `fn` is defined (file:line), for error messages."""
+    return _site(fn)

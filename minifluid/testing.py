@@ -24,17 +24,12 @@ from .backward import gradients
 from .executor import Executor, Scope
 from .framework import Program, program_guard, unique_name
 from .layers.io import fluid_data
-from .place import CPUPlace, CUDAPlace, is_compiled_with_cuda
-from .registry import get_op
+from .place import CPUPlace, available_places
+from .registry import get_op, has_kernel
 
 __all__ = ["available_places", "build_op", "run_op", "check_output", "check_grad", "OpTest",
            "skip_check_grad_ci", "randomize_probability", "convert_float_to_uint16",
            "convert_uint16_to_float"]
-
-
-def available_places() -> list:
-    """CPUPlace, and CUDAPlace(0) when cupy and a GPU are usable."""
-    return [CPUPlace()] + ([CUDAPlace(0)] if is_compiled_with_cuda() else [])
 
 
 def _places(program: Program, places) -> list:
@@ -44,7 +39,7 @@ def _places(program: Program, places) -> list:
         return places
     ops = program.global_block().ops
     have = [p for p in available_places()
-            if all(any(k == p.kind for k, _ in get_op(op.type).kernels) for op in ops)]
+            if all(get_op(op.type).serves(p) for op in ops)]
     return have or available_places()  # none: let the run name the missing kernel
 
 
@@ -301,13 +296,11 @@ class OpTest(unittest.TestCase):
     def _get_places(self) -> list:
         """Paddle's rule: the CPU, and the GPU where usable and the op has GPU kernels;
         float16 runs only where a float16 kernel is registered."""
-        kernels = get_op(self.op_type).kernels
-        places = [CPUPlace()]
-        if is_compiled_with_cuda() and not getattr(self, "_cpu_only", False) and \
-                any(kind == "cuda" for kind, _ in kernels):
-            places.append(CUDAPlace(0))
+        opdef, cpu_only = get_op(self.op_type), getattr(self, "_cpu_only", False)
+        places = [p for p in available_places() if opdef.serves(p) and
+                  not (cpu_only and p != CPUPlace())]
         if self.dtype is not None and np.dtype(self.dtype) == np.float16:
-            return [p for p in places if (p.kind, "float16") in kernels]
+            return [p for p in places if has_kernel(self.op_type, p, "float16")]
         return places
 
     def _program(self, cast=None, no_grad=None):

@@ -37,11 +37,10 @@ import math
 
 import numpy as np
 
-from minifluid.kernels import via_float32
 from minifluid.place import get_array_module
-from minifluid.registry import register_op
+from minifluid.registry import grad_name, register_op
 
-from .rules import same_as_x
+from .rules import same_as, same_as_x
 
 SQRT_2 = math.sqrt(2.0)
 SQRT_2_PI = math.sqrt(2.0 / math.pi)
@@ -160,6 +159,7 @@ def _quiet(fn):
         with np.errstate(all="ignore"):
             return fn(*args, **attrs)
     quiet.__name__ = quiet.__qualname__ = getattr(fn, "__name__", "kernel")
+    quiet.__wrapped__ = fn  # where it is defined, for error messages
     return quiet
 
 
@@ -179,26 +179,18 @@ def make_activation(type, attrs, forward, reads, backward, check=None, doc=__doc
 
     @op.shape_rule
     def _(op):
-        same_as_x(op)
         if check is not None:
             check(op)
+        return same_as_x(op)
 
-    op.kernel(("cpu", "cuda"), "float32", "float64")(_quiet(forward))
-    op.kernel(("cpu", "cuda"), "float16")(via_float32(_quiet(forward)))
+    op.kernel("float32", "float64")(_quiet(forward))
     op.default_grad(inputs=(("X",) if reads == "X" else ()) + tuple(extra),
                     outputs=("Out",) if reads == "Out" else ())
     ins = ([reads] if reads else []) + [s + "?" for s in extra]
-    grad = register_op(type + "_grad", inputs=ins + ["Out@GRAD"], outputs=["X@GRAD?"],
-                       attrs=attrs)
-
-    @grad.shape_rule
-    def _(op):
-        src, dx = op.in_var(reads or "Out@GRAD"), op.out_var("X@GRAD")
-        dx.shape, dx.dtype, dx.lod_level = src.shape, src.dtype, src.lod_level
-
-    backward = _quiet(backward or _zero_grad)
-    grad.kernel(("cpu", "cuda"), "float32", "float64")(backward)
-    grad.kernel(("cpu", "cuda"), "float16")(via_float32(backward))
+    grad = register_op(type + "_grad", inputs=ins + [grad_name("Out")],
+                       outputs=[grad_name("X") + "?"], attrs=attrs)
+    grad.shape_rule(same_as(reads or grad_name("Out")))
+    grad.kernel("float32", "float64")(_quiet(backward or _zero_grad))
     return op
 
 

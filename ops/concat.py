@@ -5,9 +5,10 @@
 An AxisTensor input (a 1-element int tensor) gives the axis when the op runs, and then wins
 over the attr; Out's dimensions are unknown (-1) at build time, as in Paddle.
 """
-from minifluid.framework import EMPTY
 from minifluid.place import get_array_module
-from minifluid.registry import register_op
+from minifluid.registry import grad_name, register_op
+
+from .rules import like
 
 op = register_op("concat", inputs=["X*", "AxisTensor?"], outputs=["Out"], attrs={"axis": 0},
                  doc=__doc__)
@@ -38,17 +39,15 @@ def _(op):
             raise ValueError(f"'{v.name}' ({v.dtype}{list(v.shape)}) cannot be joined to "
                              f"'{xs[0].name}' ({xs[0].dtype}{list(xs[0].shape)}) along axis "
                              f"{'AxisTensor' if axis is None else axis}")
-    out = op.out_var("Out")
-    out.dtype = xs[0].dtype
     if axis is None:
-        out.shape = (-1,) * rank
-        return
+        return (-1,) * rank, xs[0].dtype
     axis %= rank
     sizes = [v.shape[axis] for v in xs]
-    out.shape = xs[0].shape[:axis] + (-1 if -1 in sizes else sum(sizes),) + xs[0].shape[axis + 1:]
+    return like(xs[0], shape=xs[0].shape[:axis] + (-1 if -1 in sizes else sum(sizes),) +
+                xs[0].shape[axis + 1:])
 
 
-@op.kernel(("cpu", "cuda"), "float16", "float32", "float64", "int32", "int64")
+@op.kernel("float16", "float32", "float64", "int32", "int64")
 def concat(xs, axis_t, *, axis):
     return get_array_module(xs[0]).concatenate(xs, axis=_axis(axis_t, axis, xs[0].ndim))
 
@@ -56,19 +55,11 @@ def concat(xs, axis_t, *, axis):
 op.default_grad(inputs=("X", "AxisTensor"))
 
 
-grad = register_op("concat_grad", inputs=["X*", "AxisTensor?", "Out@GRAD"],
-                   outputs=["X@GRAD*"], attrs={"axis": 0})
+grad = register_op("concat_grad", inputs=["X*", "AxisTensor?", grad_name("Out")],
+                   outputs=[grad_name("X") + "*"], attrs={"axis": 0})
 
 
-@grad.shape_rule
-def _(op):
-    for x, g in zip(op.input("X"), op.output("X@GRAD")):
-        if g != EMPTY:
-            src, dst = op.block.var(x), op.block.var(g)
-            dst.shape, dst.dtype = src.shape, src.dtype
-
-
-@grad.kernel(("cpu", "cuda"), "float16", "float32", "float64")
+@grad.kernel("float16", "float32", "float64")
 def concat_grad(xs, axis_t, dout, *, axis):
     xp, axis = get_array_module(dout), _axis(axis_t, axis, dout.ndim)
     cuts, at = [], 0

@@ -16,9 +16,9 @@ entropy and `seed` is ignored, as in Paddle.
 import numpy as np
 
 from minifluid.place import get_array_module
-from minifluid.registry import register_op
+from minifluid.registry import grad_name, register_op
 
-from .rules import same_as_x
+from .rules import like, same_as, same_as_x
 
 ATTRS = {"dropout_prob": 0.5, "is_test": False, "fix_seed": False, "seed": 0,
          "dropout_implementation": "downgrade_in_infer"}
@@ -28,7 +28,7 @@ op = register_op("dropout", inputs=["X", "Seed?"], outputs=["Out", "Mask?"], att
 
 @op.shape_rule
 def _(op):
-    same_as_x(op)
+    out = same_as_x(op)
     p, impl = op.attr("dropout_prob"), op.attr("dropout_implementation")
     if not 0 <= p <= 1:
         raise ValueError(f"dropout_prob must be in [0, 1], got {p}")
@@ -39,9 +39,7 @@ def _(op):
     if seed is not None and (seed.dtype.kind not in "iu" or seed.shape not in ((1,), (-1,))):
         raise TypeError(f"Seed ('{seed.name}') must be a 1-element int tensor, got "
                         f"{seed.dtype}{list(seed.shape)}")
-    mask = op.out_var("Mask")
-    if mask is not None:
-        mask.shape, mask.dtype = op.in_var("X").shape, np.dtype(np.uint8)
+    return {"Out": out, "Mask": like(op.in_var("X"), dtype=np.uint8)}
 
 
 def _scale(p, upscale, is_test):
@@ -51,7 +49,7 @@ def _scale(p, upscale, is_test):
     return (1 / (1 - p) if p < 1 else 0) if upscale else 1
 
 
-@op.kernel(("cpu", "cuda"), "float32", "float64")
+@op.kernel("float32", "float64")
 def dropout(x, seed_t, *, dropout_prob, is_test, fix_seed, seed, dropout_implementation,
             rng=None):
     xp, t = get_array_module(x), x.dtype.type
@@ -70,24 +68,19 @@ def dropout(x, seed_t, *, dropout_prob, is_test, fix_seed, seed, dropout_impleme
 def _(op):
     if not op.output("Mask"):
         raise ValueError(f"{op.where()}: dropout has no Mask output to differentiate with")
-    return [dict(type="dropout_grad", inputs={"Out@GRAD": [op.output("Out")[0] + "@GRAD"],
+    return [dict(type="dropout_grad", inputs={grad_name("Out"): [grad_name(op.output("Out")[0])],
                                               "Mask": op.output("Mask")},
-                 outputs={"X@GRAD": [op.input("X")[0] + "@GRAD"]}, attrs=dict(op.attrs))]
+                 outputs={grad_name("X"): [grad_name(op.input("X")[0])]}, attrs=dict(op.attrs))]
 
 
 # Out@GRAD first: kernels are chosen by the first input's dtype, and Mask is uint8.
-grad = register_op("dropout_grad", inputs=["Out@GRAD", "Mask"], outputs=["X@GRAD?"],
-                   attrs=ATTRS)
-
-
-@grad.shape_rule
-def _(op):
-    d, dx = op.in_var("Out@GRAD"), op.out_var("X@GRAD")
-    dx.shape, dx.dtype = d.shape, d.dtype
+grad = register_op("dropout_grad", inputs=[grad_name("Out"), "Mask"],
+                   outputs=[grad_name("X") + "?"], attrs=ATTRS)
+grad.shape_rule(same_as(grad_name("Out")))
 
 
 # uint8 too: a program built by hand may list Mask first (the kernel follows dOut's dtype)
-@grad.kernel(("cpu", "cuda"), "float32", "float64", "uint8")
+@grad.kernel("float32", "float64", "uint8")
 def dropout_grad(dout, mask, *, dropout_prob, is_test, fix_seed, seed,
                  dropout_implementation):
     t = dout.dtype.type

@@ -5,16 +5,15 @@
 from minifluid.place import get_array_module
 from minifluid.registry import register_op
 
+from .rules import same_as
+
 op = register_op("fill_any_like", inputs=["X"], outputs=["Out"], attrs={"value": 0.0},
                  doc=__doc__, no_grad="a constant: its gradient is zero for any X")
 
 
-@op.shape_rule
-def _(op):
-    x, out = op.in_var("X"), op.out_var("Out")
-    out.shape, out.dtype = x.shape, x.dtype
+op.shape_rule(same_as("X"))
 
 
-@op.kernel(("cpu", "cuda"), "float16", "float32", "float64", "int32", "int64", "bool")
+@op.kernel("float16", "float32", "float64", "int32", "int64", "bool")
 def fill_any_like(x, *, value):
     return get_array_module(x).full_like(x, value)

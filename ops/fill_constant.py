@@ -21,6 +21,8 @@ import numpy as np
 from minifluid.checks import dtype_name
 from minifluid.registry import register_op
 
+from .rules import dtype_of, int_tensor
+
 FLOATS = ("float16", "float32", "float64")
 
 
@@ -28,23 +30,18 @@ def _shape_rule(op):
     shape = op.attr("shape")
     if not all(isinstance(d, int) and d >= 0 for d in shape):
         raise ValueError(f"shape must be a list of ints >= 0, got {shape}")
-    out = op.out_var("Out")
-    out.shape, out.dtype = tuple(shape), np.dtype(dtype_name(op.attr("dtype")))
+    return tuple(shape), dtype_of(op.attr("dtype"))
 
 
 def _register(type, attrs, draw, dtypes):
     op = register_op(type, outputs=["Out"], attrs={"shape": [], "dtype": "float32", **attrs},
-                     doc=__doc__, no_grad="a random draw: no input to differentiate")
+                     doc=__doc__, no_grad="a random draw: no input to differentiate",
+                     needs_xp=True)
     op.shape_rule(_shape_rule)
 
-    @op.kernel("cpu", *dtypes)
-    def _(**a):
-        return draw(a).astype(dtype_name(a["dtype"]), copy=False)
-
-    @op.kernel("cuda", *dtypes)
-    def _(**a):
-        import cupy
-        return cupy.asarray(draw(a).astype(dtype_name(a["dtype"]), copy=False))
+    @op.kernel(*dtypes)
+    def _(*, xp, **a):  # drawn by numpy on the host, so a seed gives one draw on any place
+        return xp.asarray(draw(a).astype(dtype_name(a["dtype"]), copy=False))
 
 
 def _rng(a):
@@ -53,14 +50,8 @@ def _rng(a):
 
 fill = register_op("fill_constant", inputs=["ValueTensor?", "ShapeTensor?", "ShapeTensorList*?"],
                    outputs=["Out"], attrs={"shape": [], "dtype": "float32", "value": 0.0},
-                   doc=__doc__, no_grad="a constant: its tensor inputs are shapes and a value")
-
-
-def _int_tensor(v, what, one):
-    if v.dtype.name not in ("int32", "int64") or (
-            one and any(d not in (1, -1) for d in v.shape)) or (not one and len(v.shape) != 1):
-        want = "a 1-element int32/int64 tensor" if one else "a 1-D int32/int64 tensor"
-        raise TypeError(f"{what} ('{v.name}') must be {want}, got {v.dtype}{list(v.shape)}")
+                   doc=__doc__, no_grad="a constant: its tensor inputs are shapes and a value",
+                   needs_xp=True)
 
 
 @fill.shape_rule
@@ -76,7 +67,7 @@ def _(op):
         return _shape_rule(op)
     attr = op.attr("shape")
     if shape_t is not None:
-        _int_tensor(shape_t, "ShapeTensor", one=False)
+        int_tensor(shape_t, "ShapeTensor")
         rank = shape_t.shape[0] if shape_t.shape[0] >= 0 else len(attr)
         if rank <= 0:
             raise ValueError(f"ShapeTensor ('{shape_t.name}') has an unknown length and the "
@@ -84,12 +75,11 @@ def _(op):
         dims = (-1,) * rank
     else:
         for i, v in enumerate(shape_list):
-            _int_tensor(v, f"ShapeTensorList[{i}]", one=True)
+            int_tensor(v, f"ShapeTensorList[{i}]", one=True)
         same = len(attr) == len(shape_list)
         dims = tuple(d if same and isinstance(d, int) and d >= 0 else -1 for d in
                      (attr if same else shape_list))
-    out = op.out_var("Out")
-    out.shape, out.dtype = dims, np.dtype(dtype_name(op.attr("dtype")))
+    return dims, dtype_of(op.attr("dtype"))
 
 
 def _run_shape(shape_t, shape_list, shape):
@@ -127,15 +117,9 @@ def _fill(xp, value_t, shape_t, shape_list, shape, dtype, value):
 KEYS = FLOATS + ("int32", "int64", "bool", "uint8")
 
 
-@fill.kernel("cpu", *KEYS)
-def _(value_t, shape_t, shape_list, *, shape, dtype, value):
-    return _fill(np, value_t, shape_t, shape_list, shape, dtype, value)
-
-
-@fill.kernel("cuda", *KEYS)
-def _(value_t, shape_t, shape_list, *, shape, dtype, value):
-    import cupy
-    return _fill(cupy, value_t, shape_t, shape_list, shape, dtype, value)
+@fill.kernel(*KEYS)
+def _(value_t, shape_t, shape_list, *, shape, dtype, value, xp):
+    return _fill(xp, value_t, shape_t, shape_list, shape, dtype, value)
 
 
 _register("uniform_random", {"min": -1.0, "max": 1.0, "seed": 0},

@@ -12,9 +12,9 @@ that a 1-D Y gave if it is 1; what is left of two 1-D operands is [1]:
     [K] @ [K] -> [1]    [M] (transpose_X) @ [N] (transpose_Y) -> [M, N]    [K] @ [B, K, N] -> [B, N]
 """
 from minifluid.place import get_array_module
-from minifluid.registry import register_op
+from minifluid.registry import grad_name, register_op
 
-from .elementwise import broadcast_shape, reduce_to, x_and_y
+from .rules import broadcast_shape, like, reduce_to, x_and_y
 
 ATTRS = {"transpose_X": False, "transpose_Y": False, "alpha": 1.0}
 op = register_op("matmul", inputs=["X", "Y"], outputs=["Out"], attrs=ATTRS, doc=__doc__)
@@ -62,12 +62,11 @@ def _(op):
     for slot, v in (("X", x), ("Y", y)):
         if not v.shape:
             raise ValueError(f"{slot} ('{v.name}') must have rank >= 1, got shape []")
-    out = op.out_var("Out")
-    out.shape = _shapes(x.shape, y.shape, op.attr("transpose_X"), op.attr("transpose_Y"))
-    out.dtype = x.dtype
+    return like(x, shape=_shapes(x.shape, y.shape, op.attr("transpose_X"),
+                                 op.attr("transpose_Y")))  # fluid's ShareLoD("X", "Out")
 
 
-@op.kernel(("cpu", "cuda"), "float32", "float64")
+@op.kernel("float32", "float64")
 def matmul(x, y, *, transpose_X, transpose_Y, alpha):
     x2, y2 = _operands(x, y, transpose_X, transpose_Y)
     out = x2 @ y2
@@ -78,11 +77,11 @@ def matmul(x, y, *, transpose_X, transpose_Y, alpha):
 op.default_grad(inputs=("X", "Y"), grads=("X", "Y"))
 
 
-grad = register_op("matmul_grad", inputs=["X", "Y", "Out@GRAD"],
-                   outputs=["X@GRAD?", "Y@GRAD?"], attrs=ATTRS)
+grad = register_op("matmul_grad", inputs=["X", "Y", grad_name("Out")],
+                   outputs=[grad_name("X") + "?", grad_name("Y") + "?"], attrs=ATTRS)
 
 
-@grad.kernel(("cpu", "cuda"), "float32", "float64")
+@grad.kernel("float32", "float64")
 def matmul_grad(x, y, dout, *, transpose_X, transpose_Y, alpha):
     xp = get_array_module(x)
     x2, y2 = _operands(x, y, transpose_X, transpose_Y)

@@ -7,10 +7,9 @@ y_num_col_dims (what fc uses).
 """
 import math
 
-from minifluid.registry import register_op
+from minifluid.registry import grad_name, register_op
 
-from .elementwise import x_and_y
-from .rules import float_input
+from .rules import float_input, like, x_and_y
 
 ATTRS = {"x_num_col_dims": 1, "y_num_col_dims": 1}
 op = register_op("mul", inputs=["X", "Y"], outputs=["Out"], attrs=ATTRS, doc=__doc__)
@@ -32,8 +31,7 @@ def _(op):
     if -1 not in (k1, k2) and k1 != k2:
         raise ValueError(f"X ('{x.name}') of shape {list(x.shape)} flattens to width {k1} "
                          f"but Y ('{y.name}') of shape {list(y.shape)} to height {k2}")
-    out = op.out_var("Out")
-    out.shape, out.dtype = tuple(x.shape[:xn]) + tuple(y.shape[yn:]), x.dtype
+    return like(x, shape=tuple(x.shape[:xn]) + tuple(y.shape[yn:]))  # fluid's ShareLoD
 
 
 def _flat(a, n):
@@ -41,7 +39,7 @@ def _flat(a, n):
         math.prod(a.shape[:n]), math.prod(a.shape[n:]))
 
 
-@op.kernel(("cpu", "cuda"), "float32", "float64")
+@op.kernel("float32", "float64")
 def mul(x, y, *, x_num_col_dims, y_num_col_dims):
     out = _flat(x, x_num_col_dims) @ _flat(y, y_num_col_dims)
     return out.reshape(x.shape[:x_num_col_dims] + y.shape[y_num_col_dims:])
@@ -50,11 +48,12 @@ def mul(x, y, *, x_num_col_dims, y_num_col_dims):
 op.default_grad(inputs=("X", "Y"), grads=("X", "Y"))
 
 
-grad = register_op("mul_grad", inputs=["X", "Y", "Out@GRAD"], outputs=["X@GRAD?", "Y@GRAD?"],
+grad = register_op("mul_grad", inputs=["X", "Y", grad_name("Out")],
+                   outputs=[grad_name("X") + "?", grad_name("Y") + "?"],
                    attrs=ATTRS, wants_outputs=True)
 
 
-@grad.kernel(("cpu", "cuda"), "float32", "float64")
+@grad.kernel("float32", "float64")
 def mul_grad(x, y, dout, *, x_num_col_dims, y_num_col_dims, wanted=(True, True)):
     x2, y2 = _flat(x, x_num_col_dims), _flat(y, y_num_col_dims)
     d2 = dout.reshape(x2.shape[0], y2.shape[1])

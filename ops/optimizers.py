@@ -16,6 +16,8 @@ from minifluid.framework import same_shape
 from minifluid.place import get_array_module
 from minifluid.registry import register_op
 
+from .rules import like
+
 # one value each, broadcast over Param
 SCALARS = ("LearningRate", "Beta1Pow", "Beta2Pow", "Beta1Tensor", "Beta2Tensor")
 
@@ -35,11 +37,7 @@ def _check(op):
         elif v.dtype != p.dtype or not same_shape(v.shape, p.shape):
             raise ValueError(f"{slot} ('{v.name}', {v.dtype}{list(v.shape)}) does not match "
                              f"Param ('{p.name}', {p.dtype}{list(p.shape)})")
-    for slot, names in op.outputs.items():
-        src = op.in_var(slot[:-3])
-        for n in names:
-            v = op.block.var(n)
-            v.shape, v.dtype = src.shape, src.dtype
+    return {slot: like(op.in_var(slot[:-len("Out")])) for slot in op.outputs}
 
 
 UPDATE = "an optimizer update: it writes its parameter, nothing flows back through it"
@@ -48,7 +46,7 @@ sgd = register_op("sgd", inputs=["Param", "Grad", "LearningRate"], outputs=["Par
 sgd.shape_rule(_check)
 
 
-@sgd.kernel(("cpu", "cuda"), "float32", "float64")
+@sgd.kernel("float32", "float64")
 def _(param, grad, lr):
     param -= lr * grad
     return param
@@ -60,7 +58,7 @@ momentum = register_op("momentum", inputs=["Param", "Grad", "Velocity", "Learnin
 momentum.shape_rule(_check)
 
 
-@momentum.kernel(("cpu", "cuda"), "float32", "float64")
+@momentum.kernel("float32", "float64")
 def _(param, grad, velocity, lr, *, mu, use_nesterov):
     velocity *= velocity.dtype.type(mu)
     velocity += grad
@@ -90,7 +88,7 @@ def _beta(beta_t, beta, t):
     return beta_t.reshape(()).astype(t)  # a 0-d array: stays on the device
 
 
-@adam.kernel(("cpu", "cuda"), "float32", "float64")
+@adam.kernel("float32", "float64")
 def _(param, grad, lr, m1, m2, b1p, b2p, b1_t, b2_t, *, beta1, beta2, epsilon, lazy_mode,
       min_row_size_to_use_multithread):
     xp, t = get_array_module(param), param.dtype.type

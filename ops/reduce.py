@@ -20,32 +20,13 @@ no elements is -inf or inf (the lowest or highest int), as Eigen's reducers star
 """
 import numpy as np
 
-from minifluid.checks import dtype_name
-from minifluid.kernels import via_float32
 from minifluid.place import get_array_module
-from minifluid.registry import register_op
+from minifluid.registry import grad_name, register_op
+
+from .rules import axes, dtype_of, reduced
 
 ATTRS = {"dim": [0], "keep_dim": False, "reduce_all": False, "in_dtype": -1, "out_dtype": -1}
 FLOATS, INTS = ("float32", "float64"), ("int32", "int64")
-
-
-def axes(ndim, dim, reduce_all):
-    """The reduced axes, or None when all of them are (the result then has shape [1])."""
-    if reduce_all or not dim or not ndim:
-        return None
-    ax = tuple(sorted({d % ndim for d in dim}))
-    return None if len(ax) == ndim else ax
-
-
-def reduced_shape(shape, dim, keep_dim, reduce_all):
-    ax = axes(len(shape), dim, reduce_all)
-    if ax is None:
-        return (1,) * len(shape) if keep_dim else (1,)
-    return tuple(1 if i in ax else d for i, d in enumerate(shape) if keep_dim or i not in ax)
-
-
-def out_dtype(x_dtype, out_dtype):
-    return x_dtype if out_dtype == -1 else np.dtype(dtype_name(out_dtype))
 
 
 def _shape_rule(kinds, what):
@@ -57,9 +38,9 @@ def _shape_rule(kinds, what):
                    for d in dim):
             raise ValueError(f"dim {dim} is out of range for X ('{x.name}') of shape "
                              f"{list(x.shape)}")
-        out = op.out_var("Out")
-        out.dtype = out_dtype(x.dtype, op.attr("out_dtype"))
-        out.shape = reduced_shape(x.shape, dim, op.attr("keep_dim"), op.attr("reduce_all"))
+        dtype = x.dtype if op.attr("out_dtype") == -1 else dtype_of(op.attr("out_dtype"))
+        shape = reduced(x.shape, dim, op.attr("keep_dim"), op.attr("reduce_all"))
+        return shape, dtype
     return rule
 
 
@@ -146,24 +127,22 @@ def _make(type, reduce, dtypes, kinds):
     op.shape_rule(_shape_rule(kinds, "a bool tensor" if kinds == "b" else
                               "a float tensor" if kinds == "f" else "a numeric tensor"))
 
-    @op.kernel(("cpu", "cuda"), *dtypes)
+    @op.kernel(*dtypes)
     def forward(x, *, dim, keep_dim, reduce_all, in_dtype, out_dtype):
         ax = axes(x.ndim, dim, reduce_all)
-        dtype = x.dtype if out_dtype == -1 else np.dtype(dtype_name(out_dtype))
+        dtype = x.dtype if out_dtype == -1 else dtype_of(out_dtype)
         out = reduce(x, ax, keep_dim, dtype)
         out = get_array_module(x).asarray(out).astype(dtype, copy=False)
         return out.reshape(1) if ax is None and not keep_dim else out
 
-    if dtypes[0] == "float32":
-        op.kernel(("cpu", "cuda"), "float16")(via_float32(forward))
     if type not in GRADS:
         return
     needs_out = type in ("reduce_max", "reduce_min")
     op.default_grad(outputs=("Out",) if needs_out else ())
     grad = register_op(type + "_grad", inputs=["X"] + (["Out"] if needs_out else []) +
-                       ["Out@GRAD"], outputs=["X@GRAD?"], attrs=ATTRS)
+                       [grad_name("Out")], outputs=[grad_name("X") + "?"], attrs=ATTRS)
 
-    @grad.kernel(("cpu", "cuda"), *FLOATS)
+    @grad.kernel(*FLOATS)
     def backward(x, *rest, dim, keep_dim, reduce_all, in_dtype, out_dtype):
         out, dout = rest if needs_out else (None, rest[0])
         d = broadcast_back(x, dout, dim, reduce_all)
@@ -171,8 +150,6 @@ def _make(type, reduce, dtypes, kinds):
         if out is not None:
             out = broadcast_back(x, out, dim, reduce_all)
         return GRADS[type](x, out, d, ax, _count(x, dim, reduce_all))
-
-    grad.kernel(("cpu", "cuda"), "float16")(via_float32(backward))
 
 
 for _type, (_reduce, _dtypes, _kinds) in FORWARD.items():

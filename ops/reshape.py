@@ -14,7 +14,9 @@ Out is a copy, not a view: X may be a parameter that an optimizer later updates 
 import math
 
 from minifluid.place import get_array_module
-from minifluid.registry import register_op
+from minifluid.registry import grad_name, register_op
+
+from .rules import int_tensor, like
 
 DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8")
 
@@ -47,34 +49,23 @@ def resolve(x_shape, shape):
     return tuple(out)
 
 
-def _int_tensor(v, slot, one=False):
-    if v.dtype.name not in ("int32", "int64") or len(v.shape) != 1 or (
-            one and v.shape[0] not in (1, -1)):
-        raise TypeError(f"{slot} ('{v.name}') must be a 1-D{' 1-element' if one else ''} "
-                        f"int32 or int64 tensor, got {v.dtype}{list(v.shape)}")
-    return v
-
-
 def shape_rule(op):
-    x, out, shape = op.in_var("X"), op.out_var("Out"), list(op.attr("shape"))
-    tensors = [_int_tensor(op.block.var(n), "ShapeTensor", one=True)
+    x, shape = op.in_var("X"), list(op.attr("shape"))
+    tensors = [int_tensor(op.block.var(n), "ShapeTensor", one=True)
                for n in op.input("ShapeTensor")]
     given = op.in_var("Shape")
     if tensors:  # an attr entry > 0 is a dimension the layer was given as an int
         known = len(shape) == len(tensors)
-        out.shape = tuple(shape[i] if known and shape[i] > 0 else -1 for i in range(len(tensors)))
+        out = tuple(shape[i] if known and shape[i] > 0 else -1 for i in range(len(tensors)))
     elif given is not None:
-        n = _int_tensor(given, "Shape").shape[0]
+        n = int_tensor(given, "Shape").shape[0]
         if n == -1:
             raise ValueError(f"Shape ('{given.name}') must have a known length, got shape "
                              f"{list(given.shape)}")
-        out.shape = (-1,) * n
+        out = (-1,) * n
     else:  # an empty shape makes a 0-d Out (of a 1-element X)
-        out.shape = resolve(x.shape, shape)
-    out.dtype, out.lod_level = x.dtype, x.lod_level
-    xshape = op.out_var("XShape")
-    if xshape is not None:
-        xshape.shape, xshape.dtype = (0,) + tuple(x.shape), x.dtype
+        out = resolve(x.shape, shape)
+    return {"Out": like(x, shape=out), "XShape": ((0,) + tuple(x.shape), x.dtype)}
 
 
 def forward(x, shape_t, shape_ts, *, shape):
@@ -98,44 +89,47 @@ reshape2 = register_op("reshape2", inputs=INPUTS, outputs=["Out", "XShape?"],
 for _op in (reshape, reshape2):
     _op.optional.add("ShapeTensor")  # a list that may be left out
     _op.shape_rule(shape_rule)
-reshape.kernel(("cpu", "cuda"), *DTYPES)(forward)
+reshape.kernel(*DTYPES)(forward)
 
 
-@reshape2.kernel(("cpu", "cuda"), *DTYPES)
+@reshape2.kernel(*DTYPES)
 def _(x, shape_t, shape_ts, *, shape):
     xp = get_array_module(x)
     return forward(x, shape_t, shape_ts, shape=shape), xp.empty((0,) + x.shape, x.dtype)
 
 
 reshape.default_grad()
-grad = register_op("reshape_grad", inputs=["X", "Out@GRAD"], outputs=["X@GRAD?"],
+grad = register_op("reshape_grad", inputs=["X", grad_name("Out")],
+                   outputs=[grad_name("X") + "?"],
                    attrs={"shape": []})
 
 
-@grad.kernel(("cpu", "cuda"), "float16", "float32", "float64")
+@grad.kernel("float16", "float32", "float64")
 def reshape_grad(x, dout, *, shape):
     return dout.reshape(x.shape)
 
 
 @reshape2.grad_maker
 def _(op):
-    out_grad, x_grad = [op.output("Out")[0] + "@GRAD"], {"X@GRAD": [op.input("X")[0] + "@GRAD"]}
+    out_grad = {grad_name("Out"): [grad_name(op.output("Out")[0])]}
+    x_grad = {grad_name("X"): [grad_name(op.input("X")[0])]}
     if not op.output("XShape"):  # built without it (by hand): differentiate with X itself
-        return [dict(type="reshape_grad", inputs={"X": op.input("X"), "Out@GRAD": out_grad},
+        return [dict(type="reshape_grad", inputs={"X": op.input("X"), **out_grad},
                      outputs=x_grad, attrs={"shape": op.attr("shape")})]
-    return [dict(type="reshape2_grad", inputs={"XShape": op.output("XShape"),
-                                               "Out@GRAD": out_grad}, outputs=x_grad)]
+    return [dict(type="reshape2_grad", inputs={"XShape": op.output("XShape"), **out_grad},
+                 outputs=x_grad)]
 
 
-grad2 = register_op("reshape2_grad", inputs=["XShape", "Out@GRAD"], outputs=["X@GRAD?"])
+grad2 = register_op("reshape2_grad", inputs=["XShape", grad_name("Out")],
+                    outputs=[grad_name("X") + "?"])
 
 
 @grad2.shape_rule
 def _(op):
-    xshape, dx = op.in_var("XShape"), op.out_var("X@GRAD")
-    dx.shape, dx.dtype = tuple(xshape.shape[1:]), xshape.dtype
+    xshape = op.in_var("XShape")
+    return tuple(xshape.shape[1:]), xshape.dtype, xshape.lod_level
 
 
-@grad2.kernel(("cpu", "cuda"), "float16", "float32", "float64")
+@grad2.kernel("float16", "float32", "float64")
 def _(xshape, dout):
     return dout.reshape(xshape.shape[1:])

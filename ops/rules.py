@@ -1,14 +1,23 @@
-"""Shape and dtype rules that several ops share: an op file names the rule instead of
-assigning its outputs' fields by hand.
+"""The vocabulary op files share: shape rules and their pieces, and the few array helpers
+that more than one op's kernels use. A shape rule returns its outputs' specs, (shape, dtype)
+or (shape, dtype, lod_level) (see minifluid/registry.py):
 
-    op.shape_rule(same_as_x)          Out is X's shape, dtype and LoD; X must be float
+    op.shape_rule(same_as_x)              Out: X's shape, dtype and LoD; X must be float
+    op.shape_rule(same_as("Out@GRAD"))    Out: like that input, any dtype
+    return like(x, dtype=np.bool_)        X's shape and LoD (fluid's ShareLoD), another dtype
+    return broadcast(op)                  elementwise: X and Y lined up at `axis`, broadcast
+    return reduced(x, dim, keep, all_)    the shape left when dims are reduced
 """
+import numpy as np
+
+from minifluid.checks import dtype_name
 
 
-def like(out, src, dtype=None):
-    """Give `out` the shape, dtype (or `dtype`) and LoD level of `src` (fluid's ShareLoD)."""
-    out.shape, out.dtype, out.lod_level = src.shape, src.dtype if dtype is None else dtype, \
-        src.lod_level
+def like(v, dtype=None, shape=None):
+    """The spec of an output like variable `v`: its shape (or `shape`), dtype (or `dtype`)
+    and LoD level (fluid's ShareLoD)."""
+    return (v.shape if shape is None else tuple(shape), v.dtype if dtype is None else dtype,
+            v.lod_level)
 
 
 def float_input(op, slot="X"):
@@ -21,4 +30,110 @@ def float_input(op, slot="X"):
 
 def same_as_x(op):
     """Out has X's shape, dtype and LoD; X is float."""
-    like(op.out_var("Out"), float_input(op))
+    return like(float_input(op))
+
+
+def same_as(slot):
+    """The rule: the op's one output is like input `slot` (any dtype)."""
+    def rule(op):
+        return like(op.in_var(slot))
+    rule.__name__ = f"same_as_{slot}"
+    return rule
+
+
+def x_and_y(op):
+    """The X and Y inputs of a binary op, which must share a dtype."""
+    x, y = op.in_var("X"), op.in_var("Y")
+    if x.dtype != y.dtype:
+        raise TypeError(f"X ('{x.name}', {x.dtype}) and Y ('{y.name}', {y.dtype}) must have "
+                        f"one dtype")
+    return x, y
+
+
+def int_tensor(v, what, one=False):
+    """`v`, which must be an int32/int64 tensor: 1-D, or with `one` a single element."""
+    ok = v.dtype.name in ("int32", "int64") and (
+        len(v.shape) <= 1 and all(d in (1, -1) for d in v.shape) if one else len(v.shape) == 1)
+    if not ok:
+        want = "a 1-element int32/int64 tensor" if one else "a 1-D int32/int64 tensor"
+        raise TypeError(f"{what} ('{v.name}') must be {want}, got {v.dtype}{list(v.shape)}")
+    return v
+
+
+# Broadcasting (elementwise ops, matmul's batch dimensions)
+
+def aligned_shape(x_shape, y_shape, axis):
+    """Y's shape padded with 1s so that it lines up with X from dimension `axis`."""
+    if len(y_shape) > len(x_shape):
+        raise ValueError(f"Y has more dimensions ({list(y_shape)}) than X ({list(x_shape)})")
+    axis = len(x_shape) - len(y_shape) if axis == -1 else axis
+    if not 0 <= axis <= len(x_shape) - len(y_shape):
+        raise ValueError(f"axis {axis} does not fit Y of shape {list(y_shape)} into X of "
+                         f"shape {list(x_shape)}")
+    return (1,) * axis + tuple(y_shape) + (1,) * (len(x_shape) - axis - len(y_shape))
+
+
+def aligned(x_shape, y_shape, axis):
+    """X's and Y's shapes of one rank: the one with fewer dimensions lined up with the other
+    from dimension `axis` (Paddle lets Y be the larger one)."""
+    if len(y_shape) > len(x_shape):
+        try:
+            return aligned_shape(y_shape, x_shape, axis), tuple(y_shape)
+        except ValueError:
+            raise ValueError(f"axis {axis} does not fit X of shape {list(x_shape)} into Y of "
+                             f"shape {list(y_shape)}") from None
+    return tuple(x_shape), aligned_shape(x_shape, y_shape, axis)
+
+
+def broadcast_shape(a, b):
+    """numpy's broadcast of two shapes of one rank, where -1 is a dimension not yet known."""
+    out = []
+    for p, q in zip(a, b):
+        if p == 1 or q == 1 or p == q or -1 in (p, q):
+            out.append(q if p == 1 else p if q == 1 else max(p, q) if -1 not in (p, q)
+                       else -1)
+        else:
+            raise ValueError(f"shapes {list(a)} and {list(b)} do not broadcast")
+    return tuple(out)
+
+
+def broadcast(op):
+    """Out of an elementwise op: X and Y lined up at `axis` and broadcast; X's dtype and
+    LoD (fluid's ShareLoD("X", "Out"))."""
+    x, y = x_and_y(op)
+    axis = op.attr("axis")
+    try:
+        shape = broadcast_shape(*aligned(x.shape, y.shape, axis))
+    except ValueError as e:
+        raise ValueError(f"Y ('{y.name}') of shape {list(y.shape)} does not broadcast to X "
+                         f"('{x.name}') of shape {list(x.shape)} with axis={axis}: {e}") from None
+    return like(x, shape=shape)
+
+
+def reduce_to(g, shape):
+    """Sum g over the dimensions in which `shape` was broadcast (a gradient kernel's step)."""
+    axes = tuple(i for i, (n, s) in enumerate(zip(g.shape, shape)) if s == 1 and n != 1)
+    return g.sum(axis=axes, keepdims=True) if axes else g
+
+
+# Reductions
+
+def axes(ndim, dim, reduce_all):
+    """The reduced axes, or None when all of them are (the result then has shape [1])."""
+    if reduce_all or not dim or not ndim:
+        return None
+    ax = tuple(sorted({d % ndim for d in dim}))
+    return None if len(ax) == ndim else ax
+
+
+def reduced(shape, dim, keep_dim, reduce_all):
+    """The shape left when `dim` (all of them with reduce_all) are reduced: [1] for all."""
+    ax = axes(len(shape), dim, reduce_all)
+    if ax is None:
+        return (1,) * len(shape) if keep_dim else (1,)
+    return tuple(1 if i in ax else d for i, d in enumerate(shape) if keep_dim or i not in ax)
+
+
+def dtype_of(name_or_number):
+    """A dtype from a name or Paddle's VarType number (out_dtype attrs)."""
+    return np.dtype(dtype_name(name_or_number))

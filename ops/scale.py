@@ -7,7 +7,9 @@ A ScaleTensor input (a 1-element float tensor) gives `scale` when the op runs an
 over the attr, as in fluid 1.8; the gradient scales dOut by the same tensor. ScaleTensor
 itself gets no gradient (Paddle's scale grad has none either).
 """
-from minifluid.registry import register_op
+from minifluid.registry import grad_name, register_op
+
+from .rules import like
 
 ATTRS = {"scale": 1.0, "bias": 0.0, "bias_after_scale": True}
 op = register_op("scale", inputs=["X", "ScaleTensor?"], outputs=["Out"], attrs=ATTRS,
@@ -16,14 +18,14 @@ op = register_op("scale", inputs=["X", "ScaleTensor?"], outputs=["Out"], attrs=A
 
 @op.shape_rule
 def _(op):
-    x, out, s = op.in_var("X"), op.out_var("Out"), op.in_var("ScaleTensor")
+    x, s = op.in_var("X"), op.in_var("ScaleTensor")
     if s is not None and (s.dtype.kind != "f" or any(d not in (1, -1) for d in s.shape)):
         raise TypeError(f"ScaleTensor ('{s.name}') must be a 1-element float tensor (shape [1]), "
                         f"got {s.dtype}{list(s.shape)}")
-    out.shape, out.dtype, out.lod_level = x.shape, x.dtype, x.lod_level
+    return like(x)
 
 
-@op.kernel(("cpu", "cuda"), "float16", "float32", "float64", "int32", "int64")
+@op.kernel("float16", "float32", "float64", "int32", "int64")
 def scale(x, scale_t, *, scale, bias, bias_after_scale):
     t = x.dtype.type
     if scale_t is not None:
@@ -39,8 +41,8 @@ def scale(x, scale_t, *, scale, bias, bias_after_scale):
 
 @op.grad_maker
 def _(op):
-    ins = {"X": [op.output("Out")[0] + "@GRAD"]}
+    ins = {"X": [grad_name(op.output("Out")[0])]}
     if op.input("ScaleTensor"):
         ins["ScaleTensor"] = op.input("ScaleTensor")
-    return [dict(type="scale", inputs=ins, outputs={"Out": [op.input("X")[0] + "@GRAD"]},
+    return [dict(type="scale", inputs=ins, outputs={"Out": [grad_name(op.input("X")[0])]},
                  attrs={"scale": op.attr("scale")})]

@@ -3,7 +3,9 @@
     Out = X[0] + X[1] + ...;  X@GRAD[i] = dOut
 """
 from minifluid.framework import same_shape
-from minifluid.registry import register_op
+from minifluid.registry import grad_name, register_op
+
+from .rules import like
 
 op = register_op("sum", inputs=["X*"], outputs=["Out"], doc=__doc__)
 
@@ -19,18 +21,17 @@ def _(op):
         if not same_shape(v.shape, first.shape):
             raise ValueError(f"all inputs must have one shape: '{first.name}' is "
                              f"{list(first.shape)}, '{v.name}' is {list(v.shape)}")
-    out = op.out_var("Out")
-    out.shape, out.dtype = first.shape, first.dtype
+    return like(first)
 
 
 @op.grad_maker
 def _(op):
-    dout = op.output("Out")[0] + "@GRAD"
-    return [dict(type="scale", inputs={"X": [dout]}, outputs={"Out": [x + "@GRAD"]},
+    dout = grad_name(op.output("Out")[0])
+    return [dict(type="scale", inputs={"X": [dout]}, outputs={"Out": [grad_name(x)]},
                  attrs={"scale": 1.0}) for x in op.input("X")]
 
 
-@op.kernel(("cpu", "cuda"), "float16", "float32", "float64", "int32", "int64")
+@op.kernel("float16", "float32", "float64", "int32", "int64")
 def sum(xs):
     out = xs[0].copy() if len(xs) == 1 else xs[0] + xs[1]
     for x in xs[2:]:

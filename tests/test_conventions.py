@@ -2,6 +2,8 @@
 
 Every registered op has a shape rule, CPU float32 and float64 kernels, a grad maker or a
 stated reason for having none, and a test that names it; no kernel writes into its inputs;
+shape rules return their outputs' specs (no op file assigns a variable's fields), and no op
+file spells '@GRAD' (registry.grad_name does);
 every module in ops/ is imported by ops/__init__.py; engine files, op files and functions stay
 within their line budgets; and the documents say only what is there (the tests SEMANTICS.md
 cites, the files ARCHITECTURE.md names, its worked example).
@@ -15,6 +17,7 @@ import numpy as np
 import pytest
 
 import minifluid  # noqa: F401  (registers every op)
+from minifluid.place import CPUPlace
 from minifluid.registry import OPS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +41,7 @@ IN_PLACE = {
 }
 
 # Modules in ops/ that declare no op, so ops/__init__.py need not import them.
-HELPER_MODULES = {"rules": "shared shape rules, imported by the op files that use them"}
+HELPER_MODULES = {"rules": "the shared shape rules and helpers, imported by the op files"}
 
 # Budgets, set a little above the largest today (see ARCHITECTURE.md, "Budgets").
 ENGINE_FILE_LINES = 500     # minifluid/**.py; largest: minifluid/testing.py, 492 lines
@@ -57,7 +60,7 @@ def _files_naming(type):
 
 @pytest.mark.parametrize("type", sorted(OPS))
 def test_op_has_a_shape_rule(type):
-    assert OPS[type].infer_shape is not None, f"op '{type}' has no shape rule (@op.shape_rule)"
+    assert OPS[type].rule is not None, f"op '{type}' has no shape rule (@op.shape_rule)"
 
 
 @pytest.mark.parametrize("type", sorted(OPS))
@@ -67,7 +70,7 @@ def test_op_has_cpu_float32_and_float64_kernels(type):
             f"op '{type}' is allow-listed as never float ({NOT_FLOAT[type]}) but has float "
             f"kernels: drop it from NOT_FLOAT")
         return
-    missing = [d for d in ("float32", "float64") if ("cpu", d) not in OPS[type].kernels]
+    missing = [d for d in ("float32", "float64") if OPS[type].kernel_for(CPUPlace(), d) is None]
     assert not missing, (f"op '{type}' has no CPU kernel for {missing}; registered: "
                          f"{sorted(OPS[type].kernels)}")
 
@@ -108,10 +111,12 @@ def _call_on_read_only_inputs(opdef):
         attrs["wanted"] = (True,) * len(opdef.outputs)
     if opdef.random:
         attrs["rng"] = np.random.default_rng(0)
+    if opdef.needs_xp:
+        attrs["xp"] = np
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            opdef.kernels[("cpu", "float64")](*args, **attrs)
+            opdef.kernel_for(CPUPlace(), "float64")(*args, **attrs)
     except Exception as e:  # these inputs do not suit every op: only read-only errors count
         return e
     return None
@@ -122,7 +127,7 @@ def test_kernels_do_not_write_their_inputs():
     # broadcast views: a kernel that writes into an input fails on read-only arrays.
     ran, writes = [], []
     for type, opdef in sorted(OPS.items()):
-        if ("cpu", "float64") not in opdef.kernels:
+        if opdef.kernel_for(CPUPlace(), "float64") is None:
             continue
         e = _call_on_read_only_inputs(opdef)
         wrote = e is not None and "read-only" in str(e)
@@ -206,3 +211,26 @@ def test_the_worked_example_in_architecture_md_runs():
     finally:
         OPS.pop("cube", None)
         OPS.pop("cube_grad", None)
+
+
+def _misspellings(tree):
+    """Assignments to a variable's shape/dtype/lod_level, and '@GRAD' in a string that is
+    not a docstring."""
+    docs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+        for t in targets:
+            for a in t.elts if isinstance(t, ast.Tuple) else [t]:
+                if isinstance(a, ast.Attribute) and a.attr in ("shape", "dtype", "lod_level"):
+                    yield node.lineno, f"assigns .{a.attr}"
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                "@GRAD" in node.value and id(node) not in docs:
+            yield node.lineno, f"spells {node.value!r}"
+
+
+def test_shape_rules_return_specs_and_grad_names_are_spelled_once():
+    found = [f"{p.relative_to(ROOT)}:{line}: {what}" for p in sorted((ROOT / "ops").rglob("*.py"))
+             for line, what in _misspellings(ast.parse(p.read_text()))]
+    assert not found, ("op files that assign variables' fields (a shape rule returns specs: "
+                       "ops/rules.py) or spell '@GRAD' (use grad_name):\n" + "\n".join(found))

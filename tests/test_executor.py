@@ -1,5 +1,6 @@
 import gc
 import os
+import re
 import threading
 import warnings
 import weakref
@@ -188,6 +189,10 @@ def test_kernel_errors_name_the_op_shapes_and_line(fresh, monkeypatch):
     assert "X: float32[2, 10], Label: float32[2, 10]" in msg
     assert "ValueError: the kernel refuses" in msg
     assert "total = fluid.layers.reduce_sum(" in msg
+    # the kernel is named, and its own exception (with its traceback) is chained
+    assert re.search(rf"in its kernel \S*test_executor.py:{failing.__code__.co_firstlineno}:", msg)
+    assert str(e.value.__cause__) == "the kernel refuses"
+    assert e.value.__cause__.__traceback__.tb_next is not None  # down to the kernel's line
 
 
 def test_a_label_fed_with_another_shape_is_refused_by_the_shape_rule(fresh):
@@ -362,7 +367,7 @@ def test_a_kernel_returning_another_dtype_is_named_as_the_ops_bug(fresh, monkeyp
     x = fluid.data("x", [None, 2])
     y = fluid.layers.scale(x, scale=2.0)
     kernels = fluid.registry.OPS["scale"].kernels
-    real = kernels[("cpu", "float32")]
+    real = kernels[(None, "float32")]  # the generic kernel; a cpu one takes precedence
     monkeypatch.setitem(kernels, ("cpu", "float32"),
                         lambda *a, **k: real(*a, **k).astype(np.float64))
     with pytest.raises(ValueError) as e:

@@ -23,17 +23,18 @@ Which kernel serves which (place, dtype), one file each beside this one:
     cpu float32   cpu_c.py (cpu.c, the C library setup.py builds), where it loaded; else
                   cpu_numpy.py (blocked numpy, threads: blocking.py)
     cpu float64   cpu_numpy.py
-    cpu float16   cpu float32, through via_float32
+    cpu float16   cpu float32, computed in float32 (the registry's float16 policy)
     cuda (all)    cuda.py (cupy, one fused pass)
-reference.py is a short xp version of the formula above, for reading and for tests.
+    any other     reference.py: a short xp version of the formula above, for reading, for
+                  tests, and for a numpy-compatible place without kernels of its own
 """
 import numpy as np
 
 from minifluid.framework import same_shape
-from minifluid.kernels import via_float32
-from minifluid.registry import register_op
+from minifluid.registry import grad_name, register_op
 
-from . import cpu_c
+from ..rules import like
+from . import cpu_c, reference
 from .cpu_c import c_grad, c_loss
 from .cpu_numpy import blocks, divisor, ignore_value, loss, loss_grad, minus_one
 
@@ -67,13 +68,13 @@ def _(op):
         raise TypeError(f"ignore_index must be an int, got {ignore_index!r}")
     if not isinstance(normalize, (bool, np.bool_)):
         raise TypeError(f"normalize must be a bool, got {normalize!r}")
-    out = op.out_var("Out")
-    out.shape, out.dtype, out.lod_level = x.shape, x.dtype, x.lod_level
+    return like(x)
 
 
 op.default_grad(inputs=("X", "Label", "PosWeight"))
 grad_op = register_op("sigmoid_cross_entropy_with_logits_grad",
-                      inputs=["X", "Label", "PosWeight?", "Out@GRAD"], outputs=["X@GRAD?"],
+                      inputs=["X", "Label", "PosWeight?", grad_name("Out")],
+                      outputs=[grad_name("X") + "?"],
                       attrs=op.attrs)
 
 # The C library, or None. bench_loss.py --numpy and the tests set it to None to run the numpy
@@ -88,7 +89,7 @@ def _use_c(*arrays):
     return _native is not None and all(a is None or a.dtype == np.float32 for a in arrays)
 
 
-@op.kernel("cpu", "float32", "float64")
+@op.kernel("float32", "float64", place="cpu")
 def sigmoid_cross_entropy_with_logits(x, label, pos_weight, *, ignore_index, normalize):
     div, ign = divisor(label, ignore_value(label.dtype, ignore_index), normalize)
     if _use_c(x, label, pos_weight):
@@ -98,7 +99,7 @@ def sigmoid_cross_entropy_with_logits(x, label, pos_weight, *, ignore_index, nor
                    x, label, minus_one(pos_weight))
 
 
-@grad_op.kernel("cpu", "float32", "float64")
+@grad_op.kernel("float32", "float64", place="cpu")
 def sigmoid_cross_entropy_with_logits_grad(x, label, pos_weight, dout, *, ignore_index,
                                            normalize):
     div, ign = divisor(label, ignore_value(label.dtype, ignore_index), normalize)
@@ -109,7 +110,8 @@ def sigmoid_cross_entropy_with_logits_grad(x, label, pos_weight, dout, *, ignore
                    x, label, minus_one(pos_weight), dout)
 
 
-op.kernel("cpu", "float16")(via_float32(sigmoid_cross_entropy_with_logits))
-grad_op.kernel("cpu", "float16")(via_float32(sigmoid_cross_entropy_with_logits_grad))
+# Any other numpy-compatible place (a new backend) starts from the reference kernels.
+op.kernel(*FLOATS)(reference.loss)
+grad_op.kernel(*FLOATS)(reference.loss_grad)
 
 from . import cuda  # noqa: E402,F401  (registers the cuda kernels; it imports this module)

@@ -175,11 +175,11 @@ def _cuda_run(x, label, pos_weight, dout, ignore_index, normalize):
     return out
 
 
-@op.kernel("cuda", *FLOATS)
+@op.kernel(*FLOATS, place="cuda")
 def _cuda_forward(x, label, pos_weight, **attrs):
     return _cuda_run(x, label, pos_weight, None, **attrs)
 
 
-@grad_op.kernel("cuda", *FLOATS)
+@grad_op.kernel(*FLOATS, place="cuda")
 def _cuda_backward(x, label, pos_weight, dout, **attrs):
     return _cuda_run(x, label, pos_weight, dout, **attrs)

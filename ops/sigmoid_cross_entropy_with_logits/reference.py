@@ -2,9 +2,9 @@
 of __init__.py written once, whole arrays, no blocks, threads or fast paths, computed in the
 inputs' dtype (float16 in float32, as the kernels do).
 
-No (place, dtype) runs it today: each has a kernel of its own (__init__.py says which), which
-round differently, so serving float64 from here would change its results in the last bit.
-It is the kernel a new place starts from, and the tests hold every kernel to it.
+It is the op's generic kernel: it serves a numpy-compatible place that has no kernels of its
+own (a new backend). The CPU and CUDA places have theirs (__init__.py says which), which
+round differently from it in the last bit; the tests hold every kernel to it.
 """
 import numpy as np
 
