@@ -15,9 +15,10 @@ if _util.find_spec(__name__ + ".ops") is None:  # a source checkout: ops/ lies b
     _spec.loader.exec_module(_sys.modules[_spec.name])
 
 from . import ops  # noqa: E402,F401  (registers every op)
-from . import (backward, compat, core, initializer, io, layers, nn, op,  # noqa: E402
-               optimizer, registry, regularizer)
+from . import (backward, compat, compiler, core, initializer, io, layers, nn,  # noqa: E402
+               op, optimizer, registry, regularizer)
 from .backward import append_backward, gradients  # noqa: E402
+from .compiler import BuildStrategy, CompiledProgram, ExecutionStrategy  # noqa: E402
 from .data_feeder import DataFeeder, batch  # noqa: E402
 from .executor import Executor, Scope, global_scope, scope_guard  # noqa: E402
 from .framework import (Block, Operator, Parameter, Program, Variable,  # noqa: E402
@@ -30,10 +31,12 @@ from .place import CPUPlace, CUDAPlace, is_compiled_with_cuda  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = [
-    "Block", "CPUPlace", "CUDAPlace", "DataFeeder", "Executor", "LoDTensor", "Operator",
+    "Block", "BuildStrategy", "CompiledProgram", "CPUPlace", "CUDAPlace", "DataFeeder",
+    "ExecutionStrategy", "Executor", "LoDTensor", "Operator",
     "ParamAttr", "Parameter", "create_lod_tensor", "create_random_int_lodtensor",
     "Program", "Scope", "Variable", "append_backward", "backward", "batch", "core", "data",
     "default_main_program", "default_startup_program", "global_scope", "gradients",
-    "compat", "initializer", "io", "is_compiled_with_cuda", "layers", "nn", "op", "optimizer",
+    "compat", "compiler", "initializer", "io", "is_compiled_with_cuda", "layers", "nn", "op",
+    "optimizer",
     "program_guard", "registry", "regularizer", "scope_guard", "unique_name",
 ]

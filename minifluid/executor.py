@@ -27,6 +27,7 @@ from typing import Optional
 import numpy as np
 
 from . import registry
+from .compiler import CompiledProgram
 from .data_feeder import to_feed_array
 from .framework import EMPTY, Program, Variable, default_main_program, rerun_shape_rules
 from .place import CPUPlace
@@ -397,8 +398,10 @@ class Executor:
         as numpy arrays (device arrays on a GPU place with `return_numpy=False`)."""
         if program is None:
             program = default_main_program()
+        elif isinstance(program, CompiledProgram):
+            program = program._program
         elif not isinstance(program, Program):
-            raise TypeError(f"Executor.run: program must be a Program, got "
+            raise TypeError(f"Executor.run: program must be a Program or CompiledProgram, got "
                             f"{type(program).__name__}")
         if feed is None:
             feed = {}
