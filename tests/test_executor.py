@@ -142,7 +142,7 @@ def test_unknown_fetch_names_it(fresh):
 
 
 def test_bad_arguments_to_run(fresh):
-    with pytest.raises(TypeError, match="program must be a Program, got str"):
+    with pytest.raises(TypeError, match="program must be a Program or CompiledProgram, got str"):
         fluid.Executor().run("main")
     with pytest.raises(TypeError, match="feed must be a dict"):
         fluid.Executor().run(fresh, [1, 2])
