@@ -1,12 +1,17 @@
 """A user's own op, registered from the user's module, as the README shows."""
+import contextlib
 import unittest
+import warnings
+from unittest import mock
 
 import numpy as np
 import pytest
 
 import minifluid as fluid
 from minifluid.layers.helper import generate_layer
-from minifluid.registry import get_kernel, register_op
+from minifluid.place import PLACES
+from minifluid.registry import OPS, get_kernel, get_op, register_op
+from minifluid.ops.rules import like
 from minifluid.testing import OpTest, check_grad, check_output
 
 op = register_op("test_scaled_square", inputs=["X"], outputs=["Out"], attrs={"factor": 1.0},
@@ -145,3 +150,111 @@ def test_op_tests_skip_places_without_kernels_for_the_op(monkeypatch):
     check_grad("test_off_square", {"X": x}, max_relative_error=0.011)
     with pytest.raises(AssertionError, match="relative error"):  # the CPU check still runs
         check_grad("test_off_square", {"X": x}, max_relative_error=0.005)
+
+
+# The vocabulary: shape rules return specs, places are data, float16 is a policy.
+
+def _with_op(type, rule, kernels=(), inputs=("X",), outputs=("Out",)):
+    """Register a throwaway op with `rule` and (dtypes, place, fn) kernels."""
+    opdef = register_op(type, inputs=list(inputs), outputs=list(outputs),
+                        no_grad="a test op")
+    opdef.shape_rule(rule)
+    for dtypes, place, fn in kernels:
+        opdef.kernel(*dtypes, place=place)(fn)
+    return opdef
+
+
+def test_a_rule_gives_shape_dtype_and_lod_by_returning_them(fresh):
+    _with_op("test_spec_two", lambda op: {"Out": like(op.in_var("X"), shape=(-1, 2)),
+                                          "Mask": ((3,), "uint8")}, outputs=("Out", "Mask"))
+    x = fluid.layers.data("x", [4], lod_level=1)
+    block = fresh.global_block()
+    out, mask = block.create_var("o"), block.create_var("m")
+    block.append_op("test_spec_two", {"X": [x]}, {"Out": [out], "Mask": [mask]})
+    assert (out.shape, out.dtype, out.lod_level) == ((-1, 2), np.float32, 1)  # LoD shared
+    assert (mask.shape, mask.dtype, mask.lod_level) == ((3,), np.uint8, 0)
+
+
+def test_a_rule_returning_nonsense_is_named_with_its_line(fresh):
+    _with_op("test_spec_bad", lambda op: "float32")
+    x = fluid.layers.data("x", [4])
+    with pytest.raises(TypeError, match=r"the shape rule of op 'test_spec_bad' \(\S*"
+                                        r"test_registry.py:\d+\) gave output Out 'float32'"):
+        fresh.global_block().append_op("test_spec_bad", {"X": [x]}, {"Out": ["o"]})
+    assert not fresh.global_block().has_var("o")  # a failed op leaves nothing behind
+
+
+def test_a_refusing_rule_names_op_inputs_and_line_and_chains_its_own_error(fresh):
+    def rule(op):
+        raise ValueError("X must be square")
+    _with_op("test_spec_refuses", rule)
+    x = fluid.layers.data("x", [4, 3])
+    with pytest.raises(ValueError) as e:
+        fresh.global_block().append_op("test_spec_refuses", {"X": [x]}, {"Out": ["o"]})
+    msg = str(e.value)
+    assert msg.startswith("test_spec_refuses: X must be square\n  inputs X: float32[-1, 4, 3]")
+    assert "test_registry.py" in msg.splitlines()[-1]  # the user's line
+    assert isinstance(e.value.__cause__, ValueError)  # the rule's own, with its traceback
+
+
+class _HostPlace:
+    """A third, numpy-compatible place: its arrays are numpy's, it has no kernels of its own."""
+    kind, numpy_compatible, xp, array_type = "host", True, np, np.ndarray
+    to_device = to_numpy = staticmethod(np.asarray)
+    device_context = staticmethod(contextlib.nullcontext)
+    check = staticmethod(lambda: None)
+
+
+def test_generic_kernels_serve_a_new_place_and_a_places_own_kernel_wins(fresh, rng):
+    _with_op("test_place_sq", lambda op: like(op.in_var("X")),
+             [(("float32", "float64"), None, lambda x: x * x),
+              (("float64",), "cpu", lambda x: x * x + 1)])  # the CPU's own: takes precedence
+    monkey_places = dict(PLACES, host=_HostPlace)
+    with mock.patch.dict("minifluid.place.PLACES", monkey_places):
+        x = fluid.layers.data("x", [3], "float64")
+        y = fluid.layers.data("y", [3], "float32")
+        block = fresh.global_block()
+        block.append_op("test_place_sq", {"X": [x]}, {"Out": ["ox"]})
+        block.append_op("test_place_sq", {"X": [y]}, {"Out": ["oy"]})
+        xs = rng.normal(size=(2, 3))
+        host, = fluid.Executor(_HostPlace()).run(fresh, {"x": xs}, ["ox"])
+        cpu, = fluid.Executor(fluid.CPUPlace()).run(fresh, {"x": xs}, ["ox"])
+        np.testing.assert_allclose(host, xs * xs)
+        np.testing.assert_allclose(cpu, xs * xs + 1)
+        ys = xs.astype(np.float32)  # float32: the generic kernel on both
+        np.testing.assert_allclose(fluid.Executor(fluid.CPUPlace()).run(fresh, {"y": ys},
+                                                                        ["oy"])[0], ys * ys)
+
+
+def test_float16_is_computed_in_float32_unless_an_op_has_its_own(fresh):
+    seen = []
+
+    def square(x):
+        seen.append(x.dtype)
+        return x * x, (x > 0).astype(np.uint8)
+    _with_op("test_half_sq", lambda op: {"Out": like(op.in_var("X")),
+                                         "Mask": like(op.in_var("X"), dtype="uint8")},
+             [(("float32",), None, square)], outputs=("Out", "Mask"))
+    x = fluid.layers.data("x", [2], "float16")
+    fresh.global_block().append_op("test_half_sq", {"X": [x]}, {"Out": ["o"], "Mask": ["m"]})
+    xs = np.array([[3.0, -0.5]], np.float16)
+    out, mask = fluid.Executor().run(fresh, {"x": xs}, ["o", "m"])
+    assert seen == [np.float32] and out.dtype == np.float16 and mask.dtype == np.uint8
+    np.testing.assert_array_equal(out, (xs.astype(np.float32) ** 2).astype(np.float16))
+    np.testing.assert_array_equal(mask, [[1, 0]])
+    own = get_op("test_half_sq").kernel("float16")(lambda x: (x, x.astype(np.uint8)))
+    assert get_kernel("test_half_sq", fluid.CPUPlace(), "float16") is own
+
+
+def test_registering_over_one_of_minifluids_ops_warns_and_a_users_own_does_not():
+    saved = OPS["scale"]
+    try:
+        with pytest.warns(RuntimeWarning, match=r"op 'scale' is one of minifluid's own "
+                                                r"\(registered at ops/scale.py:\d+\)"):
+            register_op("scale", inputs=["X"])
+    finally:
+        OPS["scale"] = saved
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        register_op("test_user_again", inputs=["X"])
+        register_op("test_user_again", inputs=["X"])  # iterating on one's own op is quiet
