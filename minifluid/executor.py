@@ -32,6 +32,7 @@ from .data_feeder import to_feed_array
 from .framework import EMPTY, Program, Variable, default_main_program, rerun_shape_rules
 from .place import CPUPlace
 from .scope import Scope, global_scope, scope_guard  # noqa: F401 (re-exported)
+from .selected_rows import SelectedRows
 
 __all__ = ["Executor", "Scope", "global_scope", "scope_guard"]
 
@@ -61,7 +62,7 @@ class _Plan:
         ops = _prune(block, fetch_names, feeds)
         # Slot 0 always holds None (an absent optional input); slot 1 takes discarded outputs.
         self._slot = {}
-        self._slot_feeds(block, feeds)
+        self._slot_feeds(block, feeds, _sparse_ok(ops))
         available, last_use = set(feeds), {}
         self.reads = []  # persistables read from the scope
         self.steps = [self._bind(block, op, k, available, last_use) for k, op in enumerate(ops)]
@@ -75,7 +76,7 @@ class _Plan:
     def _index(self, name):
         return self._slot.setdefault(name, len(self._slot) + 2)
 
-    def _slot_feeds(self, block, feeds):
+    def _slot_feeds(self, block, feeds, sparse_ok):
         self.feeds = []
         for name in feeds:
             v = block.var(name)
@@ -83,7 +84,7 @@ class _Plan:
             fitted = [v.shape if -1 not in v.shape else None]
             self.feeds.append((name, self._index(name), v.dtype,
                                v.shape if v.need_check_feed else None, v.persistable,
-                               f"feed '{name}'", v.shape, fitted))
+                               f"feed '{name}'", v.shape, fitted, name in sparse_ok))
 
     def _bind(self, block, op, k, available, last_use) -> "_Step":
         opdef = registry.OPS[op.type]
@@ -173,9 +174,12 @@ class _Plan:
         (None if all do), as (name, declared, fed, the shape to compile for)."""
         place, array_type = self.place, self.array_type
         misfits = None
-        for name, i, dtype, shape, persistable, what, declared, fitted in self.feeds:
+        for name, i, dtype, shape, persistable, what, declared, fitted, sparse in self.feeds:
             value = feed[name]
             if value.__class__ is not np.ndarray or value.dtype != dtype:
+                if value.__class__ is SelectedRows:
+                    env[i] = _sparse_feed(value, sparse, dtype, what).to(place)
+                    continue
                 value = to_feed_array(value, dtype, what)  # converts exactly, or refuses
             if shape is not None:  # fluid.data: refused, as fluid does
                 _check_fed_shape(name, shape, value.shape)
@@ -203,16 +207,22 @@ class _Plan:
                 raise ValueError(f"variable '{name}' holds {value.dtype} in the scope but the "
                                  f"program declares {dtype.name}")
             if value.__class__ is not array_type:  # it lives elsewhere
-                value = values[name] = place.to_device(value)
+                value = values[name] = value.to(place) if value.__class__ is SelectedRows \
+                    else place.to_device(value)
             env[i] = value
         return values
 
     def _fetch(self, env, return_numpy):
         # xp.array also makes a 0-d array of a numpy scalar (what 0-d kernel results are)
-        own = self.place.xp.array
-        out = [own(env[i]) if c or _is_view(env[i]) else env[i]
-               for i, c in zip(self.fetch, self.fetch_copy)]
-        return [self.place.to_numpy(v) for v in out] if return_numpy else out
+        own, to_numpy, out = self.place.xp.array, self.place.to_numpy, []
+        for i, copy in zip(self.fetch, self.fetch_copy):
+            v = env[i]
+            if v.__class__ is SelectedRows:
+                out.append(v.copy() if copy else v)  # fetched as it is, sparse
+            else:
+                v = own(v) if copy or _is_view(v) else v
+                out.append(to_numpy(v) if return_numpy else v)
+        return out
 
     def _specialised(self, program, misfits) -> "_Plan":
         """The plan for these fed shapes: compiled once from a copy of the program re-shaped
@@ -258,6 +268,27 @@ class _Plan:
                     env[i] = None
         except Exception as e:
             raise _kernel_error(e, step, args) from e
+
+
+def _sparse_ok(ops) -> set:
+    """The variables that only sparse slots read (a SelectedRows may be fed there)."""
+    sparse, dense = set(), set()
+    for op in ops:
+        opdef = registry.OPS[op.type]
+        for slot, names in op.inputs.items():
+            (sparse if slot in opdef.sparse else dense).update(names)
+    return sparse - dense
+
+
+def _sparse_feed(value, sparse_ok, dtype, what):
+    if not sparse_ok:
+        raise TypeError(f"{what} is a SelectedRows (sparse rows), but an op reading it takes "
+                        f"dense tensors only")
+    if value.value is None or value.dtype != dtype:
+        raise TypeError(f"{what} is a SelectedRows holding "
+                        f"{'no value' if value.value is None else value.dtype}; the variable "
+                        f"is {dtype.name}")
+    return value
 
 
 def _is_view(value):

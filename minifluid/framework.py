@@ -17,6 +17,7 @@ from typing import Iterator, Optional, Sequence
 import numpy as np
 
 from . import registry
+from .vartype import VarType
 from .registry import EMPTY, GRAD_SUFFIX  # noqa: F401 (spelled once, in the registry)
 from .registry import grad_name as grad_var_name  # fluid's name for it
 
@@ -107,6 +108,7 @@ class Variable:
         self.stop_gradient = stop_gradient
         self.is_data = is_data
         self.need_check_feed = need_check_feed  # fluid.data checks fed shapes; layers.data not
+        self.type = VarType.LOD_TENSOR  # or SELECTED_ROWS (sparse rows: selected_rows.py)
 
     @property
     def persistable(self) -> bool:

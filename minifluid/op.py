@@ -14,6 +14,8 @@ from .executor import Executor, Scope
 from .framework import Program, program_guard, unique_name
 from .layers.io import fluid_data
 from .registry import get_op
+from .selected_rows import SelectedRows
+from .vartype import VarType
 
 __all__ = ["Operator"]
 
@@ -23,8 +25,10 @@ class Operator:
     name(s) (a str or a list of str); the other keywords are attrs.
 
     `run(scope, place)` reads the inputs from `scope` (set with
-    `scope.var(name).get_tensor().set(array, place)`) and writes the outputs there; an output
-    may name an input (ParamOut="Param"), which is then updated. Dense tensors only.
+    `scope.var(name).get_tensor().set(array, place)`, or `get_selected_rows()` for the
+    sparse slots an op declares) and writes the outputs there; an output may name an input
+    (ParamOut="Param"), which is then updated. An output whose scope variable holds a
+    SelectedRows is written into it: its value, and its rows where the op gives some.
     """
 
     def __init__(self, type: str, **kwargs):
@@ -54,7 +58,7 @@ class Operator:
         if not isinstance(scope, Scope):
             raise TypeError(f"Operator('{self.type}').run: scope must be a Scope, got "
                             f"{type(scope).__name__}")
-        feed, program = {}, Program()
+        feed, program, opdef = {}, Program(), get_op(self.type)
         read = {n for names in self.inputs.values() for n in names}
         with program_guard(program, Program()), unique_name.guard():
             ins = {}
@@ -65,14 +69,19 @@ class Operator:
                         raise ValueError(f"Operator('{self.type}').run: input {slot} names "
                                          f"'{n}', which holds no tensor in the scope; set it "
                                          f"with scope.var('{n}').get_tensor().set(array, place)")
-                    if not hasattr(value, "shape") or not hasattr(value, "dtype"):
-                        raise NotImplementedError(
-                            f"Operator('{self.type}').run: input '{n}' is a "
-                            f"{type(value).__name__}; only dense tensors are supported "
-                            f"(no SelectedRows)")
-                    feed[n] = value if isinstance(value, np.ndarray) else value.get()
-                    ins.setdefault(slot, []).append(fluid_data(n, list(value.shape),
-                                                               value.dtype))
+                    sparse = isinstance(value, SelectedRows)
+                    if sparse and (slot not in opdef.sparse or value.value is None):
+                        raise TypeError(
+                            f"Operator('{self.type}').run: input {slot} names '{n}', a "
+                            f"SelectedRows " + ("with no value; set it with get_tensor()."
+                                                "set(array, place)" if slot in opdef.sparse
+                                                else f"(op '{self.type}' takes dense tensors "
+                                                f"there; its sparse slots: "
+                                                f"{sorted(opdef.sparse) or 'none'})"))
+                    feed[n] = value if sparse or isinstance(value, np.ndarray) else value.get()
+                    var = fluid_data(n, list(value.shape), value.dtype)
+                    var.type = VarType.SELECTED_ROWS if sparse else var.type
+                    ins.setdefault(slot, []).append(var)
             block = program.global_block()
             # an output that names an input is written to a variable of its own, then back
             outs = {slot: [block.create_var(f"{n}@OUT" if n in read else n) for n in names]
@@ -82,7 +91,16 @@ class Operator:
                  for n, v in zip(names, outs[slot])]
         values = Executor(place).run(program, feed, [v for _, v in fetch], scope=Scope())
         for (name, _), value in zip(fetch, values):
-            scope.var(name).get_tensor().set(value, place)
+            held = scope._vars.get(name)
+            if isinstance(held, SelectedRows):  # written into, so handles to it see the result
+                if isinstance(value, SelectedRows):
+                    held.assign(value)
+                else:
+                    held.get_tensor().set(value, place)
+            elif isinstance(value, SelectedRows):
+                scope._vars[name] = value
+            else:
+                scope.var(name).get_tensor().set(value, place)
 
     def __repr__(self) -> str:
         return f"Operator({self.type!r}, inputs={self.inputs}, outputs={self.outputs}, " \

@@ -60,7 +60,7 @@ IGNORED_ATTRS = frozenset({"op_role", "op_role_var", "op_namescope", "op_callsta
 class OpDef:
     def __init__(self, type: str, inputs, outputs, attrs, doc: str = "",
                  wants_outputs: bool = False, random: bool = False, no_grad: str = "",
-                 needs_xp: bool = False, site: str = ""):
+                 needs_xp: bool = False, sparse=(), site: str = ""):
         self.type, self.site = type, site  # site: where it was registered (file:line)
         self.inputs = [s.rstrip("?*") for s in inputs]
         self.outputs = [s.rstrip("?*") for s in outputs]
@@ -78,6 +78,8 @@ class OpDef:
         # With needs_xp the kernel gets xp=, the array module of the place it runs on (for
         # ops that make arrays from attrs alone: fill_constant, the random draws).
         self.needs_xp = needs_xp
+        # Input slots that may hold a SelectedRows (sparse rows); the kernels handle it.
+        self.sparse = frozenset(sparse)
         self.grad: Optional[Callable] = None
         self.kernels: dict = {}  # (place kind, or None for any numpy-compatible place, dtype)
         self._half: dict = {}  # float32 kernel -> its float16 form (the float16 policy)
@@ -283,7 +285,7 @@ OPS: dict = {}
 
 def register_op(type: str, inputs=(), outputs=("Out",), attrs=None, doc: str = "",
                 wants_outputs: bool = False, random: bool = False, no_grad: str = "",
-                needs_xp: bool = False) -> OpDef:
+                needs_xp: bool = False, sparse=()) -> OpDef:
     """Declare op `type`; returns its OpDef for attaching the shape rule, grad and kernels.
     An op that is not differentiable by design says why in `no_grad`.
 
@@ -297,7 +299,7 @@ def register_op(type: str, inputs=(), outputs=("Out",), attrs=None, doc: str = "
         warnings.warn(f"register_op: op '{type}' is one of minifluid's own (registered at "
                       f"{old.site}); this definition replaces it", RuntimeWarning, stacklevel=2)
     opdef = OpDef(type, inputs, outputs, attrs, doc, wants_outputs, random, no_grad, needs_xp,
-                  f"{_short(frame.f_code.co_filename)}:{frame.f_lineno}")
+                  sparse, f"{_short(frame.f_code.co_filename)}:{frame.f_lineno}")
     opdef.own = own
     OPS[type] = opdef
     return opdef

@@ -11,6 +11,8 @@ from typing import Optional
 
 import numpy as np
 
+from .selected_rows import SelectedRows
+
 __all__ = ["Scope", "global_scope", "scope_guard"]
 
 
@@ -23,9 +25,14 @@ class _ScopeVar:
     def get_tensor(self):
         return _Tensor(self._scope, self._name)
 
-    def get_selected_rows(self):
-        raise NotImplementedError(f"variable '{self._name}': minifluid holds dense tensors "
-                                  f"only; SelectedRows (sparse rows) is not supported")
+    def get_selected_rows(self) -> SelectedRows:
+        """The SelectedRows this variable holds (a new, empty one if it holds nothing)."""
+        value = self._scope._vars.get(self._name)
+        if value is None:
+            value = self._scope._vars[self._name] = SelectedRows()
+        elif not isinstance(value, SelectedRows):
+            raise TypeError(f"variable '{self._name}' holds a dense tensor, not SelectedRows")
+        return value
 
 
 class _Tensor:

@@ -8,12 +8,13 @@ over the attr, as in fluid 1.8; the gradient scales dOut by the same tensor. Sca
 itself gets no gradient (Paddle's scale grad has none either).
 """
 from minifluid.registry import grad_name, register_op
+from minifluid.selected_rows import SelectedRows
 
 from .rules import like
 
 ATTRS = {"scale": 1.0, "bias": 0.0, "bias_after_scale": True}
 op = register_op("scale", inputs=["X", "ScaleTensor?"], outputs=["Out"], attrs=ATTRS,
-                 doc=__doc__)
+                 doc=__doc__, sparse=("X",))
 
 
 @op.shape_rule
@@ -27,6 +28,12 @@ def _(op):
 
 @op.kernel("float16", "float32", "float64", "int32", "int64")
 def scale(x, scale_t, *, scale, bias, bias_after_scale):
+    if x.__class__ is SelectedRows:  # the rows given, scaled: a SelectedRows of the same rows
+        return x.with_value(_affine(x.value, scale_t, scale, bias, bias_after_scale))
+    return _affine(x, scale_t, scale, bias, bias_after_scale)
+
+
+def _affine(x, scale_t, scale, bias, bias_after_scale):
     t = x.dtype.type
     if scale_t is not None:
         if scale_t.size != 1:  # a -1 dim fed with more than one value

@@ -494,9 +494,3 @@ def test_a_0d_result_is_fetched_as_a_0d_array(fresh, layer):
     want = {"relu": 0.5, "tanh": np.tanh(0.5), "sigmoid": 1 / (1 + np.exp(-0.5))}[layer]
     assert got.__class__ is np.ndarray and got.shape == () and got.dtype == np.float32
     np.testing.assert_allclose(got, want, rtol=1e-6)
-
-
-def test_selected_rows_are_refused_clearly():
-    scope = fluid.Scope()
-    with pytest.raises(NotImplementedError, match="'w': minifluid holds dense tensors only"):
-        scope.var("w").get_selected_rows()
