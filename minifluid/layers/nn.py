@@ -343,11 +343,7 @@ def uniform_random(shape, dtype="float32", min=-1.0, max=1.0, seed=0) -> Variabl
         noise = fluid.layers.uniform_random([8, 16], min=-0.1, max=0.1, seed=1)
     """
     where = "uniform_random"
-    dtype = _float_dtype(where, dtype, ("float32", "float64"))
-    lo, hi = check_float(where, "min", min), check_float(where, "max", max)
-    if lo > hi:
-        raise ValueError(f"{where}: argument 'min' ({lo}) must not exceed 'max' ({hi})")
-    return _random(where, shape, dtype, {"min": lo, "max": hi, "seed": _seed(where, seed)})
+    return _random(where, shape, _float_dtype(where, dtype), _uniform(where, min, max, seed))
 
 
 def gaussian_random(shape, mean=0.0, std=1.0, seed=0, dtype="float32") -> Variable:
@@ -357,10 +353,7 @@ def gaussian_random(shape, mean=0.0, std=1.0, seed=0, dtype="float32") -> Variab
         noise = fluid.layers.gaussian_random([8, 16], std=0.01)
     """
     where = "gaussian_random"
-    dtype = _float_dtype(where, dtype, ("float32", "float64"))
-    attrs = {"mean": check_float(where, "mean", mean),
-             "std": check_float(where, "std", std, lo=0), "seed": _seed(where, seed)}
-    return _random(where, shape, dtype, attrs)
+    return _random(where, shape, _float_dtype(where, dtype), _gaussian(where, mean, std, seed))
 
 
 def uniform_random_batch_size_like(input, shape, dtype="float32", input_dim_idx=0,
@@ -373,15 +366,11 @@ def uniform_random_batch_size_like(input, shape, dtype="float32", input_dim_idx=
     """
     where = "uniform_random_batch_size_like"
     check_variable(where, "input", input)
-    if input.dtype.name not in ("float32", "float64"):
+    if input.dtype.name not in ("float32", "float64"):  # as fluid 1.8 checks it
         raise TypeError(f"{where}: argument 'input' must be a float32 or float64 Variable, "
                         f"got '{input.name}' of {input.dtype}")
-    lo, hi = check_float(where, "min", min), check_float(where, "max", max)
-    if lo > hi:
-        raise ValueError(f"{where}: argument 'min' ({lo}) must not exceed 'max' ({hi})")
     return _random_like(where, input, shape, input_dim_idx, output_dim_idx,
-                        _float_dtype(where, dtype, ("float32", "float64")),
-                        {"min": lo, "max": hi, "seed": _seed(where, seed)})
+                        _float_dtype(where, dtype), _uniform(where, min, max, seed))
 
 
 def gaussian_random_batch_size_like(input, shape, input_dim_idx=0, output_dim_idx=0, mean=0.0,
@@ -394,13 +383,12 @@ def gaussian_random_batch_size_like(input, shape, input_dim_idx=0, output_dim_id
     """
     where = "gaussian_random_batch_size_like"
     check_variable(where, "input", input)
-    attrs = {"mean": check_float(where, "mean", mean),
-             "std": check_float(where, "std", std, lo=0), "seed": _seed(where, seed)}
     return _random_like(where, input, shape, input_dim_idx, output_dim_idx,
-                        _float_dtype(where, dtype, ("float16", "float32", "float64")), attrs)
+                        _float_dtype(where, dtype, ("float16", "float32", "float64")),
+                        _gaussian(where, mean, std, seed))
 
 
-def _float_dtype(where, dtype, floats):
+def _float_dtype(where, dtype, floats=("float32", "float64")):
     if isinstance(dtype, VarType) and int(dtype) in VARTYPES:  # core.VarDesc.VarType.FP32
         dtype = VARTYPES[int(dtype)]
     name = check_dtype(where, "dtype", dtype)
@@ -411,6 +399,18 @@ def _float_dtype(where, dtype, floats):
 
 def _seed(where, seed):
     return check_int(where, "seed", seed, lo=0, hi=2 ** 31 - 1)  # fluid's seed attr is an int
+
+
+def _uniform(where, min, max, seed):
+    lo, hi = check_float(where, "min", min), check_float(where, "max", max)
+    if lo > hi:
+        raise ValueError(f"{where}: argument 'min' ({lo}) must not exceed 'max' ({hi})")
+    return {"min": lo, "max": hi, "seed": _seed(where, seed)}
+
+
+def _gaussian(where, mean, std, seed):
+    return {"mean": check_float(where, "mean", mean),
+            "std": check_float(where, "std", std, lo=0), "seed": _seed(where, seed)}
 
 
 def _random(where, shape, dtype, attrs):
@@ -428,10 +428,10 @@ def _random_like(where, input, shape, input_dim_idx, output_dim_idx, dtype, attr
     shape = check_ints(where, "shape", shape, lo=-1, what="a non-empty list of ints")
     if not shape:
         raise ValueError(f"{where}: argument 'shape' must not be empty")
-    i = check_int(where, "input_dim_idx", input_dim_idx, lo=0, hi=max(len(input.shape) - 1, 0))
-    o = check_int(where, "output_dim_idx", output_dim_idx, lo=0, hi=len(shape) - 1)
-    out = append_layer_op(where, {"Input": ("input", input)},
-                          {**attrs, "shape": shape, "input_dim_idx": i, "output_dim_idx": o,
-                           "dtype": dtype})
+    attrs.update(shape=shape, dtype=dtype, output_dim_idx=check_int(
+        where, "output_dim_idx", output_dim_idx, lo=0, hi=len(shape) - 1),
+        input_dim_idx=check_int(where, "input_dim_idx", input_dim_idx, lo=0,
+                                hi=max(len(input.shape) - 1, 0)))
+    out = append_layer_op(where, {"Input": ("input", input)}, attrs)
     out.stop_gradient = True
     return out
