@@ -7,6 +7,8 @@ or (shape, dtype, lod_level) (see minifluid/registry.py):
     return like(x, dtype=np.bool_)        X's shape and LoD (fluid's ShareLoD), another dtype
     return broadcast(op)                  elementwise: X and Y lined up at `axis`, broadcast
     return reduced(x, dim, keep, all_)    the shape left when dims are reduced
+    return tensor_shape(op), dtype        a shape its ShapeTensor(List) may give at run time
+                                          (the kernel reads it with run_shape)
 """
 import numpy as np
 
