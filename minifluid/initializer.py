@@ -1,7 +1,7 @@
 """Initializers: each appends one op to the startup program that fills a parameter.
 
     Constant(value)        fill_constant
-    Uniform(low, high)     uniform_random
+    Uniform(low, high)     uniform_random (diag_num, diag_step, diag_val: a "diagonal")
     Normal(loc, scale)     gaussian_random
     Xavier(uniform=True)   U(+-sqrt(6 / (fan_in + fan_out))) or N(0, 2 / (fan_in + fan_out))
     MSRA(uniform=True)     U(+-sqrt(6 / fan_in)) or N(0, 2 / fan_in)
@@ -46,14 +46,31 @@ class Constant(Initializer):
 
 
 class Uniform(Initializer):
-    def __init__(self, low: float = -1.0, high: float = 1.0, seed: int = 0):
+    """U[low, high); with diag_num > 0, diag_val at flat positions i * (diag_step + 1) for
+    i < diag_num (element (i, i) when diag_step is the row length), as fluid 1.8's."""
+
+    def __init__(self, low: float = -1.0, high: float = 1.0, seed: int = 0, diag_num: int = 0,
+                 diag_step: int = 0, diag_val: float = 1.0):
         low, high = check_float("Uniform", "low", low), check_float("Uniform", "high", high)
         if low > high:
             raise ValueError(f"Uniform: argument 'low' ({low}) must not exceed 'high' ({high})")
         self.low, self.high, self.seed = low, high, _seed("Uniform", seed)
+        self.diag_num = check_int("Uniform", "diag_num", diag_num, lo=0)
+        self.diag_step = check_int("Uniform", "diag_step", diag_step, lo=0)
+        self.diag_val = check_float("Uniform", "diag_val", diag_val)
+        if (self.diag_num > 0) != (self.diag_step > 0):  # fluid 1.8 asserts both or neither
+            raise ValueError(f"Uniform: arguments 'diag_num' ({diag_num}) and 'diag_step' "
+                             f"({diag_step}) must both be > 0, or both 0")
 
     def op(self, var):
-        return "uniform_random", {"min": self.low, "max": self.high, "seed": self.seed}
+        n, step = self.diag_num, self.diag_step
+        if n and math.prod(var.shape) <= (n - 1) * (step + 1):
+            raise ValueError(f"Uniform: arguments 'diag_num' ({n}) and 'diag_step' ({step}) "
+                             f"put a diagonal element at flat index {(n - 1) * (step + 1)}, "
+                             f"outside '{var.name}' of shape {list(var.shape)}")
+        return "uniform_random", {"min": self.low, "max": self.high, "seed": self.seed,
+                                  "diag_num": self.diag_num, "diag_step": self.diag_step,
+                                  "diag_val": self.diag_val}
 
 
 class Normal(Initializer):

@@ -4,5 +4,5 @@ grad maker and kernels. Importing this package registers them all. Installed as 
 """
 from . import (activation, activation_attrs, cast, concat, dropout,  # noqa: F401
                elementwise, fill_any_like, fill_constant, matmul, mean, mul, optimizers,
-               reduce, reshape, scale, sigmoid_cross_entropy_with_logits, softmax,
+               random, reduce, reshape, scale, sigmoid_cross_entropy_with_logits, softmax,
                sum)

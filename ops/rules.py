@@ -7,6 +7,8 @@ or (shape, dtype, lod_level) (see minifluid/registry.py):
     return like(x, dtype=np.bool_)        X's shape and LoD (fluid's ShareLoD), another dtype
     return broadcast(op)                  elementwise: X and Y lined up at `axis`, broadcast
     return reduced(x, dim, keep, all_)    the shape left when dims are reduced
+    return tensor_shape(op), dtype        a shape its ShapeTensor(List) may give at run time
+                                          (the kernel reads it with run_shape)
 """
 import numpy as np
 
@@ -137,3 +139,51 @@ def reduced(shape, dim, keep_dim, reduce_all):
 def dtype_of(name_or_number):
     """A dtype from a name or Paddle's VarType number (out_dtype attrs)."""
     return np.dtype(dtype_name(name_or_number))
+
+
+# Shapes given when the op runs (fluid 1.8's ShapeTensor and ShapeTensorList inputs of
+# fill_constant and the random ops)
+
+def tensor_shape(op):
+    """The build-time shape of an op whose `shape` attr may be replaced when it runs: by its
+    ShapeTensor (a 1-D int32/int64 tensor holding the whole shape) or else its
+    ShapeTensorList (one 1-element int32/int64 tensor per dimension). A dimension known only
+    at run time is -1; for a ShapeTensorList of the attr's length, the attr's dims >= 0 are
+    kept (the layers write the ints of a mixed list there)."""
+    shape_t, shape_list = op.in_var("ShapeTensor"), [op.block.var(n) for n in
+                                                     op.input("ShapeTensorList")]
+    attr = op.attr("shape")
+    if shape_t is None and not shape_list:
+        if not all(isinstance(d, int) and d >= 0 for d in attr):
+            raise ValueError(f"shape must be a list of ints >= 0, got {attr}")
+        return tuple(attr)
+    if shape_t is not None:
+        int_tensor(shape_t, "ShapeTensor")
+        rank = shape_t.shape[0] if shape_t.shape[0] >= 0 else len(attr)
+        if rank <= 0:
+            raise ValueError(f"ShapeTensor ('{shape_t.name}') has an unknown length and the "
+                             f"shape attr is empty: the output's rank cannot be known")
+        return (-1,) * rank
+    for i, v in enumerate(shape_list):
+        int_tensor(v, f"ShapeTensorList[{i}]", one=True)
+    same = len(attr) == len(shape_list)
+    return tuple(d if same and isinstance(d, int) and d >= 0 else -1 for d in
+                 (attr if same else shape_list))
+
+
+def run_shape(op_type, shape_t, shape_list, shape):
+    """The shape a kernel makes: from the ShapeTensor array, else the ShapeTensorList
+    arrays, else the `shape` attr (see tensor_shape)."""
+    if shape_t is not None:
+        shape = shape_t.reshape(-1).tolist()  # a read of the device on GPU
+    elif shape_list:
+        for i, v in enumerate(shape_list):
+            if v.size != 1:
+                raise ValueError(f"{op_type}: ShapeTensorList[{i}] must hold 1 value, got "
+                                 f"shape {list(v.shape)}")
+        shape = [v.reshape(-1).tolist()[0] for v in shape_list]
+    else:
+        return shape
+    if any(d < 0 for d in shape):
+        raise ValueError(f"{op_type}: the shape tensor holds {shape}; dimensions must be >= 0")
+    return shape

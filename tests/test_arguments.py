@@ -175,6 +175,16 @@ def DTYPE(v, c):
     return isinstance(v, type) and issubclass(v, np.generic) and np.dtype(v).name in DTYPES
 
 
+def FLOAT_DTYPE(*names):
+    return lambda v, c: DTYPE(v, c) and np.dtype(v).name in names
+
+
+def like_shape(v, c):
+    """A batch_size_like shape with output_dim_idx 0: an int >= -1 there, ints >= 0 after."""
+    return LIST_OF(INT(-1), nonempty=True)(v, c) and all(d >= 0 for d in v[1:])
+
+
+SEED32 = INT(0, 2 ** 31 - 1)  # the random layers' seed: fluid's seed attr is an int32
 NAME = ANY(NONE, STR)
 ACT = ANY(NONE, ONE_OF(*ACTS))
 VARS = ANY(X, LIST_OF(X, nonempty=True))
@@ -273,6 +283,30 @@ TABLE += [
           lambda c: dict(shape=[2], dtype="float32", value=1.0),
           dict(shape=LIST_OF(INT(0)), dtype=DTYPE, value=ANY(fill_value, LR), force_cpu=BOOL,
                out=ANY(NONE, VAR))),
+    # fluid 1.8's random layers: shape a non-empty list of ints (or of ints and 1-element
+    # int Variables, or a 1-D int Variable: the pool's Variables are float); float dtypes.
+    # minifluid allows min == max (a constant), which fluid's op refuses.
+    Entry("uniform_random", "uniform_random", lambda c, **k: layers.uniform_random(**k),
+          lambda c: dict(shape=[2, 3]),
+          dict(shape=LIST_OF(INT(0), nonempty=True), dtype=FLOAT_DTYPE("float32", "float64"),
+               min=FLOAT(hi=1.0), max=FLOAT(lo=-1.0), seed=SEED32)),
+    Entry("gaussian_random", "gaussian_random", lambda c, **k: layers.gaussian_random(**k),
+          lambda c: dict(shape=[2, 3]),
+          dict(shape=LIST_OF(INT(0), nonempty=True), mean=FLOAT(), std=FLOAT(0), seed=SEED32,
+               dtype=FLOAT_DTYPE("float32", "float64"))),
+    # shape[output_dim_idx] is replaced by input's dim input_dim_idx; the other dims are >= 0
+    Entry("uniform_random_batch_size_like", "uniform_random_batch_size_like",
+          lambda c, **k: layers.uniform_random_batch_size_like(**k),
+          lambda c: dict(input=c.x, shape=[2, 2]),
+          dict(input=VAR, shape=like_shape, dtype=FLOAT_DTYPE("float32", "float64"),
+               input_dim_idx=INT(0, 1), output_dim_idx=INT(0, 1), min=FLOAT(hi=1.0),
+               max=FLOAT(lo=-1.0), seed=SEED32)),
+    Entry("gaussian_random_batch_size_like", "gaussian_random_batch_size_like",
+          lambda c, **k: layers.gaussian_random_batch_size_like(**k),
+          lambda c: dict(input=c.x, shape=[2, 2]),
+          dict(input=VAR, shape=like_shape, input_dim_idx=INT(0, 1), output_dim_idx=INT(0, 1),
+               mean=FLOAT(), std=FLOAT(0), seed=SEED32,
+               dtype=FLOAT_DTYPE("float16", "float32", "float64"))),
     Entry("sum", "sum", lambda c, **k: layers.sum(**k), lambda c: dict(x=[c.x, c.x]),
           dict(x=ANY(VAR, LIST_OF(VAR, nonempty=True)))),
     Entry("sums", "sums", lambda c, **k: layers.sums(**k), lambda c: dict(input=[c.x, c.x]),
@@ -389,7 +423,10 @@ SEED = INT(0)
 FAN = ANY(NONE, INT(1))
 TABLE += [
     _init_entry(Constant, dict(value=FLOAT(), force_cpu=BOOL)),
-    _init_entry(Uniform, dict(low=FLOAT(hi=1.0), high=FLOAT(lo=-1.0), seed=SEED)),
+    # the weight of fc(x, 2) is [3, 2]: diagonal elements at flat 0, diag_step + 1, ...
+    _init_entry(Uniform, dict(low=FLOAT(hi=1.0), high=FLOAT(lo=-1.0), seed=SEED,
+                              diag_num=INT(1, 2), diag_step=INT(1, 4), diag_val=FLOAT()),
+                lambda c: dict(diag_num=2, diag_step=2)),
     _init_entry(Normal, dict(loc=FLOAT(), scale=FLOAT(0), seed=SEED)),
     _init_entry(Xavier, dict(uniform=BOOL, fan_in=FAN, fan_out=FAN, seed=SEED)),
     _init_entry(MSRA, dict(uniform=BOOL, fan_in=FAN, seed=SEED)),

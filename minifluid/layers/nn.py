@@ -3,18 +3,22 @@ from __future__ import annotations
 
 import math
 
-from ..checks import (check_bool, check_dtype, check_float, check_int, check_ints, check_str,
-                      is_int)
+from ..checks import (VARTYPES, check_bool, check_dtype, check_float, check_int, check_ints,
+                      check_str, is_int)
 from ..framework import Variable
 from ..param_attr import ParamAttr
+from ..vartype import VarType
 from .helper import (LayerHelper, activate, append_layer_op, building, check_act, check_name,
                      check_variable, generate_layer)
+from .tensor import _shape_inputs
 
 __all__ = [
     "sigmoid_cross_entropy_with_logits", "mean", "reduce_sum", "reduce_mean", "reduce_max",
     "reduce_min", "reduce_prod", "reduce_all", "reduce_any", "fc", "sigmoid",
     "relu", "tanh", "softmax", "elementwise_add", "elementwise_sub", "elementwise_mul",
     "elementwise_div", "matmul", "mul", "reshape", "concat", "cast", "scale", "dropout",
+    "uniform_random", "gaussian_random", "uniform_random_batch_size_like",
+    "gaussian_random_batch_size_like",
 ]
 
 sigmoid_cross_entropy_with_logits = generate_layer(
@@ -323,3 +327,111 @@ def dropout(x, dropout_prob, is_test=False, seed=None, name=None,
         helper.append_op("dropout", {"X": x}, {"Out": out, "Mask": mask},
                          {**attrs, "fix_seed": bool(seed), "seed": seed})
         return out
+
+
+# Random tensors (ops/random.py)
+
+def uniform_random(shape, dtype="float32", min=-1.0, max=1.0, seed=0) -> Variable:
+    """A tensor of `shape` drawn uniformly from [min, max); a `seed` other than 0 gives the
+    same values on every run.
+
+    `shape` is a list or tuple of ints and 1-element int32/int64 Variables, or a 1-D
+    int32/int64 Variable holding the whole shape (read when the program runs), as in
+    fluid 1.8.
+
+    Example:
+        noise = fluid.layers.uniform_random([8, 16], min=-0.1, max=0.1, seed=1)
+    """
+    where = "uniform_random"
+    return _random(where, shape, _float_dtype(where, dtype), _uniform(where, min, max, seed))
+
+
+def gaussian_random(shape, mean=0.0, std=1.0, seed=0, dtype="float32") -> Variable:
+    """A tensor of `shape` drawn from N(mean, std^2); `shape` as in uniform_random.
+
+    Example:
+        noise = fluid.layers.gaussian_random([8, 16], std=0.01)
+    """
+    where = "gaussian_random"
+    return _random(where, shape, _float_dtype(where, dtype), _gaussian(where, mean, std, seed))
+
+
+def uniform_random_batch_size_like(input, shape, dtype="float32", input_dim_idx=0,
+                                   output_dim_idx=0, min=-1.0, max=1.0, seed=0) -> Variable:
+    """uniform_random of `shape` (a list of ints) whose dimension output_dim_idx is
+    `input`'s dimension input_dim_idx (its batch size, by default), as fluid 1.8's.
+
+    Example:
+        noise = fluid.layers.uniform_random_batch_size_like(x, [-1, 16])
+    """
+    where = "uniform_random_batch_size_like"
+    check_variable(where, "input", input)
+    if input.dtype.name not in ("float32", "float64"):  # as fluid 1.8 checks it
+        raise TypeError(f"{where}: argument 'input' must be a float32 or float64 Variable, "
+                        f"got '{input.name}' of {input.dtype}")
+    return _random_like(where, input, shape, input_dim_idx, output_dim_idx,
+                        _float_dtype(where, dtype), _uniform(where, min, max, seed))
+
+
+def gaussian_random_batch_size_like(input, shape, input_dim_idx=0, output_dim_idx=0, mean=0.0,
+                                    std=1.0, seed=0, dtype="float32") -> Variable:
+    """gaussian_random of `shape` whose dimension output_dim_idx is `input`'s dimension
+    input_dim_idx, as fluid 1.8's.
+
+    Example:
+        noise = fluid.layers.gaussian_random_batch_size_like(x, [-1, 16], std=0.1)
+    """
+    where = "gaussian_random_batch_size_like"
+    check_variable(where, "input", input)
+    return _random_like(where, input, shape, input_dim_idx, output_dim_idx,
+                        _float_dtype(where, dtype, ("float16", "float32", "float64")),
+                        _gaussian(where, mean, std, seed))
+
+
+def _float_dtype(where, dtype, floats=("float32", "float64")):
+    if isinstance(dtype, VarType) and int(dtype) in VARTYPES:  # core.VarDesc.VarType.FP32
+        dtype = VARTYPES[int(dtype)]
+    name = check_dtype(where, "dtype", dtype)
+    if name not in floats:  # a TypeError, as fluid 1.8's check_dtype raises
+        raise TypeError(f"{where}: argument 'dtype' must be one of {list(floats)}, got {name}")
+    return name
+
+
+def _seed(where, seed):
+    return check_int(where, "seed", seed, lo=0, hi=2 ** 31 - 1)  # fluid's seed attr is an int
+
+
+def _uniform(where, min, max, seed):
+    lo, hi = check_float(where, "min", min), check_float(where, "max", max)
+    if lo > hi:
+        raise ValueError(f"{where}: argument 'min' ({lo}) must not exceed 'max' ({hi})")
+    return {"min": lo, "max": hi, "seed": _seed(where, seed)}
+
+
+def _gaussian(where, mean, std, seed):
+    return {"mean": check_float(where, "mean", mean),
+            "std": check_float(where, "std", std, lo=0), "seed": _seed(where, seed)}
+
+
+def _random(where, shape, dtype, attrs):
+    with building():  # which also takes out the int tensors of a refused mixed shape list
+        inputs, attrs["shape"] = _shape_inputs(where, shape)
+        if not inputs and not attrs["shape"]:
+            raise ValueError(f"{where}: argument 'shape' must not be empty")
+        slots = {s: ("shape", v if s == "ShapeTensor" else list(v)) for s, v in inputs.items()}
+        out = append_layer_op(where, slots, {**attrs, "dtype": dtype})
+    out.stop_gradient = True
+    return out
+
+
+def _random_like(where, input, shape, input_dim_idx, output_dim_idx, dtype, attrs):
+    shape = check_ints(where, "shape", shape, lo=-1, what="a non-empty list of ints")
+    if not shape:
+        raise ValueError(f"{where}: argument 'shape' must not be empty")
+    attrs.update(shape=shape, dtype=dtype, output_dim_idx=check_int(
+        where, "output_dim_idx", output_dim_idx, lo=0, hi=len(shape) - 1),
+        input_dim_idx=check_int(where, "input_dim_idx", input_dim_idx, lo=0,
+                                hi=max(len(input.shape) - 1, 0)))
+    out = append_layer_op(where, {"Input": ("input", input)}, attrs)
+    out.stop_gradient = True
+    return out
