@@ -7,6 +7,9 @@ few standard errors of the distribution's (U[a, b): mean (a + b) / 2, variance (
 kurtosis 9/5; N(m, s^2): kurtosis 3), and each tenth of U[a, b) holds a tenth of the draw.
 Fixed seeds make every check deterministic.
 """
+import shutil
+import subprocess
+
 import numpy as np
 import pytest
 
@@ -350,3 +353,54 @@ def test_uniform_initializer_diag_errors(fresh):
                                          r"outside 'fc_0.w_0' of shape \[3, 2\]"):
         fluid.layers.fc(x, 2, param_attr=fluid.ParamAttr(initializer=Uniform(
             diag_num=4, diag_step=2)))
+
+
+# fluid 1.8's own values: its CPU kernels draw from std::minstd_rand through libstdc++.
+
+def test_the_engine_is_minstd_rand_as_the_cpp_standard_defines_it():
+    from minifluid.ops.random import minstd
+    # [rand.predef]: the 10000th output of a default-constructed minstd_rand (seed 1)
+    assert minstd(1, 10000)[-1] == 399268537
+    assert minstd(1, 10000)[:3].tolist() == [48271, 48271 ** 2 % (2 ** 31 - 1),
+                                             48271 ** 3 % (2 ** 31 - 1)]
+    assert (minstd(2 ** 31 - 1, 5) == minstd(1, 5)).all()  # seed % m == 0 seeds 1
+    assert len(minstd(7, 4097)) == 4097 and minstd(7, 4097)[-1] == \
+        7 * pow(48271, 4097, 2 ** 31 - 1) % (2 ** 31 - 1)
+
+
+CPP = r"""
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+int main(int argc, char **argv) {
+  unsigned seed = strtoul(argv[1], 0, 10); int n = atoi(argv[2]), kind = atoi(argv[3]);
+  std::minstd_rand e; e.seed(seed);
+  std::uniform_real_distribution<float> uf(-5.0f, 10.0f);
+  std::uniform_real_distribution<double> ud(-5.0, 10.0);
+  std::normal_distribution<float> nf(1.0f, 2.0f);
+  std::normal_distribution<double> nd(1.0, 2.0);
+  for (int i = 0; i < n; i++)
+    printf("%.17g\n", kind == 0 ? uf(e) : kind == 1 ? ud(e) : kind == 2 ? nf(e) : nd(e));
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="no g++ to build the reference")
+@pytest.mark.parametrize("op,dtype,kind", [("uniform_random", "float32", 0),
+                                           ("uniform_random", "float64", 1),
+                                           ("gaussian_random", "float32", 2),
+                                           ("gaussian_random", "float64", 3)])
+def test_a_seed_gives_the_values_fluid_1_8s_cpu_kernel_gives(tmp_path, op, dtype, kind):
+    exe = tmp_path / "ref"
+    (tmp_path / "ref.cc").write_text(CPP)
+    subprocess.run(["g++", "-O2", "-o", str(exe), str(tmp_path / "ref.cc")], check=True)
+    n, seed = 20001, 90
+    ref = np.array(subprocess.run([str(exe), str(seed), str(n), str(kind)], check=True,
+                                  capture_output=True, text=True).stdout.split(), dtype)
+    attrs = dict(min=-5.0, max=10.0) if kind < 2 else dict(mean=1.0, std=2.0)
+    got = run_op(op, {}, dict(shape=[n], dtype=dtype, seed=seed, **attrs))["Out"]
+    if kind < 2:
+        np.testing.assert_array_equal(got, ref)  # bit for bit
+    else:  # the same pairs: numpy's log and sqrt may round their last bit otherwise
+        eps = np.finfo(dtype).eps  # an ulp of y m, times std, then mean added
+        np.testing.assert_allclose(got, ref, rtol=4 * eps, atol=16 * eps)
