@@ -28,11 +28,16 @@ mul = generate_layer("mul", "x, y, x_num_col_dims, y_num_col_dims, name")
 
 _REDUCE_INPUT = {"reduce_mean": ("f", "a float"), "reduce_all": ("b", "a bool"),
                  "reduce_any": ("b", "a bool")}
+# reduce_sum, max, min and prod: fluid 1.8's dtypes, the ones the ops have kernels for
+# (uint8 and int8 are TypeErrors, as in fluid)
+_REDUCE_NUMERIC = ("float16", "float32", "float64", "int32", "int64")
 
 
 def _reduce(op_type, input, dim, keep_dim, name):
     check_variable(op_type, "input", input)
-    kinds, what = _REDUCE_INPUT.get(op_type, ("fiu", "a numeric"))
+    if op_type not in _REDUCE_INPUT:
+        check_var_dtype(op_type, "input", input, _REDUCE_NUMERIC)
+    kinds, what = _REDUCE_INPUT.get(op_type, ("fi", "a numeric"))
     if input.dtype.kind not in kinds:
         raise TypeError(f"{op_type}: argument 'input' must be {what} Variable, got "
                         f"'{input.name}' of {input.dtype}")
