@@ -25,7 +25,7 @@ __all__ = ["DTYPES", "VARTYPES", "dtype_name", "INT64_MAX", "check_bool", "check
            "wrong_attr", "DtypeNameError", "FluidAssertionError", "FLUID_DTYPES",
            "check_var_dtype"]
 
-DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8")
+DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8", "int8")
 # The dtypes fluid 1.8 names (its convert_dtype's list): one of these that a callable does
 # not take is a TypeError there, any other name a ValueError.
 FLUID_DTYPES = ("bool", "float16", "float32", "float64", "int8", "int16", "int32", "int64",

@@ -424,3 +424,18 @@ def test_softmax_over_a_size_0_axis_is_empty(fresh, shape, axis):
     dx, = fluid.gradients(fluid.layers.reduce_sum(out), [x])
     got, = fluid.Executor().run(fresh, {"x": np.zeros(shape, np.float32)}, [dx])
     assert got.shape == shape and got.dtype == np.float32
+
+
+def test_log1p_writes_into_out_as_fluid_18s_does(fresh):
+    x = fluid.layers.data("x", [2, 3], append_batch_size=False, dtype="float64")
+    res = fluid.layers.data("res", [2, 3], append_batch_size=False, dtype="float64")
+    assert fluid.layers.log1p(x, out=res) is res
+    a = np.linspace(-0.5, 3.0, 6).reshape(2, 3)
+    got, = fluid.Executor().run(fresh, {"x": a}, [res])
+    np.testing.assert_allclose(got, [[math.log1p(v) for v in row] for row in a.tolist()],
+                               rtol=1e-15)
+    with pytest.raises(TypeError, match=r"log1p: argument 'out' must be a Variable of float64, "
+                                        r"got 'f' of float32"):
+        fluid.layers.log1p(x, out=fluid.data("f", [2, 3], "float32"))
+    with pytest.raises(ValueError, match=r"log1p: argument 'out' \('g'\) must have x's shape"):
+        fluid.layers.log1p(x, out=fluid.data("g", [3, 2], "float64"))

@@ -229,3 +229,11 @@ def test_concat_layer_with_a_variable_axis_and_errors(fresh, rng):
         fluid.layers.concat([a, b], axis=-3)
     with pytest.raises(TypeError, match=r"concat: argument 'axis' must be an int or a 1-element"):
         fluid.layers.concat([a, b], axis=a)
+
+
+def test_reshape2_and_cast_ops_take_int8(rng):
+    x = rng.integers(-128, 128, size=(2, 3, 4)).astype(np.int8)
+    check_output("reshape2", {"X": x}, {"Out": x.reshape(6, 4)}, {"shape": [6, -1]})
+    check_output("reshape", {"X": x}, {"Out": x.reshape(24)}, {"shape": [24]})
+    f = np.array([-128.0, 0.0, 127.0])
+    check_output("cast", {"X": f}, {"Out": f.astype(np.int8)}, {"out_dtype": 21})
