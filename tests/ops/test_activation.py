@@ -439,3 +439,14 @@ def test_log1p_writes_into_out_as_fluid_18s_does(fresh):
         fluid.layers.log1p(x, out=fluid.data("f", [2, 3], "float32"))
     with pytest.raises(ValueError, match=r"log1p: argument 'out' \('g'\) must have x's shape"):
         fluid.layers.log1p(x, out=fluid.data("g", [3, 2], "float64"))
+
+
+def test_hard_shrinks_attr_is_threshold_as_in_fluid_18s_op():
+    # activation_op.cc's HardShrinkOpMaker: "threshold" (softshrink's is "lambda"). Paddle's
+    # own test passes 'lambda', which fluid's Operator dropped unread; minifluid names it.
+    x = np.array([-1.0, -0.3, 0.2, 0.8])
+    check_output("hard_shrink", {"X": x}, {"Out": np.array([-1.0, 0.0, 0.0, 0.8])},
+                 {"threshold": 0.5})
+    with pytest.raises(ValueError, match=r"op 'hard_shrink' has no attribute\(s\) \['lambda'\]; "
+                                         r"its attributes are \['threshold'\]"):
+        build_op("hard_shrink", {"X": x}, {"lambda": 0.5})
