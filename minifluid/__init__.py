@@ -15,15 +15,16 @@ if _util.find_spec(__name__ + ".ops") is None:  # a source checkout: ops/ lies b
     _spec.loader.exec_module(_sys.modules[_spec.name])
 
 from . import ops  # noqa: E402,F401  (registers every op)
-from . import (backward, compat, compiler, core, initializer, io, layers, nn,  # noqa: E402
-               op, optimizer, registry, regularizer)
+from . import (backward, compat, compiler, core, dygraph, initializer, io, layers,  # noqa: E402
+               nn, op, optimizer, registry, regularizer)
 from .backward import append_backward, gradients  # noqa: E402
 from .compiler import BuildStrategy, CompiledProgram, ExecutionStrategy  # noqa: E402
 from .data_feeder import DataFeeder, batch  # noqa: E402
+from .dygraph import disable_dygraph, enable_dygraph  # noqa: E402
 from .executor import Executor, Scope, global_scope, scope_guard  # noqa: E402
 from .framework import (Block, Operator, Parameter, Program, Variable,  # noqa: E402
-                        default_main_program, default_startup_program, program_guard,
-                        unique_name)
+                        default_main_program, default_startup_program, in_dygraph_mode,
+                        program_guard, unique_name)
 from .layers.io import fluid_data as data  # noqa: E402
 from .lod_tensor import LoDTensor, create_lod_tensor, create_random_int_lodtensor  # noqa: E402
 from .param_attr import ParamAttr  # noqa: E402
@@ -36,7 +37,7 @@ __all__ = [
     "ParamAttr", "Parameter", "create_lod_tensor", "create_random_int_lodtensor",
     "Program", "Scope", "Variable", "append_backward", "backward", "batch", "core", "data",
     "default_main_program", "default_startup_program", "global_scope", "gradients",
-    "compat", "compiler", "initializer", "io", "is_compiled_with_cuda", "layers", "nn", "op",
-    "optimizer",
+    "compat", "compiler", "dygraph", "disable_dygraph", "enable_dygraph", "in_dygraph_mode",
+    "initializer", "io", "is_compiled_with_cuda", "layers", "nn", "op", "optimizer",
     "program_guard", "registry", "regularizer", "scope_guard", "unique_name",
 ]

@@ -4,6 +4,11 @@ a message naming the callable, the argument, what was expected and what was give
     fc: argument 'size' must be an int >= 1, got '3' (str)
 
 TypeError for a value of the wrong kind, ValueError for the right kind with a bad value.
+Where fluid 1.8 raised another class, the error is also of that class, so that code written
+against fluid catches it: a dtype fluid knows but the callable does not take is a TypeError
+(fluid's check_dtype); a name that is no dtype is a DtypeNameError, both ValueError (fluid's
+convert_dtype) and TypeError (numpy's np.dtype); a check fluid made with `assert` raises a
+FluidAssertionError, both ValueError and AssertionError.
 Kinds: bool (np.bool_ too) is not an int or a float; numpy integers are ints (returned as
 Python ints), numpy floats are floats, and an int is accepted where a float is wanted.
 """
@@ -17,14 +22,19 @@ import numpy as np
 __all__ = ["DTYPES", "VARTYPES", "dtype_name", "INT64_MAX", "check_bool", "check_int",
            "check_float", "check_str", "check_dtype", "check_ints", "check_instance",
            "check_variable", "check_name", "is_bool", "is_int", "is_real", "attr_error",
-           "wrong_attr"]
+           "wrong_attr", "DtypeNameError", "FluidAssertionError", "FLUID_DTYPES",
+           "check_var_dtype"]
 
-DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8")
+DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8", "int8")
+# The dtypes fluid 1.8 names (its convert_dtype's list): one of these that a callable does
+# not take is a TypeError there, any other name a ValueError.
+FLUID_DTYPES = ("bool", "float16", "float32", "float64", "int8", "int16", "int32", "int64",
+                "uint8")
 # Paddle's VarDesc.VarType numbers for those dtypes: an in_dtype, out_dtype (cast's, the
 # reduce ops') or dtype attr (fill_constant's) takes one of them or a name, as Paddle
 # programs and unit tests write them.
 VARTYPES = {0: "bool", 2: "int32", 3: "int64", 4: "float16", 5: "float32", 6: "float64",
-            20: "uint8"}
+            20: "uint8", 21: "int8"}
 VARTYPE_ATTRS = ("in_dtype", "out_dtype", "dtype")  # dtype: fill_constant's, the random ops'
 
 
@@ -48,6 +58,14 @@ def is_int(v) -> bool:
 
 def is_real(v) -> bool:
     return v.__class__ in (int, float) or (isinstance(v, numbers.Real) and not is_bool(v))
+
+
+class DtypeNameError(ValueError, TypeError):
+    """A dtype argument that names no dtype ('flaot32')."""
+
+
+class FluidAssertionError(ValueError, AssertionError):
+    """A bad value that fluid 1.8 refused with an `assert` (a reshape with two -1s)."""
 
 
 def given(v) -> str:
@@ -142,10 +160,21 @@ def check_dtype(where: str, arg: str, v, supported=DTYPES) -> str:
     try:
         name = np.dtype(v).name
     except TypeError:
-        _fail(where, arg, what, v, ValueError)
+        _fail(where, arg, what, v, DtypeNameError)
     if (name not in supported) if supported else np.dtype(name).kind not in "biuf":
-        _fail(where, arg, what, v, ValueError)
+        _fail(where, arg, what, v, TypeError if name in FLUID_DTYPES else ValueError)
     return name
+
+
+def check_var_dtype(where: str, arg: str, v, dtypes, none: bool = False):
+    """check_variable, and v's dtype among `dtypes` (a TypeError, as fluid 1.8's
+    check_variable_and_dtype raises)."""
+    if check_variable(where, arg, v, none=none) is None:
+        return None
+    if v.dtype.name not in dtypes:
+        raise TypeError(f"{where}: argument '{arg}' must be a Variable of {', '.join(dtypes)}, "
+                        f"got '{v.name}' of {v.dtype}")
+    return v
 
 
 def check_ints(where: str, arg: str, v, lo=None, what: str = "") -> list:

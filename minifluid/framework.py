@@ -20,6 +20,7 @@ from . import registry
 from .vartype import VarType
 from .registry import EMPTY, GRAD_SUFFIX  # noqa: F401 (spelled once, in the registry)
 from .registry import grad_name as grad_var_name  # fluid's name for it
+from .vartype import convert_np_dtype_to_dtype_  # noqa: F401 (fluid.framework's name)
 
 __all__ = [
     "Program", "Block", "Variable", "Parameter", "Operator", "default_main_program",
@@ -467,3 +468,8 @@ def _meet(v, built) -> tuple:
         raise ValueError(f"its output '{v.name}' would have shape {list(v.shape)}, but the "
                          f"program was built for {list(built)}")
     return tuple(b if a == -1 else a for a, b in zip(v.shape, built))
+
+
+def in_dygraph_mode() -> bool:
+    """fluid's test for dygraph mode: minifluid runs static graphs only, so always False."""
+    return False

@@ -6,12 +6,15 @@ minifluid takes one of those numbers (checks.VARTYPES names the dtypes among the
 
     from minifluid.vartype import VarDesc
     attrs = {"in_dtype": int(VarDesc.VarType.FP32), "out_dtype": VarDesc.VarType.FP64}
+    convert_np_dtype_to_dtype_(np.float32) is VarType.FP32   # fluid.framework's name
 """
 from __future__ import annotations
 
 import enum
 
-__all__ = ["VarType", "VarDesc"]
+import numpy as np
+
+__all__ = ["VarType", "VarDesc", "convert_np_dtype_to_dtype_"]
 
 
 class VarType(enum.IntEnum):
@@ -44,3 +47,20 @@ class VarType(enum.IntEnum):
 class VarDesc:
     """Only as the namespace of `VarDesc.VarType`: minifluid keeps no variable descs."""
     VarType = VarType
+
+
+# numpy's dtypes by the VarType fluid 1.8 gives them (uint16 stood in for bfloat16 as INT16)
+_OF_NUMPY = {"float32": VarType.FP32, "float64": VarType.FP64, "float16": VarType.FP16,
+             "int32": VarType.INT32, "int16": VarType.INT16, "int64": VarType.INT64,
+             "bool": VarType.BOOL, "uint16": VarType.INT16, "uint8": VarType.UINT8,
+             "int8": VarType.INT8}
+
+
+def convert_np_dtype_to_dtype_(np_dtype) -> VarType:
+    """The VarType of a numpy dtype (a name, np.dtype or numpy type): `int()` of it is
+    Paddle's number, as an op's in_dtype/out_dtype attr takes it."""
+    name = np.dtype(np_dtype).name
+    if name not in _OF_NUMPY:
+        raise ValueError(f"convert_np_dtype_to_dtype_: numpy dtype {name} has no VarType; "
+                         f"supported: {sorted(_OF_NUMPY)}")
+    return _OF_NUMPY[name]

@@ -21,7 +21,7 @@ def _(op):
     return like(op.in_var("X"), dtype=dtype_of(op.attr("out_dtype")))
 
 
-@op.kernel("float16", "float32", "float64", "int32", "int64", "bool", "uint8")
+@op.kernel("float16", "float32", "float64", "int32", "int64", "bool", "uint8", "int8")
 def cast(x, *, in_dtype, out_dtype):
     return x.astype(dtype_name(out_dtype))
 

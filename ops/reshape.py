@@ -18,7 +18,7 @@ from minifluid.registry import grad_name, register_op
 
 from .rules import int_tensor, like
 
-DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8")
+DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8", "int8")
 
 
 def resolve(x_shape, shape):

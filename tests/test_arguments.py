@@ -269,7 +269,8 @@ TABLE += [
                act=ACT, inplace=BOOL, name=NAME)),
     Entry("concat", "concat", lambda c, **k: layers.concat(**k),
           lambda c: dict(input=[c.x, c.x]),
-          dict(input=LIST_OF(X, nonempty=True), axis=INT(-2, 1), name=NAME)),
+          # a single Variable stands for a list of one, as in fluid 1.8
+          dict(input=ANY(VAR, LIST_OF(X, nonempty=True)), axis=INT(-2, 1), name=NAME)),
     Entry("cast", "cast", lambda c, **k: layers.cast(**k),
           lambda c: dict(x=c.x, dtype="float64"), dict(x=VAR, dtype=DTYPE)),
     Entry("scale", "scale", lambda c, **k: layers.scale(**k), lambda c: dict(x=c.x),
@@ -281,8 +282,8 @@ TABLE += [
                dropout_implementation=ONE_OF("downgrade_in_infer", "upscale_in_train"))),
     Entry("fill_constant", "fill_constant", lambda c, **k: layers.fill_constant(**k),
           lambda c: dict(shape=[2], dtype="float32", value=1.0),
-          dict(shape=LIST_OF(INT(0)), dtype=DTYPE, value=ANY(fill_value, LR), force_cpu=BOOL,
-               out=ANY(NONE, VAR))),
+          dict(shape=LIST_OF(INT(0), nonempty=True),  # fluid 1.8 asserts a non-empty shape
+               dtype=DTYPE, value=ANY(fill_value, LR), force_cpu=BOOL, out=ANY(NONE, VAR))),
     # fluid 1.8's random layers: shape a non-empty list of ints (or of ints and 1-element
     # int Variables, or a 1-D int Variable: the pool's Variables are float); float dtypes.
     # minifluid allows min == max (a constant), which fluid's op refuses.

@@ -449,7 +449,7 @@ def test_vartype_has_fluids_numbers_and_the_dtype_attrs_take_them():
     assert (vt.LOD_TENSOR, vt.SELECTED_ROWS, vt.LOD_TENSOR_ARRAY, vt.UINT8, vt.INT8) == \
         (7, 8, 13, 20, 21)
     names = {"BOOL": "bool", "INT32": "int32", "INT64": "int64", "FP16": "float16",
-             "FP32": "float32", "FP64": "float64", "UINT8": "uint8"}
+             "FP32": "float32", "FP64": "float64", "UINT8": "uint8", "INT8": "int8"}
     assert {int(vt[k]): v for k, v in names.items()} == VARTYPES
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
     from minifluid.testing import run_op

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import math
 
-from ..checks import (VARTYPES, check_bool, check_dtype, check_float, check_int, check_ints,
-                      check_str, is_int)
+from ..checks import (VARTYPES, FluidAssertionError, check_bool, check_dtype, check_float,
+                      check_int, check_ints, check_str, check_var_dtype, is_int)
 from ..framework import Variable
 from ..param_attr import ParamAttr
 from ..vartype import VarType
@@ -32,11 +32,16 @@ mul = generate_layer("mul", "x, y, x_num_col_dims, y_num_col_dims, name")
 
 _REDUCE_INPUT = {"reduce_mean": ("f", "a float"), "reduce_all": ("b", "a bool"),
                  "reduce_any": ("b", "a bool")}
+# reduce_sum, max, min and prod: fluid 1.8's dtypes, the ones the ops have kernels for
+# (uint8 and int8 are TypeErrors, as in fluid)
+_REDUCE_NUMERIC = ("float16", "float32", "float64", "int32", "int64")
 
 
 def _reduce(op_type, input, dim, keep_dim, name):
     check_variable(op_type, "input", input)
-    kinds, what = _REDUCE_INPUT.get(op_type, ("fiu", "a numeric"))
+    if op_type not in _REDUCE_INPUT:
+        check_var_dtype(op_type, "input", input, _REDUCE_NUMERIC)
+    kinds, what = _REDUCE_INPUT.get(op_type, ("fi", "a numeric"))
     if input.dtype.kind not in kinds:
         raise TypeError(f"{op_type}: argument 'input' must be {what} Variable, got "
                         f"'{input.name}' of {input.dtype}")
@@ -150,8 +155,13 @@ def softmax(input, use_cudnn=False, name=None, axis=-1):
     return append_layer_op("softmax", {"X": ("input", input)}, {"axis": axis}, name)
 
 
+_ELEMENTWISE = ("float16", "float32", "float64", "int32", "int64")  # fluid 1.8's
+
+
 def _elementwise(op_type):
     def layer(x, y, axis=-1, act=None, name=None):
+        check_var_dtype(op_type, "x", x, _ELEMENTWISE)
+        check_var_dtype(op_type, "y", y, _ELEMENTWISE)
         return append_layer_op(op_type, {"X": ("x", x), "Y": ("y", y)}, {"axis": axis},
                                name, act=act)
     layer.__name__ = layer.__qualname__ = op_type
@@ -195,10 +205,7 @@ def reshape(x, shape, actual_shape=None, act=None, inplace=False, name=None):
     Example:
         flat = fluid.layers.reshape(img, shape=[0, -1])   # [N, C*H*W]
     """
-    check_variable("reshape", "x", x)
-    if x.dtype.name not in ("float16", "float32", "float64", "int32", "int64", "bool"):
-        raise TypeError(f"reshape: argument 'x' must be a float16, float32, float64, int32, "
-                        f"int64 or bool Variable, got '{x.name}' of {x.dtype}")
+    check_var_dtype("reshape", "x", x, ("float16", "float32", "float64", "int32", "int64"))
     check_variable("reshape", "actual_shape", actual_shape, none=True)
     check_bool("reshape", "inplace", inplace)
     inputs = {"X": x}
@@ -208,12 +215,17 @@ def reshape(x, shape, actual_shape=None, act=None, inplace=False, name=None):
         _int_vector("shape", shape)
         inputs["Shape"], attrs = shape, {}
     else:
-        if not isinstance(shape, (list, tuple)) or not shape:
+        if not isinstance(shape, (list, tuple)):
             raise TypeError(f"reshape: argument 'shape' must be {what}, got "
                             f"{type(shape).__name__} {shape!r:.40}")
+        if not shape:  # the faults of a list of ints fluid 1.8 asserted: AssertionErrors too
+            raise FluidAssertionError(f"reshape: argument 'shape' must be {what}, got []")
         tensors = [d for d in shape if isinstance(d, Variable)]
         ints = check_ints("reshape", "shape", [-1 if isinstance(d, Variable) else d
-                                               for d in shape], lo=-1, what=what)
+                                               for d in shape], what=what)
+        if any(d < -1 for d in ints):
+            raise FluidAssertionError(f"reshape: argument 'shape' must hold ints >= -1 (-1: "
+                                      f"inferred, 0: copied), got {ints}")
         if tensors:
             for d in tensors:
                 check_variable("reshape", "shape", d)
@@ -223,12 +235,13 @@ def reshape(x, shape, actual_shape=None, act=None, inplace=False, name=None):
             _int_vector("actual_shape", actual_shape)
             inputs["Shape"] = actual_shape
         if ints.count(-1) > 1 + len(tensors):  # a Variable stands as -1 in the attr
-            raise ValueError(f"reshape: argument 'shape' may hold only one -1, got {ints}")
+            raise FluidAssertionError(f"reshape: argument 'shape' may hold only one -1, got "
+                                      f"{ints}")
         for i, d in enumerate(shape):
             if not isinstance(d, Variable) and d == 0 and i >= len(x.shape):
-                raise ValueError(f"reshape: argument 'shape' has a 0 at position {i}, which "
-                                 f"copies a dimension '{x.name}' of shape {list(x.shape)} "
-                                 f"does not have")
+                raise FluidAssertionError(
+                    f"reshape: argument 'shape' has a 0 at position {i}, which copies a "
+                    f"dimension '{x.name}' of shape {list(x.shape)} does not have")
         attrs = {"shape": ints}
     check_act("reshape", act)
     check_name("reshape", name)
@@ -258,12 +271,24 @@ def _int_constant(helper, value):
     return out
 
 
+_CONCAT = ("float16", "float32", "float64", "int32", "int64")
+
+
 def concat(input, axis=0, name=None):
     """The variables in `input` joined along `axis` (an int, negative from the end, or a
-    1-element int Variable read when the program runs)."""
+    1-element int Variable read when the program runs). `input` is a list of Variables of
+    one dtype among float16/32/64, int32, int64; a single Variable stands for a list of
+    one, as in fluid 1.8."""
+    if isinstance(input, Variable):
+        input = [input]
     if not isinstance(input, (list, tuple)) or not input:
         raise TypeError(f"concat: argument 'input' must be a non-empty list of Variables, got "
                         f"{type(input).__name__} {input!r:.40}")
+    for i, v in enumerate(input):
+        check_var_dtype("concat", f"input[{i}]", v, _CONCAT)
+        if v.dtype != input[0].dtype:
+            raise TypeError(f"concat: the Variables in 'input' must have one dtype, got "
+                            f"'{input[0].name}' of {input[0].dtype} and '{v.name}' of {v.dtype}")
     if isinstance(axis, Variable):  # read when the program runs: fluid's AxisTensor
         if axis.dtype.kind not in "iu" or axis.shape not in ((1,), (-1,)):
             raise TypeError(f"concat: argument 'axis' must be an int or a 1-element int "
@@ -274,12 +299,20 @@ def concat(input, axis=0, name=None):
                            {"axis": check_int("concat", "axis", axis)}, name)
 
 
+# fluid 1.8's layers.cast: what x may be, and what it may become (int8 too)
+_CAST_FROM = ("bool", "float16", "float32", "float64", "int32", "int64", "uint8")
+_CAST_TO = _CAST_FROM + ("int8",)
+
+
 def cast(x, dtype):
-    """x converted to `dtype` (the op records x's dtype as in_dtype, as fluid 1.8 does)."""
-    check_variable("cast", "x", x)
+    """x converted to `dtype` (the op records x's dtype as in_dtype, as fluid 1.8 does).
+
+    x is bool, float16/32/64, int32, int64 or uint8, and so is `dtype`, or int8; another
+    dtype (int16) is a TypeError, as in fluid 1.8."""
+    check_var_dtype("cast", "x", x, _CAST_FROM)
     return append_layer_op("cast", {"X": ("x", x)},
                            {"in_dtype": x.dtype.name,
-                            "out_dtype": check_dtype("cast", "dtype", dtype)})
+                            "out_dtype": check_dtype("cast", "dtype", dtype, _CAST_TO)})
 
 
 def scale(x, scale=1.0, bias=0.0, bias_after_scale=True, act=None, name=None):

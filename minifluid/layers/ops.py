@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import math
 
-from ..checks import check_float, check_variable
-from ..framework import Variable
-from .helper import append_layer_op, check_name, generate_layer
+from ..checks import check_float, check_var_dtype, check_variable
+from ..framework import Variable, default_main_program, same_shape
+from .helper import append_layer_op, building, check_name, generate_layer
 
-NO_ATTRS = ("exp", "log", "log1p", "sqrt", "rsqrt", "abs", "ceil", "floor", "round",
+NO_ATTRS = ("exp", "log", "sqrt", "rsqrt", "abs", "ceil", "floor", "round",
             "reciprocal", "square", "sin", "cos", "asin", "acos", "atan", "softplus",
             "softsign", "logsigmoid", "tanh_shrink")
 __all__ = list(NO_ATTRS) + [
-    "pow", "soft_relu", "leaky_relu", "elu", "relu6", "brelu", "stanh", "hard_sigmoid",
+    "log1p", "pow", "soft_relu", "leaky_relu", "elu", "relu6", "brelu", "stanh", "hard_sigmoid",
     "swish", "hard_swish", "gelu", "erf", "sign", "selu", "softshrink", "hard_shrink",
     "thresholded_relu"]
 
@@ -72,6 +72,27 @@ def thresholded_relu(x, threshold=None):
     """x where x > threshold, else 0 (None: 1.0)."""
     return _with_optional_attrs("thresholded_relu", x, None,
                                 threshold=("threshold", threshold))
+
+
+def log1p(x, out=None, name=None):
+    """log(1 + x), elementwise; x is float32 or float64. Given `out`, a Variable of x's
+    dtype and shape, the result is written to it and `out` is returned (fluid 1.8's
+    log1p(x, out=None, name=None)).
+
+    Example:
+        y = fluid.layers.log1p(x)
+    """
+    if out is None:
+        return append_layer_op("log1p", {"X": ("x", x)}, {}, name)
+    check_variable("log1p", "x", x)
+    check_var_dtype("log1p", "out", out, (x.dtype.name,))
+    check_name("log1p", name)
+    if not same_shape(out.shape, x.shape):
+        raise ValueError(f"log1p: argument 'out' ('{out.name}') must have x's shape "
+                         f"{list(x.shape)}, got {list(out.shape)}")
+    with building():
+        default_main_program().current_block().append_op("log1p", {"X": x}, {"Out": out})
+    return out
 
 
 def pow(x, factor=1.0, name=None):

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checks import check_bool, check_dtype, check_float, check_ints, check_variable, is_int
+from ..checks import (FluidAssertionError, check_bool, check_dtype, check_float, check_ints,
+                      check_var_dtype, check_variable, is_int)
 from ..framework import Variable, default_main_program, default_startup_program, unique_name
 from .helper import append_layer_op, building, check_name
 
 __all__ = ["fill_constant", "create_global_var", "sum", "sums"]
 
 _SUMMABLE = ("float16", "float32", "float64", "int32", "int64")
+# fluid 1.8's fill_constant dtypes; another dtype it names (uint8, int16) is a TypeError
+_FILLABLE = ("bool", "float16", "float32", "float64", "int32", "int64")
 
 
 def fill_constant(shape, dtype, value, force_cpu=False, out=None) -> Variable:
@@ -27,7 +30,7 @@ def fill_constant(shape, dtype, value, force_cpu=False, out=None) -> Variable:
         rows = fluid.layers.fill_constant(shape=[n, 2], dtype="float32", value=0.5)
     """
     where = "fill_constant"
-    dtype = check_dtype(where, "dtype", dtype)
+    dtype = check_dtype(where, "dtype", dtype, _FILLABLE)
     value_t = None
     if isinstance(value, Variable):
         value_t = check_variable(where, "value", value)
@@ -39,7 +42,9 @@ def fill_constant(shape, dtype, value, force_cpu=False, out=None) -> Variable:
     else:
         value = _value(where, value, dtype)
     check_bool(where, "force_cpu", force_cpu)
-    check_variable(where, "out", out, none=True)
+    check_var_dtype(where, "out", out, (dtype,), none=True)
+    if isinstance(shape, (list, tuple)) and not shape:  # fluid 1.8 asserted it
+        raise FluidAssertionError(f"{where}: argument 'shape' must not be empty")
     with building():  # which also takes out the int tensors of a refused mixed shape list
         inputs, shape = _shape_inputs(where, shape)
         if value_t is not None:
@@ -57,7 +62,7 @@ def create_global_var(shape, value, dtype, persistable=False, force_cpu=False, n
     """A variable initialised to `value` by the startup program (a learning rate, say)."""
     where = "create_global_var"
     shape = check_ints(where, "shape", shape, lo=0)
-    dtype = check_dtype(where, "dtype", dtype)
+    dtype = check_dtype(where, "dtype", dtype, _FILLABLE + ("uint8",))
     value = _value(where, value, dtype)
     persistable = check_bool(where, "persistable", persistable)
     check_bool(where, "force_cpu", force_cpu)
@@ -113,7 +118,8 @@ def sums(input, out=None) -> Variable:
     if out.is_data:  # the executor takes a fed variable as given, never as computed
         raise ValueError(f"sums: argument 'out' ('{out.name}') is a data variable (fed); "
                          f"pass another Variable or None")
-    if out.dtype != xs[0].dtype or out.shape != xs[0].shape:
+    check_var_dtype("sums", "out", out, (xs[0].dtype.name,))  # a TypeError, as in fluid 1.8
+    if out.shape != xs[0].shape:
         raise ValueError(f"sums: argument 'out' ('{out.name}', {out.dtype}{list(out.shape)}) "
                          f"must have the inputs' dtype and shape, "
                          f"{xs[0].dtype}{list(xs[0].shape)}")

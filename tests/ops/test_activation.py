@@ -254,9 +254,11 @@ def test_float16_runs_through_float32(op):
 # fluid 1.8's layer signatures (python/paddle/fluid/layers/ops.py and nn.py).
 SIGNATURES = {
     **{op: "(x, name=None)" for op in (
-        "exp", "log", "log1p", "sqrt", "rsqrt", "abs", "ceil", "floor", "round", "reciprocal",
+        "exp", "log", "sqrt", "rsqrt", "abs", "ceil", "floor", "round", "reciprocal",
         "square", "sin", "cos", "asin", "acos", "atan", "softplus", "softsign", "logsigmoid",
         "tanh_shrink", "sigmoid", "relu", "tanh")},
+    # 1.8.5's TestLog1p.test_api passes out=: fluid.layers.log1p was paddle.tensor's log1p
+    "log1p": "(x, out=None, name=None)",
     "pow": "(x, factor=1.0, name=None)",  # factor: a number or a float32 Variable
     "leaky_relu": "(x, alpha=0.02, name=None)",
     "elu": "(x, alpha=1.0, name=None)",
@@ -422,3 +424,29 @@ def test_softmax_over_a_size_0_axis_is_empty(fresh, shape, axis):
     dx, = fluid.gradients(fluid.layers.reduce_sum(out), [x])
     got, = fluid.Executor().run(fresh, {"x": np.zeros(shape, np.float32)}, [dx])
     assert got.shape == shape and got.dtype == np.float32
+
+
+def test_log1p_writes_into_out_as_fluid_18s_does(fresh):
+    x = fluid.layers.data("x", [2, 3], append_batch_size=False, dtype="float64")
+    res = fluid.layers.data("res", [2, 3], append_batch_size=False, dtype="float64")
+    assert fluid.layers.log1p(x, out=res) is res
+    a = np.linspace(-0.5, 3.0, 6).reshape(2, 3)
+    got, = fluid.Executor().run(fresh, {"x": a}, [res])
+    np.testing.assert_allclose(got, [[math.log1p(v) for v in row] for row in a.tolist()],
+                               rtol=1e-15)
+    with pytest.raises(TypeError, match=r"log1p: argument 'out' must be a Variable of float64, "
+                                        r"got 'f' of float32"):
+        fluid.layers.log1p(x, out=fluid.data("f", [2, 3], "float32"))
+    with pytest.raises(ValueError, match=r"log1p: argument 'out' \('g'\) must have x's shape"):
+        fluid.layers.log1p(x, out=fluid.data("g", [3, 2], "float64"))
+
+
+def test_hard_shrinks_attr_is_threshold_as_in_fluid_18s_op():
+    # activation_op.cc's HardShrinkOpMaker: "threshold" (softshrink's is "lambda"). Paddle's
+    # own test passes 'lambda', which fluid's Operator dropped unread; minifluid names it.
+    x = np.array([-1.0, -0.3, 0.2, 0.8])
+    check_output("hard_shrink", {"X": x}, {"Out": np.array([-1.0, 0.0, 0.0, 0.8])},
+                 {"threshold": 0.5})
+    with pytest.raises(ValueError, match=r"op 'hard_shrink' has no attribute\(s\) \['lambda'\]; "
+                                         r"its attributes are \['threshold'\]"):
+        build_op("hard_shrink", {"X": x}, {"lambda": 0.5})

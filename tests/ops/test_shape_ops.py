@@ -141,12 +141,16 @@ def test_reshape_layer_errors(fresh):
     with pytest.raises(TypeError, match="argument 'shape' must be a 1-D 1-element int32"):
         fluid.layers.reshape(x, [fluid.data("s", [2], "int32"), 5])
     for bad, why in (([-1, -1, 5], "may hold only one -1"), ([2, 5, 5, 0], "has a 0 at "
-                     "position 3"), ([-1, -2, 5], "must be a list of ints and 1-element")):
-        with pytest.raises(ValueError, match=f"reshape: argument 'shape' {why}"):
-            fluid.layers.reshape(x, bad)
-    with pytest.raises(TypeError, match="reshape: argument 'x' must be a float16, .* got 'i8' "
-                                        "of int8"):
-        fluid.layers.reshape(fluid.data("i8", [2, 25], "int8"), [50])
+                     "position 3"), ([-1, -2, 5], r"must hold ints >= -1"), ([], "must be a list")):
+        # fluid 1.8 asserted these: the error is an AssertionError too
+        for cls in (ValueError, AssertionError):
+            with pytest.raises(cls, match=f"reshape: argument 'shape' {why}"):
+                fluid.layers.reshape(x, bad)
+    # fluid 1.8's dtypes for x: int8 (which the op takes) and bool are TypeErrors
+    for dtype in ("int8", "bool"):
+        with pytest.raises(TypeError, match=r"reshape: argument 'x' must be a Variable of "
+                                            rf"float16, .*, got '{dtype}' of {dtype}"):
+            fluid.layers.reshape(fluid.data(dtype, [2, 25], dtype), [50])
 
 
 @pytest.mark.parametrize("src,dst", [("float32", "float64"), ("float64", "float16"),
@@ -172,10 +176,10 @@ def test_cast_errors():
     check_output("cast", {"X": np.ones(3)}, {"Out": np.ones(3, np.float16)},
                  {"in_dtype": 5, "out_dtype": 4})
     with pytest.raises(ValueError, match=r"op 'cast': out_dtype must be a dtype name among "
-                                         r".* or one of Paddle's VarType numbers .*, got 21"):
-        build_op("cast", x, {"out_dtype": 21})  # int8: not a dtype minifluid has
+                                         r".* or one of Paddle's VarType numbers .*, got 1"):
+        build_op("cast", x, {"out_dtype": 1})  # int16: not a dtype minifluid has
     with pytest.raises(ValueError, match=r"op 'cast': in_dtype is not one of"):
-        build_op("cast", x, {"in_dtype": "int8"})
+        build_op("cast", x, {"in_dtype": "int16"})
 
 
 def test_the_cast_layer_records_in_dtype(fresh):
@@ -225,3 +229,11 @@ def test_concat_layer_with_a_variable_axis_and_errors(fresh, rng):
         fluid.layers.concat([a, b], axis=-3)
     with pytest.raises(TypeError, match=r"concat: argument 'axis' must be an int or a 1-element"):
         fluid.layers.concat([a, b], axis=a)
+
+
+def test_reshape2_and_cast_ops_take_int8(rng):
+    x = rng.integers(-128, 128, size=(2, 3, 4)).astype(np.int8)
+    check_output("reshape2", {"X": x}, {"Out": x.reshape(6, 4)}, {"shape": [6, -1]})
+    check_output("reshape", {"X": x}, {"Out": x.reshape(24)}, {"shape": [24]})
+    f = np.array([-128.0, 0.0, 127.0])
+    check_output("cast", {"X": f}, {"Out": f.astype(np.int8)}, {"out_dtype": 21})
