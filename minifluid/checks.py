@@ -68,6 +68,11 @@ class FluidAssertionError(ValueError, AssertionError):
     """A bad value that fluid 1.8 refused with an `assert` (a reshape with two -1s)."""
 
 
+class EnforceNotMet(ValueError):
+    """A value an op refuses where fluid 1.8's C++ op did, with core.EnforceNotMet (a fill
+    value that does not fit its dtype)."""
+
+
 def given(v) -> str:
     """How a message shows what it got: "'3' (str)"."""
     r = repr(v)

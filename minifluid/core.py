@@ -1,7 +1,9 @@
 """fluid.core: the few names old scripts reach for."""
+from .checks import EnforceNotMet
 from .executor import Scope
 from .lod_tensor import LoDTensor
 from .place import CPUPlace, CUDAPlace, is_compiled_with_cuda
 from .vartype import VarDesc
 
-__all__ = ["CPUPlace", "CUDAPlace", "LoDTensor", "Scope", "VarDesc", "is_compiled_with_cuda"]
+__all__ = ["CPUPlace", "CUDAPlace", "EnforceNotMet", "LoDTensor", "Scope", "VarDesc",
+           "is_compiled_with_cuda"]

@@ -308,6 +308,15 @@ TABLE += [
           dict(input=VAR, shape=like_shape, input_dim_idx=INT(0, 1), output_dim_idx=INT(0, 1),
                mean=FLOAT(), std=FLOAT(0), seed=SEED32,
                dtype=FLOAT_DTYPE("float16", "float32", "float64"))),
+    # fluid 1.8's full_like: fill_any_like with the input's dtype, or `dtype`
+    Entry("full_like", "full_like", lambda c, **k: layers.full_like(**k),
+          lambda c: dict(input=c.x, fill_value=2.0),
+          # out: another Variable of input's shape and dtype (none in the pool); the fill
+          # value 2.0 fits every dtype but bool; a float one must be finite and fit float32
+          dict(input=VAR, fill_value=lambda v, c: is_real(v) and abs(v) <= 3.4e38,
+               out=NONE, dtype=ANY(NONE, FLOAT_DTYPE("float16", "float32", "float64", "int32",
+                                                     "int64")),
+               device=ANY(NONE, ONE_OF("cpu", "gpu")), stop_gradient=BOOL, name=NAME)),
     Entry("sum", "sum", lambda c, **k: layers.sum(**k), lambda c: dict(x=[c.x, c.x]),
           dict(x=ANY(VAR, LIST_OF(VAR, nonempty=True)))),
     Entry("sums", "sums", lambda c, **k: layers.sums(**k), lambda c: dict(input=[c.x, c.x]),

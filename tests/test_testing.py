@@ -11,7 +11,7 @@ from minifluid.framework import Program, program_guard
 from minifluid.layers.io import fluid_data
 from minifluid.op import Operator
 from minifluid.registry import IGNORED_ATTRS, register_op
-from minifluid.testing import OpTest, randomize_probability, skip_check_grad_ci
+from minifluid.testing import OpTest, check_output, randomize_probability, skip_check_grad_ci
 
 # what fluid's framework attaches to every op, as a Paddle test or a loaded program has them
 UNIVERSAL = {"use_mkldnn": False, "use_cudnn": True, "op_role": 0, "op_role_var": [],
@@ -469,3 +469,25 @@ def test_bfloat16_helpers_truncate_to_the_upper_half_and_back():
     np.testing.assert_array_equal(back.flat[[0, 1, 3]], [1.0, -2.5, 0.0])
     assert 0 <= 3.14159 - back[1, 0] < 2.0 ** -6  # truncated: 8 significant bits, rounded down
     np.testing.assert_array_equal(convert_float_to_uint16(x, data_format="NHWC"), bits)
+
+
+class _UndeclaredAttr(OpTest):
+    """Paddle's hard_shrink test passes its value as 'lambda', which the op does not declare
+    (its attr is 'threshold'): fluid 1.8's append_op set only declared attrs."""
+    __test__ = False
+
+    def setUp(self):
+        self.op_type = "hard_shrink"
+        x = np.array([[-1.0, -0.2, 0.3, 0.8]])
+        self.inputs, self.attrs = {"X": x}, {"lambda": 0.5}
+        self.outputs = {"Out": np.where(np.abs(x) > 0.5, x, 0.0)}  # the default threshold
+
+
+def test_an_attr_the_op_does_not_declare_is_ignored_with_a_warning():
+    case = _UndeclaredAttr()
+    case.setUp()
+    with pytest.warns(UserWarning, match=r"op 'hard_shrink' has no attr\(s\) \['lambda'\]; "
+                                         "ignored, as fluid 1.8 ignored them"):
+        case.check_output()
+    with pytest.raises(ValueError, match=r"op 'hard_shrink' has no attribute\(s\) \['lambda'\]"):
+        check_output("hard_shrink", case.inputs, case.outputs, case.attrs)  # ours: refused

@@ -5,8 +5,8 @@ from .nn import *  # noqa: F401,F403
 from .nn import __all__ as _nn
 from .ops import *  # noqa: F401,F403
 from .ops import __all__ as _ops
-from .tensor import create_global_var, fill_constant, sum, sums  # noqa: A004
+from .tensor import create_global_var, fill_constant, full_like, sum, sums  # noqa: A004
 
 monkey_patch_variable()
 
-__all__ = ["data", "fill_constant", "create_global_var", "sum", "sums"] + _nn + _ops
+__all__ = ["data", "fill_constant", "full_like", "create_global_var", "sum", "sums"] + _nn + _ops

@@ -8,7 +8,7 @@ from ..checks import (FluidAssertionError, check_bool, check_dtype, check_float,
 from ..framework import Variable, default_main_program, default_startup_program, unique_name
 from .helper import append_layer_op, building, check_name
 
-__all__ = ["fill_constant", "create_global_var", "sum", "sums"]
+__all__ = ["fill_constant", "full_like", "create_global_var", "sum", "sums"]
 
 _SUMMABLE = ("float16", "float32", "float64", "int32", "int64")
 # fluid 1.8's fill_constant dtypes; another dtype it names (uint8, int16) is a TypeError
@@ -55,6 +55,39 @@ def fill_constant(shape, dtype, value, force_cpu=False, out=None) -> Variable:
         block.append_op("fill_constant", inputs, outputs={"Out": out},
                         attrs={"shape": shape, "dtype": dtype, "value": value})
     out.stop_gradient = True
+    return out
+
+
+def full_like(input, fill_value, out=None, dtype=None, device=None, stop_gradient=True,
+              name=None) -> Variable:
+    """A tensor shaped like `input`, of its dtype (or `dtype`), filled with `fill_value`
+    (fluid 1.8's; the op is fill_any_like). `device` is accepted: minifluid runs every op
+    on the executor's place.
+
+    Example:
+        twos = fluid.layers.full_like(x, 2.0)
+    """
+    where = "full_like"
+    check_var_dtype(where, "input", input, _FILLABLE)
+    dtype = input.dtype.name if dtype is None else check_dtype(where, "dtype", dtype, _FILLABLE)
+    value = _value(where, fill_value, dtype, "fill_value")
+    if np.dtype(dtype).kind == "f" and not abs(value) <= np.finfo(dtype).max.item():
+        raise ValueError(f"{where}: argument 'fill_value' {value!r} does not fit dtype {dtype}")
+    if check_var_dtype(where, "out", out, (dtype,), none=True) is not None and (
+            out is input or out.shape != input.shape):
+        raise ValueError(f"{where}: argument 'out' must be another Variable of input's shape "
+                         f"{list(input.shape)}, got '{out.name}' of {list(out.shape)}")
+    if device is not None and not (isinstance(device, str) and device in ("cpu", "gpu")):
+        raise ValueError(f"{where}: argument 'device' must be None, 'cpu' or 'gpu', got "
+                         f"{device!r}")
+    check_bool(where, "stop_gradient", stop_gradient)
+    check_name(where, name)
+    with building():
+        block = default_main_program().current_block()
+        out = out or block.create_var(name or unique_name.generate("full_like") + ".tmp_0")
+        block.append_op("fill_any_like", {"X": input}, {"Out": out},
+                        {"value": value, "dtype": dtype})
+    out.stop_gradient = stop_gradient
     return out
 
 
@@ -158,20 +191,20 @@ def _shape_inputs(where, shape):
     return {"ShapeTensorList": tensors}, attr
 
 
-def _value(where, value, dtype: str):
+def _value(where, value, dtype: str, arg="value"):
     """The fill value: an int stays an int for integer dtypes (a float would round
     2**60 + 1), and must be whole and fit the dtype there."""
     if np.dtype(dtype).kind not in "iub":
-        return check_float(where, "value", value, finite=False)
+        return check_float(where, arg, value, finite=False)
     if not is_int(value):
-        f = check_float(where, "value", value, finite=False)
+        f = check_float(where, arg, value, finite=False)
         if not f.is_integer():
-            raise ValueError(f"{where}: argument 'value' must be a whole number for dtype "
+            raise ValueError(f"{where}: argument '{arg}' must be a whole number for dtype "
                              f"{dtype}, got {value!r}")
         value = int(f)
     info = np.iinfo(dtype) if dtype != "bool" else np.iinfo(np.uint8)
     hi = 1 if dtype == "bool" else info.max
     if not info.min <= value <= hi:
-        raise ValueError(f"{where}: argument 'value' {value} does not fit dtype {dtype} "
+        raise ValueError(f"{where}: argument '{arg}' {value} does not fit dtype {dtype} "
                          f"([{info.min}, {hi}])")
     return int(value)
