@@ -38,6 +38,17 @@ VARTYPES = {0: "bool", 2: "int32", 3: "int64", 4: "float16", 5: "float32", 6: "f
 VARTYPE_ATTRS = ("in_dtype", "out_dtype", "dtype")  # dtype: fill_constant's, the random ops'
 
 
+_NAMES: dict = {}  # np.dtype -> its name: numpy computes dtype.name in Python, each time
+
+
+def name_of(dtype: np.dtype) -> str:
+    """dtype.name, remembered (building and compiling ask it of every variable)."""
+    name = _NAMES.get(dtype)
+    if name is None:
+        name = _NAMES[dtype] = dtype.name
+    return name
+
+
 def dtype_name(v) -> str:
     """A dtype attr's value as a dtype name (a VarType number becomes its name)."""
     return VARTYPES[v] if is_int(v) else v
@@ -176,7 +187,7 @@ def check_var_dtype(where: str, arg: str, v, dtypes, none: bool = False):
     check_variable_and_dtype raises)."""
     if check_variable(where, arg, v, none=none) is None:
         return None
-    if v.dtype.name not in dtypes:
+    if name_of(v.dtype) not in dtypes:
         raise TypeError(f"{where}: argument '{arg}' must be a Variable of {', '.join(dtypes)}, "
                         f"got '{v.name}' of {v.dtype}")
     return v
@@ -202,10 +213,16 @@ def check_instance(where: str, arg: str, v, cls, what: str, none: bool = False):
     return v
 
 
+_FRAMEWORK: list = []  # framework's Variable and default_main_program
+
+
 def check_variable(where: str, arg: str, v, none: bool = False, program=None):
     """TypeError unless v is a Variable; ValueError unless it belongs to `program` (the
     default main program when not given)."""
-    from .framework import Variable, default_main_program
+    if not _FRAMEWORK:  # imported on first use: framework imports this module
+        from .framework import Variable, default_main_program
+        _FRAMEWORK.extend((Variable, default_main_program))
+    Variable, default_main_program = _FRAMEWORK
     if v is None and none:
         return None
     if not isinstance(v, Variable):

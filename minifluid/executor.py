@@ -28,6 +28,7 @@ import numpy as np
 
 from . import registry
 from .compiler import CompiledProgram
+from .checks import name_of
 from .data_feeder import to_feed_array
 from .framework import EMPTY, Program, Variable, default_main_program, rerun_shape_rules
 from .place import CPUPlace
@@ -116,7 +117,10 @@ class _Plan:
             for n, i in zip(names, idx):
                 if i != 1:  # what the shape rule promised: checked after each run of it
                     v = block.var(n)
-                    step.expect.append((i, s, v.dtype, len(v.shape), v.shape[1:], v.shape))
+                    # [the last shape that passed]: the next run compares with it first
+                    seen = [v.shape if -1 not in v.shape else None]
+                    step.expect.append((i, s, v.dtype, seen, len(v.shape), v.shape[1:],
+                                        v.shape))
         step.single = len(step.outs) == 1 and not step.packed
         if opdef.wants_outputs:
             step.attrs = {**op.attrs, "wanted": tuple(i != 1 for i in step.outs)}
@@ -259,11 +263,13 @@ class _Plan:
                                 env[j] = rj
                         else:
                             env[i] = r
-                for i, slot, dtype, rank, tail, shape in step.expect:
+                for i, slot, dtype, seen, rank, tail, shape in step.expect:
                     v = env[i]
-                    if v is not None and (v.shape[1:] != tail or len(v.shape) != rank or
-                                          v.dtype != dtype) and not _fits(v, dtype, shape):
-                        raise ShapeMismatchError(step.type, slot, v, dtype, shape)
+                    if v is not None and (v.shape != seen[0] or v.dtype is not dtype):
+                        if (v.shape[1:] != tail or len(v.shape) != rank or v.dtype != dtype) \
+                                and not _fits(v, dtype, shape):
+                            raise ShapeMismatchError(step.type, slot, v, dtype, shape)
+                        seen[0] = v.shape
                 for i in step.free:
                     env[i] = None
         except Exception as e:
@@ -353,7 +359,7 @@ def _kernel_dtype(op) -> str:
     """Kernels are chosen by the dtype of the first input (of the first output if none)."""
     for names in list(op.inputs.values()) + list(op.outputs.values()):
         if names:
-            return op.block.var(names[0]).dtype.name
+            return name_of(op.block.var(names[0]).dtype)
     raise ValueError(f"{op.where()} has neither inputs nor outputs")
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from .checks import check_bool, check_float, check_int
+from .checks import check_bool, check_float, check_int, name_of
 
 __all__ = ["Initializer", "Constant", "Uniform", "Normal", "Xavier", "MSRA",
            "ConstantInitializer", "UniformInitializer", "NormalInitializer",
@@ -32,7 +32,7 @@ class Initializer:
         if "seed" in attrs and not attrs["seed"]:
             base = block.program.random_seed
             attrs["seed"] = base + len(block.ops) if base else 0
-        attrs.update(shape=list(var.shape), dtype=var.dtype.name)
+        attrs.update(shape=list(var.shape), dtype=name_of(var.dtype))
         return block.append_op(type, outputs={"Out": [var]}, attrs=attrs)
 
 

@@ -108,18 +108,25 @@ class OpDef:
                                 f"returned {specs!r}; an op with outputs {self.outputs} "
                                 f"returns {{slot: (shape, dtype)}}")
             specs = {self.outputs[0]: specs}
+        vars = op.block.vars
         for slot, names in op.outputs.items():
             spec = specs.get(slot)
-            many = spec if isinstance(spec, list) else [spec] * len(names)
-            for name, s in zip(names, many):
-                if name != EMPTY:
-                    self._give(op.block.var(name), slot, s)
+            if spec.__class__ is list:  # a list slot: one spec per name
+                for name, one in zip(names, spec):
+                    if name != EMPTY:
+                        self._give(vars[name], slot, one)
+            else:
+                for name in names:
+                    if name != EMPTY:
+                        self._give(vars[name], slot, spec)
 
     def _give(self, v, slot, spec):
         try:
-            shape, dtype, *lod = spec
-            v.shape, v.dtype = tuple(int(d) for d in shape), np.dtype(dtype)
-            v.lod_level = int(lod[0]) if lod else 0
+            shape, dtype, lod = spec if len(spec) == 3 else (*spec, 0)
+            if shape.__class__ is not tuple or any(d.__class__ is not int for d in shape):
+                shape = tuple(int(d) for d in shape)
+            v.shape, v.lod_level = shape, int(lod)
+            v.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
         except (TypeError, ValueError):
             raise TypeError(f"the shape rule of op '{self.type}' ({_site(self.rule)}) gave "
                             f"output {slot} {spec!r}; expected (shape, dtype[, lod_level])") \

@@ -29,11 +29,8 @@ def _(op):
 @op.kernel("float16", "float32", "float64", "int32", "int64")
 def scale(x, scale_t, *, scale, bias, bias_after_scale):
     if x.__class__ is SelectedRows:  # the rows given, scaled: a SelectedRows of the same rows
-        return x.with_value(_affine(x.value, scale_t, scale, bias, bias_after_scale))
-    return _affine(x, scale_t, scale, bias, bias_after_scale)
-
-
-def _affine(x, scale_t, scale, bias, bias_after_scale):
+        return x.with_value(_dense(x.value, scale_t, scale=scale, bias=bias,
+                                   bias_after_scale=bias_after_scale))
     t = x.dtype.type
     if scale_t is not None:
         if scale_t.size != 1:  # a -1 dim fed with more than one value
@@ -44,6 +41,9 @@ def _affine(x, scale_t, scale, bias, bias_after_scale):
         s = scale_t.reshape(()).astype(x.dtype)
         return x * s + t(bias) if bias_after_scale else (x + t(bias)) * s
     return x * t(scale) + t(bias) if bias_after_scale else (x + t(bias)) * t(scale)
+
+
+_dense = scale  # inside the kernel, `scale` is the attr
 
 
 @op.grad_maker
