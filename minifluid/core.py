@@ -3,7 +3,8 @@ from .checks import EnforceNotMet
 from .executor import Scope
 from .lod_tensor import LoDTensor
 from .place import CPUPlace, CUDAPlace, is_compiled_with_cuda
+from .selected_rows import SelectedRows
 from .vartype import VarDesc
 
-__all__ = ["CPUPlace", "CUDAPlace", "EnforceNotMet", "LoDTensor", "Scope", "VarDesc",
-           "is_compiled_with_cuda"]
+__all__ = ["CPUPlace", "CUDAPlace", "EnforceNotMet", "LoDTensor", "Scope", "SelectedRows",
+           "VarDesc", "is_compiled_with_cuda"]

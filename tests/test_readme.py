@@ -127,7 +127,10 @@ print("CHECKED", main.global_block().ops[-1].type)
 NOT_NAMES = {"x", "y", "reshape2", "shape", "actual_shape", "Mask", "fix_seed", "Seed",
              "act=", "fc_0.w_0", "fc_0.tmp_0", "print(program)", "axis", "weight", "pos_weight",
              "reduction", "elementwise_add/sub/mul/div", "1 - p", "a + b", "x * 0.5", "-x",
-             ".npy", ".npz", "<", "<=", ">", ">=", "**", "//", "%", "x / 2"}
+             ".npy", ".npz", "<", "<=", ">", ">=", "**", "//", "%", "x / 2", "*_batch_size_like",
+             "seed", "std::minstd_rand", "Program.random_seed", "diag_num", "diag_step",
+             "diag_val", "scope.var(name).get_selected_rows()", "sgd", "momentum", "adam",
+             "lazy_mode"}
 NAMESPACES = ["", "layers", "initializer", "optimizer", "io", "regularizer", "compat.tf.nn"]
 
 
