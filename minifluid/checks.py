@@ -213,15 +213,16 @@ def check_instance(where: str, arg: str, v, cls, what: str, none: bool = False):
     return v
 
 
-_FRAMEWORK: list = []  # framework's Variable and default_main_program
+_FRAMEWORK = ()  # framework's Variable and default_main_program, once imported
 
 
 def check_variable(where: str, arg: str, v, none: bool = False, program=None):
     """TypeError unless v is a Variable; ValueError unless it belongs to `program` (the
     default main program when not given)."""
+    global _FRAMEWORK
     if not _FRAMEWORK:  # imported on first use: framework imports this module
         from .framework import Variable, default_main_program
-        _FRAMEWORK.extend((Variable, default_main_program))
+        _FRAMEWORK = (Variable, default_main_program)
     Variable, default_main_program = _FRAMEWORK
     if v is None and none:
         return None

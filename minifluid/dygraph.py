@@ -10,6 +10,7 @@ still load; the error comes when dygraph is used.
 from __future__ import annotations
 
 import functools
+import types
 
 from .framework import in_dygraph_mode
 
@@ -48,20 +49,36 @@ disable_dygraph = _entry("disable_dygraph")
 prepare_context = _entry("prepare_context")
 save_dygraph = _entry("save_dygraph")
 load_dygraph = _entry("load_dygraph")
-declarative = _entry("declarative")
-jit = declarative  # fluid.dygraph.jit.declarative's short name
+def _decorator(name: str):
+    """A dygraph decorator: the decorated function loads, and raises when called;
+    `@name()` works too, and `with name():` raises at once."""
+    class Decorator:
+        def __call__(self, func):
+            return decorate(func)
+
+        def __enter__(self):
+            _unsupported(name)
+
+        def __exit__(self, *exc):
+            return False
+
+    def decorate(func=None):
+        if func is None:
+            return Decorator()
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            _unsupported(name)
+        return wrapper
+    decorate.__name__ = decorate.__qualname__ = name.rsplit(".", 1)[-1]
+    return decorate
 
 
-def no_grad(func=None):
-    """Dygraph only. As a decorator it lets the script load, and the function raises when
-    called; as a context manager (`with no_grad():`) it raises at once."""
-    if func is None:
-        _unsupported("no_grad")
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        _unsupported("no_grad")
-    return wrapper
+no_grad = _decorator("no_grad")
+declarative = _decorator("declarative")
+jit = types.SimpleNamespace(declarative=_decorator("jit.declarative"),
+                            save=_entry("jit.save"), load=_entry("jit.load"),
+                            TracedLayer=_entry("jit.TracedLayer"))
 
 
 class Layer:

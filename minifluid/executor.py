@@ -33,7 +33,7 @@ from .data_feeder import to_feed_array
 from .framework import EMPTY, Program, Variable, default_main_program, rerun_shape_rules
 from .place import CPUPlace
 from .scope import Scope, global_scope, scope_guard  # noqa: F401 (re-exported)
-from .selected_rows import SelectedRows
+from .selected_rows import SelectedRows, checked, read_by
 
 __all__ = ["Executor", "Scope", "global_scope", "scope_guard"]
 
@@ -63,7 +63,9 @@ class _Plan:
         ops = _prune(block, fetch_names, feeds)
         # Slot 0 always holds None (an absent optional input); slot 1 takes discarded outputs.
         self._slot = {}
-        self._slot_feeds(block, feeds, _sparse_ok(ops))
+        # what only sparse slots read (may be SelectedRows); what in-place kernels read
+        self.sparse_ok, updated = read_by(ops)
+        self._slot_feeds(block, feeds, updated)
         available, last_use = set(feeds), {}
         self.reads = []  # persistables read from the scope
         self.steps = [self._bind(block, op, k, available, last_use) for k, op in enumerate(ops)]
@@ -77,15 +79,16 @@ class _Plan:
     def _index(self, name):
         return self._slot.setdefault(name, len(self._slot) + 2)
 
-    def _slot_feeds(self, block, feeds, sparse_ok):
+    def _slot_feeds(self, block, feeds, updated):
         self.feeds = []
         for name in feeds:
             v = block.var(name)
             # the last fed shape that fitted the declaration: the next run compares with it
             fitted = [v.shape if -1 not in v.shape else None]
             self.feeds.append((name, self._index(name), v.dtype,
-                               v.shape if v.need_check_feed else None, v.persistable,
-                               f"feed '{name}'", v.shape, fitted, name in sparse_ok))
+                               v.shape if v.need_check_feed else None,
+                               v.persistable or name in updated, f"feed '{name}'", v.shape,
+                               fitted, name in self.sparse_ok))
 
     def _bind(self, block, op, k, available, last_use) -> "_Step":
         opdef = registry.OPS[op.type]
@@ -131,7 +134,11 @@ class _Plan:
             seed = op.attrs["seed"] if op.attrs.get("fix_seed", True) else 0
             step.attrs = {**step.attrs, "rng": np.random.default_rng(seed or None)}
         try:
-            step.fn = registry.get_kernel(op.type, self.place, _kernel_dtype(op))
+            dtype = _kernel_dtype(op)
+            half = None if dtype != "float16" else tuple(  # which outputs are float16
+                any(block.var(n).dtype == np.float16 for n in op.output(s) if n != EMPTY)
+                for s in opdef.outputs)
+            step.fn = registry.get_kernel(op.type, self.place, dtype, half)
         except NotImplementedError as e:
             raise NotImplementedError(f"{e}\n  needed by {op.where()}") from None
         return step
@@ -170,7 +177,11 @@ class _Plan:
         with self.place.device_context():
             self._execute(env)
         for name, i in self.writes:  # store
-            values[name] = env[i]
+            v = env[i]
+            if v.__class__ is SelectedRows and values.get(name).__class__ is SelectedRows:
+                values[name].assign(v)  # the scope's own, so handles to it see the update
+            else:
+                values[name] = v
         return self._fetch(env, return_numpy)
 
     def _load_feeds(self, feed, env) -> Optional[list]:
@@ -178,11 +189,11 @@ class _Plan:
         (None if all do), as (name, declared, fed, the shape to compile for)."""
         place, array_type = self.place, self.array_type
         misfits = None
-        for name, i, dtype, shape, persistable, what, declared, fitted, sparse in self.feeds:
+        for name, i, dtype, shape, copy, what, declared, fitted, sparse in self.feeds:
             value = feed[name]
             if value.__class__ is not np.ndarray or value.dtype != dtype:
                 if value.__class__ is SelectedRows:
-                    env[i] = _sparse_feed(value, sparse, dtype, what).to(place)
+                    env[i] = checked(value, sparse, dtype, what, declared).to(place)
                     continue
                 value = to_feed_array(value, dtype, what)  # converts exactly, or refuses
             if shape is not None:  # fluid.data: refused, as fluid does
@@ -193,7 +204,7 @@ class _Plan:
                     fitted[0] = got
                 else:
                     misfits = (misfits or []) + [(name, declared, got, _signature(declared, got))]
-            if persistable:  # it will be written back to the scope, and may be updated there
+            if copy:  # it may be updated in place (a persistable, an optimizer's input)
                 value = value.copy()
             env[i] = value if value.__class__ is array_type else place.to_device(value)
         return misfits
@@ -211,8 +222,13 @@ class _Plan:
                 raise ValueError(f"variable '{name}' holds {value.dtype} in the scope but the "
                                  f"program declares {dtype.name}")
             if value.__class__ is not array_type:  # it lives elsewhere
-                value = values[name] = value.to(place) if value.__class__ is SelectedRows \
-                    else place.to_device(value)
+                if value.__class__ is SelectedRows:  # kept: handles to it see its updates
+                    value = checked(value, name in self.sparse_ok, dtype, f"variable '{name}'",
+                                    ())
+                    if value.value.__class__ is not array_type:
+                        value.value = place.to_device(value.value)
+                else:
+                    value = values[name] = place.to_device(value)
             env[i] = value
         return values
 
@@ -276,27 +292,6 @@ class _Plan:
             raise _kernel_error(e, step, args) from e
 
 
-def _sparse_ok(ops) -> set:
-    """The variables that only sparse slots read (a SelectedRows may be fed there)."""
-    sparse, dense = set(), set()
-    for op in ops:
-        opdef = registry.OPS[op.type]
-        for slot, names in op.inputs.items():
-            (sparse if slot in opdef.sparse else dense).update(names)
-    return sparse - dense
-
-
-def _sparse_feed(value, sparse_ok, dtype, what):
-    if not sparse_ok:
-        raise TypeError(f"{what} is a SelectedRows (sparse rows), but an op reading it takes "
-                        f"dense tensors only")
-    if value.value is None or value.dtype != dtype:
-        raise TypeError(f"{what} is a SelectedRows holding "
-                        f"{'no value' if value.value is None else value.dtype}; the variable "
-                        f"is {dtype.name}")
-    return value
-
-
 def _is_view(value):
     """Whether a value is read-only or a broadcast view (reduce_*_grad returns one): the
     caller gets an array of its own instead, one it can write to without changing every
@@ -338,6 +333,11 @@ def _kernel_error(e, step, args):
     kernel (the original, chained as __cause__, keeps the kernel's own traceback)."""
     shapes = ", ".join(f"{s}: {_describe(a)}" for s, a in zip(step.in_slots, args or ())
                        if a is not None)
+    sparse = [s for s, a in zip(step.in_slots, args or ()) if a.__class__ is SelectedRows
+              and s not in registry.OPS[step.type].sparse]
+    if sparse:  # one made inside the program (scale of a sparse input) reached a dense slot
+        shapes += (f"\n  (input {sparse[0]} is a SelectedRows, sparse rows, which op "
+                   f"'{step.type}' does not take)")
     msg = (f"{step.where}\n  failed on inputs {shapes}\n  in its kernel "
            f"{registry.kernel_site(step.fn)}:\n  {type(e).__name__}: {e}")
     return next((c for c in _KEPT_ERRORS if isinstance(e, c)), RuntimeError)(msg)
@@ -346,6 +346,8 @@ def _kernel_error(e, step, args):
 def _describe(a):
     if isinstance(a, list):
         return "[" + ", ".join(_describe(x) for x in a) + "]"
+    if a.__class__ is SelectedRows:
+        return f"SelectedRows {a.dtype}{list(a.shape)}"
     return f"{getattr(a, 'dtype', type(a).__name__)}{list(getattr(a, 'shape', ()))}"
 
 

@@ -21,7 +21,7 @@ from itertools import accumulate
 
 import numpy as np
 
-from .place import CPUPlace, CUDAPlace
+from .place import PLACES
 
 __all__ = ["LoDTensor", "create_lod_tensor", "create_random_int_lodtensor"]
 
@@ -72,10 +72,12 @@ class LoDTensor:
         self._place = None
 
     def set(self, array, place=None) -> None:
-        """Copy `array` (anything numpy reads) in; `place` is a CPUPlace or CUDAPlace."""
-        if place is not None and not isinstance(place, (CPUPlace, CUDAPlace)):
-            raise TypeError(f"LoDTensor.set: argument 'place' must be a CPUPlace or CUDAPlace, "
-                            f"got {type(place).__name__}")
+        """Copy `array` (anything numpy reads, or a cupy array) in; `place` is one of
+        minifluid's places (CPUPlace, CUDAPlace)."""
+        if place is not None and not isinstance(place, tuple(PLACES.values())):
+            raise TypeError(f"LoDTensor.set: argument 'place' must be a place ("
+                            f"{', '.join(c.__name__ for c in PLACES.values())}), got "
+                            f"{type(place).__name__}")
         if hasattr(array, "get") and type(array).__module__.split(".")[0] == "cupy":
             array = array.get()
         array = np.array(array)  # a copy, as fluid's set copies to the place

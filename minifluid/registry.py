@@ -32,15 +32,16 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from .checks import FLUID_DTYPES as DTYPES
 from .checks import attr_error
 from .place import PLACES, place_of_kind
+from .selected_rows import SelectedRows
 
 __all__ = ["OpDef", "OPS", "IGNORED_ATTRS", "EMPTY", "GRAD_SUFFIX", "grad_name",
            "register_op", "get_op", "get_kernel", "has_kernel", "kernel_site"]
 
 GRAD_SUFFIX = "@GRAD"
 EMPTY = "@EMPTY@"  # an output slot entry whose value nobody wants (a gradient not needed)
-DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool")
 _OWN = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # minifluid/ and ops/
 
 
@@ -60,8 +61,9 @@ IGNORED_ATTRS = frozenset({"op_role", "op_role_var", "op_namescope", "op_callsta
 class OpDef:
     def __init__(self, type: str, inputs, outputs, attrs, doc: str = "",
                  wants_outputs: bool = False, random: bool = False, no_grad: str = "",
-                 needs_xp: bool = False, sparse=(), site: str = ""):
+                 needs_xp: bool = False, sparse=(), in_place: bool = False, site: str = ""):
         self.type, self.site = type, site  # site: where it was registered (file:line)
+        self.own = False  # one of minifluid's own ops (registering over it warns)
         self.inputs = [s.rstrip("?*") for s in inputs]
         self.outputs = [s.rstrip("?*") for s in outputs]
         # "X*?" (or "X?*"): a list that may be left out (fill_constant's ShapeTensorList)
@@ -80,6 +82,9 @@ class OpDef:
         self.needs_xp = needs_xp
         # Input slots that may hold a SelectedRows (sparse rows); the kernels handle it.
         self.sparse = frozenset(sparse)
+        # Kernels that update their inputs in place (the optimizers': ParamOut is Param); the
+        # executor hands them copies of fed arrays, so a caller's array is never changed.
+        self.in_place = in_place
         self.grad: Optional[Callable] = None
         self.kernels: dict = {}  # (place kind, or None for any numpy-compatible place, dtype)
         self._half: dict = {}  # float32 kernel -> its float16 form (the float16 policy)
@@ -169,17 +174,18 @@ class OpDef:
             return fn
         return register
 
-    def kernel_for(self, place, dtype: str) -> Optional[Callable]:
+    def kernel_for(self, place, dtype: str, half=None) -> Optional[Callable]:
         """The kernel that serves `place` for `dtype`, or None: the place's specialised one,
         else the generic one (numpy-compatible places), else for float16 the float32 one
-        computed in float32."""
+        computed in float32. `half` (a bool per output slot: declared float16) says which
+        results that one rounds back to float16; None: every float32 result."""
         fn = self._find(place, dtype)
         if fn is None and dtype == "float16":
             base = self._find(place, "float32")
             if base is not None:
-                fn = self._half.get(base)
+                fn = self._half.get((base, half))
                 if fn is None:
-                    fn = self._half[base] = _via_float32(base)
+                    fn = self._half[(base, half)] = _via_float32(base, half)
         return fn
 
     def serves(self, place) -> bool:
@@ -249,27 +255,32 @@ def like_forward(op):
     return specs
 
 
-def _via_float32(kernel):
-    """The float16 policy: inputs computed in float32, float32 results rounded to float16."""
-    def half(*args, **attrs):
+def _via_float32(kernel, half=None):
+    """The float16 policy: float16 inputs computed in float32, and float32 results rounded
+    to float16: those of the output slots `half` marks (all, when it is None)."""
+    def run(*args, **attrs):
         res = kernel(*(_f32(a) for a in args), **attrs)
-        if isinstance(res, (tuple, list)):
-            return type(res)(_f16(r) for r in res)
-        return _f16(res)
-    half.__name__ = half.__qualname__ = f"{kernel.__name__}_float16"
-    half.__wrapped__ = kernel
-    return half
+        if not isinstance(res, (tuple, list)):
+            return _f16(res) if half is None or half[0] else res
+        return type(res)(_f16(r) if half is None or half[i] else r for i, r in enumerate(res))
+    run.__name__ = run.__qualname__ = f"{kernel.__name__}_float16"
+    run.__wrapped__ = kernel
+    return run
 
 
 def _f32(a):
     if isinstance(a, list):
         return [_f32(x) for x in a]
+    if a.__class__ is SelectedRows:
+        return a.with_value(_f32(a.value))
     return a.astype(np.float32) if getattr(a, "dtype", None) == np.float16 else a
 
 
 def _f16(r):
     if isinstance(r, list):
         return [_f16(x) for x in r]
+    if r.__class__ is SelectedRows:
+        return r.with_value(_f16(r.value))
     return r.astype(np.float16) if getattr(r, "dtype", None) == np.float32 else r
 
 
@@ -292,7 +303,7 @@ OPS: dict = {}
 
 def register_op(type: str, inputs=(), outputs=("Out",), attrs=None, doc: str = "",
                 wants_outputs: bool = False, random: bool = False, no_grad: str = "",
-                needs_xp: bool = False, sparse=()) -> OpDef:
+                needs_xp: bool = False, sparse=(), in_place: bool = False) -> OpDef:
     """Declare op `type`; returns its OpDef for attaching the shape rule, grad and kernels.
     An op that is not differentiable by design says why in `no_grad`.
 
@@ -306,7 +317,7 @@ def register_op(type: str, inputs=(), outputs=("Out",), attrs=None, doc: str = "
         warnings.warn(f"register_op: op '{type}' is one of minifluid's own (registered at "
                       f"{old.site}); this definition replaces it", RuntimeWarning, stacklevel=2)
     opdef = OpDef(type, inputs, outputs, attrs, doc, wants_outputs, random, no_grad, needs_xp,
-                  sparse, f"{_short(frame.f_code.co_filename)}:{frame.f_lineno}")
+                  sparse, in_place, f"{_short(frame.f_code.co_filename)}:{frame.f_lineno}")
     opdef.own = own
     OPS[type] = opdef
     return opdef
@@ -323,12 +334,13 @@ def has_kernel(type: str, place, dtype: str) -> bool:
     return get_op(type).kernel_for(place, dtype) is not None
 
 
-def get_kernel(type: str, place, dtype: str) -> Callable:
-    """The kernel of op `type` for `place` (a Place, or a kind: 'cpu', 'cuda') and `dtype`."""
+def get_kernel(type: str, place, dtype: str, half=None) -> Callable:
+    """The kernel of op `type` for `place` (a Place, or a kind: 'cpu', 'cuda') and `dtype`;
+    `half` as for OpDef.kernel_for."""
     if isinstance(place, str):
         place = place_of_kind(place)
     opdef = get_op(type)
-    fn = opdef.kernel_for(place, dtype)
+    fn = opdef.kernel_for(place, dtype, half)
     if fn is None:
         have = ", ".join(f"{p or 'any'}/{d}" for p, d in sorted(opdef.kernels, key=str)) or "none"
         raise NotImplementedError(f"op '{type}' has no kernel for place '{place.kind}' and "

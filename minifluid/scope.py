@@ -41,6 +41,11 @@ class _Tensor:
 
     def __array__(self, dtype=None, copy=None):
         value = self._scope._vars[self._name]
+        if isinstance(value, SelectedRows):
+            raise TypeError(f"variable '{self._name}' holds a SelectedRows: read its value with "
+                            f"get_selected_rows().get_tensor()")
+        if value is None:
+            raise TypeError(f"variable '{self._name}' holds no tensor yet")
         value = value if isinstance(value, np.ndarray) else value.get()  # cupy -> host
         return value if dtype is None else value.astype(dtype)
 

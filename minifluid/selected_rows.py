@@ -51,6 +51,22 @@ class SelectedRows:
     def dtype(self):
         return self.value.dtype if self.value is not None else np.dtype(np.float32)
 
+    def check(self, what: str):
+        """Raise ValueError naming `what` unless `value` has one row per row id (or there are
+        no ids: fluid then ignores the value) and every id is in [0, height)."""
+        if self.value is None:
+            raise ValueError(f"{what} is a SelectedRows with no value; set one with "
+                             f"get_tensor().set(array, place)")
+        n = len(self._rows)
+        if n and (self.value.ndim < 1 or self.value.shape[0] != n):
+            raise ValueError(f"{what}: a SelectedRows has one value row per row id; it has {n} "
+                             f"ids and a value of shape {list(self.value.shape)}")
+        bad = [r for r in self._rows if not 0 <= r < self._height]
+        if bad:
+            raise ValueError(f"{what}: row ids {bad[:5]} are outside [0, {self._height}) (its "
+                             f"height)")
+        return self
+
     def row_ids(self):
         """`rows` as an int64 array where `value` lives."""
         return get_array_module(self.value).asarray(self._rows, dtype=np.int64)
@@ -68,13 +84,11 @@ class SelectedRows:
     def merged(self) -> "SelectedRows":
         """The same tensor with each row given once, in increasing order (fluid's MergeAdd)."""
         xp = get_array_module(self.value)
-        ids = sorted(set(self._rows))
-        where = {r: i for i, r in enumerate(ids)}
+        ids, where = np.unique(np.asarray(self._rows, np.int64), return_inverse=True)
         out = xp.zeros((len(ids),) + tuple(self.value.shape[1:]), self.dtype)
-        if ids:
-            xp.add.at(out, xp.asarray([where[r] for r in self._rows], dtype=np.int64),
-                      self.value[:len(self._rows)])
-        return SelectedRows(ids, self._height, out)
+        if len(ids):
+            xp.add.at(out, xp.asarray(where, dtype=np.int64), self.value[:len(self._rows)])
+        return SelectedRows(ids.tolist(), self._height, out)
 
     def with_value(self, value) -> "SelectedRows":
         return SelectedRows(self._rows, self._height, value)
@@ -92,6 +106,37 @@ class SelectedRows:
     def __repr__(self):
         return (f"SelectedRows(rows={self._rows}, height={self._height}, "
                 f"value={None if self.value is None else list(self.value.shape)})")
+
+
+def read_by(ops) -> tuple:
+    """(the variables that only sparse slots read: a SelectedRows may be fed there, the
+    variables that in-place kernels read: a fed array there is copied first)."""
+    from . import registry
+    sparse, dense, updated = set(), set(), set()
+    for op in ops:
+        opdef = registry.OPS[op.type]
+        for slot, names in op.inputs.items():
+            (sparse if slot in opdef.sparse else dense).update(names)
+            if opdef.in_place:
+                updated.update(names)
+    return sparse - dense, updated
+
+
+def checked(value: SelectedRows, sparse_ok: bool, dtype, what: str, declared) -> SelectedRows:
+    """A SelectedRows fed (or held in the scope) where only sparse slots read it, checked:
+    its rows, its dtype, and its dense shape against the declared one (-1: any)."""
+    if not sparse_ok:
+        raise TypeError(f"{what} is a SelectedRows (sparse rows), but an op reading it takes "
+                        f"dense tensors only")
+    value.check(what)
+    if value.dtype != dtype:
+        raise TypeError(f"{what} is a SelectedRows of {value.dtype}; the variable is "
+                        f"{dtype.name}")
+    if declared and (len(value.shape) != len(declared) or any(
+            d not in (-1, n) for d, n in zip(declared, value.shape))):
+        raise ValueError(f"{what} is a SelectedRows standing for shape {list(value.shape)}; "
+                         f"the variable is declared {list(declared)}")
+    return value
 
 
 def merge_add(inputs) -> SelectedRows:
@@ -115,6 +160,9 @@ class _Value:
 
     def __array__(self, dtype=None, copy=None):
         value = self._sr.value
+        if value is None:
+            raise TypeError("this SelectedRows has no value yet (set one with "
+                            "get_tensor().set(array, place))")
         value = value if isinstance(value, np.ndarray) else value.get()  # cupy -> host
         return value if dtype is None else value.astype(dtype)
 

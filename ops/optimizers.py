@@ -45,8 +45,7 @@ def _check(op):
                 raise ValueError(f"{slot} ('{v.name}') must hold one value (shape [1]), got "
                                  f"shape {list(v.shape)}")
         elif v.dtype != p.dtype or not (same_shape(v.shape, p.shape) or (
-                VarType.SELECTED_ROWS in (v.type, p.type) and same_shape(v.shape[1:],
-                                                                          p.shape[1:]))):
+                p.type == VarType.SELECTED_ROWS and same_shape(v.shape[1:], p.shape[1:]))):
             raise ValueError(f"{slot} ('{v.name}', {v.dtype}{list(v.shape)}) does not match "
                              f"Param ('{p.name}', {p.dtype}{list(p.shape)})")
     return {slot: like(op.in_var(slot[:-len("Out")])) for slot in op.outputs}
@@ -54,7 +53,7 @@ def _check(op):
 
 UPDATE = "an optimizer update: it writes its parameter, nothing flows back through it"
 sgd = register_op("sgd", inputs=["Param", "Grad", "LearningRate"], outputs=["ParamOut"],
-                  doc=__doc__, no_grad=UPDATE, sparse=("Param", "Grad"))
+                  doc=__doc__, no_grad=UPDATE, in_place=True, sparse=("Param", "Grad"))
 sgd.shape_rule(_check)
 
 
@@ -66,8 +65,22 @@ def _(param, grad, lr):
     return param
 
 
+def _dense(grad, param, op):
+    """A sparse Grad of a dense Param as the dense tensor it stands for, checked to be of
+    the Param's shape (its height is the Param's rows)."""
+    if grad.shape != tuple(param.shape):
+        raise ValueError(f"{op}: Grad is a SelectedRows standing for shape {list(grad.shape)} "
+                         f"(height {grad.height()}), but Param has shape {list(param.shape)}")
+    return grad
+
+
 def _sparse_sgd(param, grad, lr):
     xp, rows = get_array_module(grad.value), grad.rows()
+    if param.__class__ is not SelectedRows:
+        _dense(grad, param, "sgd")
+    elif tuple(grad.value.shape[1:]) != tuple(param.value.shape[1:]):
+        raise ValueError(f"sgd: Grad's rows have shape {list(grad.value.shape[1:])}, the "
+                         f"SelectedRows Param's {list(param.value.shape[1:])}")
     if param.__class__ is SelectedRows:  # rows of the Param's own rows
         where = {r: i for i, r in enumerate(param.rows())}
         missing = [r for r in rows if r not in where]
@@ -84,14 +97,14 @@ def _sparse_sgd(param, grad, lr):
 momentum = register_op("momentum", inputs=["Param", "Grad", "Velocity", "LearningRate"],
                        outputs=["ParamOut", "VelocityOut"],
                        attrs={"mu": 0.9, "use_nesterov": False}, doc=__doc__, no_grad=UPDATE,
-                       sparse=("Grad",))
+                       in_place=True, sparse=("Grad",))
 momentum.shape_rule(_check)
 
 
 @momentum.kernel("float32", "float64")
 def _(param, grad, velocity, lr, *, mu, use_nesterov):
     if grad.__class__ is SelectedRows:
-        grad = grad.to_dense()
+        grad = _dense(grad, param, "momentum").to_dense()
     velocity *= velocity.dtype.type(mu)
     velocity += grad
     param -= lr * (grad + velocity.dtype.type(mu) * velocity if use_nesterov else velocity)
@@ -107,7 +120,7 @@ adam = register_op("adam", inputs=["Param", "Grad", "LearningRate", "Moment1", "
                             "Beta2PowOut"],
                    attrs={"beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "lazy_mode": False,
                           "min_row_size_to_use_multithread": 1000}, doc=__doc__,
-                   no_grad=UPDATE, sparse=("Grad",))
+                   no_grad=UPDATE, in_place=True, sparse=("Grad",))
 adam.shape_rule(_check)
 
 
@@ -126,12 +139,13 @@ def _(param, grad, lr, m1, m2, b1p, b2p, b1_t, b2_t, *, beta1, beta2, epsilon, l
     xp, t = get_array_module(param), param.dtype.type
     beta1, beta2 = _beta(b1_t, beta1, t), _beta(b2_t, beta2, t)
     if grad.__class__ is SelectedRows and lazy_mode:  # the rows given only, each once
-        grad = grad.merged()
+        grad = _dense(grad, param, "adam").merged()
         rows = grad.row_ids()
         param[rows], m1[rows], m2[rows] = _adam(xp, t, param[rows], grad.value, lr, m1[rows],
                                                 m2[rows], b1p, b2p, beta1, beta2, epsilon)
     else:
-        grad = grad.to_dense() if grad.__class__ is SelectedRows else grad
+        grad = _dense(grad, param, "adam").to_dense() if grad.__class__ is SelectedRows \
+            else grad
         _adam(xp, t, param, grad, lr, m1, m2, b1p, b2p, beta1, beta2, epsilon)
     b1p *= beta1
     b2p *= beta2

@@ -32,13 +32,6 @@ NOT_FLOAT = {
 # came in. TODO: give each its register_op(..., no_grad=reason) and drop it from here.
 NO_GRAD_TODO: dict = {}  # op type -> where it is, for ops still to be marked
 
-# Ops whose kernels update inputs in place, by design: ParamOut is Param, and the executor
-# copies a fed persistable before a run, so a caller's array is never the one updated.
-IN_PLACE = {
-    "sgd": "updates Param",
-    "momentum": "updates Param and Velocity",
-    "adam": "updates Param, its moments and the beta powers",
-}
 
 # Modules in ops/ that declare no op, so ops/__init__.py need not import them.
 HELPER_MODULES = {"rules": "the shared shape rules and helpers, imported by the op files"}
@@ -131,8 +124,10 @@ def test_kernels_do_not_write_their_inputs():
             continue
         e = _call_on_read_only_inputs(opdef)
         wrote = e is not None and "read-only" in str(e)
-        if wrote != (type in IN_PLACE):
-            writes.append(f"{type}: {e}" if wrote else f"{type}: in IN_PLACE but wrote nothing")
+        # by design only where the op says so (register_op(..., in_place=True): the
+        # optimizers, whose ParamOut is Param); the executor copies fed arrays for them
+        if wrote != opdef.in_place:
+            writes.append(f"{type}: {e}" if wrote else f"{type}: in_place=True but wrote nothing")
         ran += [type] if e is None else []
     assert not writes, f"kernels writing into their inputs (return new arrays): {writes}"
     assert len(ran) > 100, f"only {len(ran)} kernels ran on the generic inputs"

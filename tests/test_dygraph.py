@@ -16,10 +16,23 @@ def test_dygraph_mode_is_never_on():
 
 @pytest.mark.parametrize("name", ["guard", "to_variable", "grad", "enable_dygraph",
                                   "disable_dygraph", "save_dygraph", "load_dygraph",
-                                  "prepare_context", "declarative", "jit"])
+                                  "prepare_context"])
 def test_each_dygraph_function_raises_saying_static_only(name):
     with pytest.raises(NotImplementedError, match=STATIC_ONLY):
         getattr(fluid.dygraph, name)(np.ones(2))
+
+
+@pytest.mark.parametrize("decorator", ["no_grad", "declarative", "jit.declarative"])
+def test_dygraph_decorators_let_a_script_load_and_raise_when_called(decorator):
+    obj = fluid.dygraph
+    for part in decorator.split("."):
+        obj = getattr(obj, part)
+    for wrapped in (obj(lambda x: x), obj()(lambda x: x)):  # @dec and @dec()
+        with pytest.raises(NotImplementedError, match=STATIC_ONLY):
+            wrapped(1)
+    with pytest.raises(NotImplementedError, match=STATIC_ONLY):
+        with obj():
+            pass
 
 
 def test_guard_fails_on_the_with_line():

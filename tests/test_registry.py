@@ -203,6 +203,7 @@ class _HostPlace:
     to_device = to_numpy = staticmethod(np.asarray)
     device_context = staticmethod(contextlib.nullcontext)
     check = staticmethod(lambda: None)
+    usable = staticmethod(lambda: True)
 
 
 def test_generic_kernels_serve_a_new_place_and_a_places_own_kernel_wins(fresh, rng):
@@ -258,3 +259,26 @@ def test_registering_over_one_of_minifluids_ops_warns_and_a_users_own_does_not()
         warnings.simplefilter("error")
         register_op("test_user_again", inputs=["X"])
         register_op("test_user_again", inputs=["X"])  # iterating on one's own op is quiet
+
+
+def test_the_float16_policy_rounds_back_only_outputs_declared_float16(fresh):
+    # Adam in float16 with float32 learning rate and beta powers (mixed precision's layout)
+    block, rng = fresh.global_block(), np.random.default_rng(5)
+    vals = {n: rng.uniform(0.1, 1, 4).astype("float16") for n in ("P", "G", "M1", "M2")}
+    vals.update(LR=np.array([0.1], "float32"), B1=np.array([0.9], "float32"),
+                B2=np.array([0.999], "float32"))
+    v = {n: fluid.data(n, list(a.shape), a.dtype.name) for n, a in vals.items()}
+    block.append_op("adam", {"Param": v["P"], "Grad": v["G"], "LearningRate": v["LR"],
+                             "Moment1": v["M1"], "Moment2": v["M2"], "Beta1Pow": v["B1"],
+                             "Beta2Pow": v["B2"]},
+                    {"ParamOut": "p", "Moment1Out": "m1", "Moment2Out": "m2",
+                     "Beta1PowOut": "b1", "Beta2PowOut": "b2"})
+    f = {n: a.astype(np.float64) for n, a in vals.items()}
+    p, b1 = fluid.Executor().run(fresh, vals, ["p", "b1"])
+    assert (p.dtype, b1.dtype) == (np.float16, np.float32)
+    assert all((vals[n] == f[n]).all() for n in vals)  # the fed arrays are left alone
+    m1, m2 = 0.9 * f["M1"] + 0.1 * f["G"], 0.999 * f["M2"] + 0.001 * f["G"] ** 2
+    root = np.sqrt(1 - f["B2"])
+    want = f["P"] - 0.1 * root / (1 - f["B1"]) * m1 / (np.sqrt(m2) + 1e-8 * root)
+    np.testing.assert_allclose(p, want, rtol=2e-3)  # float16's precision
+    np.testing.assert_allclose(b1, [0.81], rtol=1e-6)

@@ -69,7 +69,7 @@ def test_sparse_sgd_updates_only_the_rows_given(repeat):
 
 def test_sparse_sgd_of_a_sparse_param_updates_its_own_rows_and_refuses_others():
     scope = fluid.Scope()
-    param = _sparse(scope, "Param", [2, 5, 9], np.ones((3, 4), "float32"), height=3)
+    param = _sparse(scope, "Param", [2, 5, 9], np.ones((3, 4), "float32"), height=10)
     _sparse(scope, "Grad", [9, 2], np.full((2, 4), 2.0, "float32"))
     _dense(scope, "LR", np.array([0.25], "float32"))
     op = Operator("sgd", Param="Param", Grad="Grad", LearningRate="LR", ParamOut="Param")
@@ -149,3 +149,71 @@ def test_a_selected_rows_where_an_op_takes_dense_tensors_is_refused_by_name(fres
     with pytest.raises(TypeError, match="feed 'x' is a SelectedRows .*dense tensors only"):
         fluid.Executor().run(fresh, {"x": SelectedRows([0], 4, np.ones((1, 3), "float32"))},
                              [y])
+
+
+def test_bad_sparse_rows_are_refused_naming_the_variable(fresh):
+    scope = fluid.Scope()
+    _dense(scope, "Param", np.zeros((4, 3), "float32"))
+    _dense(scope, "LR", np.array([1.0], "float32"))
+    sgd = Operator("sgd", Param="Param", Grad="Grad", LearningRate="LR", ParamOut="Param")
+    for rows, value, height, message in (
+            ([-1], np.ones((1, 3)), 4, r"row ids \[-1\] are outside \[0, 4\)"),
+            ([0, 1], np.ones((3, 3)), 4, "one value row per row id; it has 2 ids and a value "
+                                         r"of shape \[3, 3\]"),
+            ([0], np.ones((1, 3)), 1, r"sgd: Grad \('Grad', float32\[1, 3\]\) does not match "
+                                      r"Param \('Param', float32\[4, 3\]\)"),  # when built
+            ([0], np.ones((1, 1)), 4, r"Grad \('Grad', float32\[4, 1\]\) does not match")):
+        _sparse(scope, "Grad", rows, value.astype("float32"), height=height)
+        with pytest.raises(ValueError, match=message):
+            sgd.run(scope, PLACE)
+    np.testing.assert_array_equal(np.array(scope.find_var("Param").get_tensor()), 0)
+    # declared [-1, 3]: a height other than the Param's is found by the kernel
+    main, startup = fluid.Program(), fluid.Program()
+    with fluid.program_guard(main, startup):
+        w = fluid.layers.create_global_var([4, 3], 0.0, "float32", persistable=True, name="w")
+        g = fluid.data("w_grad", [-1, 3])
+        lr = fluid.layers.fill_constant([1], "float32", 0.5)
+        main.global_block().append_op("sgd", {"Param": [w], "Grad": [g], "LearningRate": [lr]},
+                                      {"ParamOut": [w]})
+    exe = fluid.Executor()
+    exe.run(startup)
+    with pytest.raises(ValueError, match=r"sgd: Grad is a SelectedRows standing for shape "
+                                         r"\[2, 3\] \(height 2\), but Param has shape \[4, 3\]"):
+        exe.run(main, {"w_grad": SelectedRows([1], 2, np.ones((1, 3), "float32"))}, [w])
+    x = fluid.data("g", [4, 3])
+    total = fluid.layers.sums([x, x])
+    with pytest.raises(ValueError, match=r"feed 'g' is a SelectedRows standing for shape "
+                                         r"\[4, 1\]; the variable is declared \[4, 3\]"):
+        fluid.Executor().run(fresh, {"g": SelectedRows([0], 4, np.ones((1, 1), "float32"))},
+                             [total])
+
+
+def test_a_sparse_value_made_inside_a_program_that_reaches_a_dense_op_is_named(fresh):
+    g = fluid.data("g", [4, 3])
+    doubled = fluid.layers.scale(g, 2.0)  # sparse in, sparse out
+    y = fluid.layers.relu(doubled)
+    with pytest.raises(TypeError, match=r"op 'relu' created at .*\n.*SelectedRows float32"
+                                        r"\[4, 3\]\n  \(input X is a SelectedRows, sparse rows, "
+                                        r"which op 'relu' does not take\)"):
+        fluid.Executor().run(fresh, {"g": SelectedRows([1], 4, np.ones((1, 3), "float32"))},
+                             [y])
+    np.testing.assert_array_equal(fluid.Executor().run(
+        fresh, {"g": SelectedRows([1], 4, np.ones((1, 3), "float32"))}, [doubled])[0].value,
+        [[2.0] * 3])
+
+
+def test_a_sparse_value_in_the_scope_keeps_its_object_and_handles_see_updates(fresh):
+    p = fluid.layers.create_global_var([4, 3], 0.0, "float32", persistable=True, name="p")
+    scope = fluid.Scope()
+    sr = _sparse(scope, "p", [2], np.ones((1, 3), "float32"), height=4)
+    handle = sr.get_tensor()
+    doubled = fluid.layers.scale(p, 2.0)
+    block = fresh.global_block()
+    block.append_op("scale", {"X": [doubled]}, {"Out": [p]}, {"scale": 1.0})  # p = 2 p
+    exe = fluid.Executor()
+    for want in (2.0, 4.0):
+        exe.run(fresh, scope=scope)
+        assert scope.var("p").get_selected_rows() is sr
+        np.testing.assert_array_equal(np.array(handle), [[want] * 3])
+    with pytest.raises(TypeError, match="variable 'p' holds a SelectedRows: read its value"):
+        np.array(scope.find_var("p").get_tensor())
