@@ -25,6 +25,7 @@ Gradient names are spelled by grad_name ("X" -> "X@GRAD"); EMPTY is an output no
 """
 from __future__ import annotations
 
+import operator
 import os
 import sys
 import warnings
@@ -117,6 +118,10 @@ class OpDef:
         for slot, names in op.outputs.items():
             spec = specs.get(slot)
             if spec.__class__ is list:  # a list slot: one spec per name
+                if len(spec) != len(names):
+                    raise TypeError(f"the shape rule of op '{self.type}' ({_site(self.rule)}) "
+                                    f"gave {len(spec)} specs for output {slot}'s "
+                                    f"{len(names)} variables")
                 for name, one in zip(names, spec):
                     if name != EMPTY:
                         self._give(vars[name], slot, one)
@@ -129,8 +134,10 @@ class OpDef:
         try:
             shape, dtype, lod = spec if len(spec) == 3 else (*spec, 0)
             if shape.__class__ is not tuple or any(d.__class__ is not int for d in shape):
-                shape = tuple(int(d) for d in shape)
-            v.shape, v.lod_level = shape, int(lod)
+                shape = tuple(operator.index(d) for d in shape)  # ints only: 2.7 is no dim
+            if dtype is None:
+                raise TypeError("no dtype")
+            v.shape, v.lod_level = shape, operator.index(lod)
             v.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
         except (TypeError, ValueError):
             raise TypeError(f"the shape rule of op '{self.type}' ({_site(self.rule)}) gave "
@@ -251,7 +258,10 @@ def like_forward(op):
     specs = {}
     for slot, names in op.outputs.items():
         src = [op.block.var(n) for n in op.input(slot[:-len(GRAD_SUFFIX)])]
-        specs[slot] = [(v.shape, v.dtype, v.lod_level) for v in src]
+        if names and len(src) != len(names):
+            raise ValueError(f"output {slot} has {len(names)} variables, but its forward "
+                             f"input {slot[:-len(GRAD_SUFFIX)]} has {len(src)}")
+        specs[slot] = [(v.shape, v.dtype, v.lod_level) for v in src] if names else []
     return specs
 
 

@@ -282,3 +282,13 @@ def test_the_float16_policy_rounds_back_only_outputs_declared_float16(fresh):
     want = f["P"] - 0.1 * root / (1 - f["B1"]) * m1 / (np.sqrt(m2) + 1e-8 * root)
     np.testing.assert_allclose(p, want, rtol=2e-3)  # float16's precision
     np.testing.assert_allclose(b1, [0.81], rtol=1e-6)
+
+
+@pytest.mark.parametrize("spec,words", [((( 2.7, 3), "float32"), "gave output Out"),
+                                        (((2, 3), None), "gave output Out"),
+                                        ([((2,), "float32")], "gave 1 specs for output Out's 2")])
+def test_a_spec_that_is_not_exactly_shapes_and_dtypes_is_refused(fresh, spec, words):
+    _with_op("test_spec_strict", lambda op: {"Out": spec}, outputs=("Out*",))
+    x = fluid.layers.data("x", [4])
+    with pytest.raises(TypeError, match=words):
+        fresh.global_block().append_op("test_spec_strict", {"X": [x]}, {"Out": ["a", "b"]})
