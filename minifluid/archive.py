@@ -192,7 +192,7 @@ def _paired(model, params):
     if not os.path.exists(params):
         return False
     try:
-        doc = json.loads(_read_regular(model, "save", MAX_JSON))
+        doc = json.loads(read_regular(model, "save", MAX_JSON))
         model_id = doc.get("save_id") if isinstance(doc, dict) else None
     except (OSError, ValueError, RecursionError):
         return True  # no model, or not one we can read: keep the parameters regardless
@@ -241,7 +241,7 @@ def _kind(mode):
             else "a socket" if stat.S_ISSOCK(mode) else "a device")
 
 
-def _read_regular(path, what, limit):
+def read_regular(path, what, limit):
     f, size = _open_regular(path, what)
     with f:
         if size > limit:
@@ -405,4 +405,4 @@ def read_arrays(z, members, vars_, path, what):
 
 def read_json(path, what):
     """The JSON document in the regular file `path`, of at most MAX_JSON bytes."""
-    return _json(_read_regular(path, what, MAX_JSON), path, what)
+    return _json(read_regular(path, what, MAX_JSON), path, what)
