@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import minifluid
+import minifluid as fluid
 
 
 def test_every_spelling_of_paddle_fluid_is_minifluid_itself():
@@ -101,3 +102,16 @@ def test_convert_np_dtype_to_dtype_gives_fluids_vartype_numbers():
     out = run_op("reduce_sum", {"X": x}, {"dim": [1], "in_dtype": int(convert(np.float32)),
                                           "out_dtype": int(convert(np.float64))})["Out"]
     assert out.dtype == np.float64 and out.tolist() == [3.0, 12.0]
+
+
+def test_paddle_nn_is_minifluids_nn(fresh):
+    import minifluid.compat.paddle as paddle
+    import minifluid.compat.paddle.nn.functional as F
+    assert paddle.nn is fluid.nn and F is fluid.nn.functional
+    x = fluid.data("x", [None, 3])
+    z = fluid.data("z", [None, 3])
+    loss = paddle.nn.BCEWithLogitsLoss(reduction="sum")(x, z)
+    xs, zs = np.array([[0.5, -1.0, 2.0]], "float32"), np.array([[1.0, 0.0, 1.0]], "float32")
+    got, = fluid.Executor().run(fresh, {"x": xs, "z": zs}, [loss])
+    want = np.sum(np.maximum(xs, 0) - xs * zs + np.log1p(np.exp(-np.abs(xs))))
+    np.testing.assert_allclose(got, want, rtol=1e-6)

@@ -21,7 +21,7 @@ import types
 import minifluid as fluid
 from minifluid import CPUPlace, CUDAPlace, is_compiled_with_cuda
 
-__all__ = ["fluid", "static", "enable_static", "disable_static", "in_dynamic_mode",
+__all__ = ["fluid", "static", "nn", "enable_static", "disable_static", "in_dynamic_mode",
            "CPUPlace", "CUDAPlace", "is_compiled_with_cuda", "to_tensor", "grad", "no_grad",
            "__version__"]
 
@@ -80,6 +80,11 @@ for _name in ("Program", "program_guard", "Executor", "data", "default_main_prog
               "gradients", "CPUPlace", "CUDAPlace"):
     setattr(static, _name, getattr(fluid, _name))
 sys.modules[static.__name__] = static
+
+# paddle.nn: the Paddle 2 loss spellings minifluid has (minifluid.nn itself)
+nn = fluid.nn
+sys.modules[__name__ + ".nn"] = nn
+sys.modules[__name__ + ".nn.functional"] = nn.functional
 
 
 def __getattr__(name):
