@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from minifluid.compat.paddle.dataset import (cifar, common, imdb, imikolov, mnist, movielens,
-                                             uci_housing)
+                                             uci_housing, wmt16)
 from minifluid.safe_pickle import UnsafePickleError
 
 
@@ -286,3 +286,49 @@ def test_imdb(home):
     assert list(imdb.test(d)()) == [(ids("aclImdb/test/pos/3_7.txt"), 0),
                                     (ids("aclImdb/test/neg/4_2.txt"), 1)]
     assert imdb.word_dict() == {"<unk>": 0}  # no word is seen more than 150 times here
+
+
+# -- wmt16 ----------------------------------------------------------------------------------
+
+WMT_TRAIN = ["a man runs\tein mann läuft", "a dog runs fast\tein hund läuft schnell",
+             "bad line without a tab", "the man sleeps\tder mann schläft"]
+WMT_VAL = ["a cat runs\teine katze läuft"]
+
+
+def test_wmt16(home):
+    put(home, "wmt16", "wmt16.tar.gz", tar_bytes([
+        ("wmt16/train", "\n".join(WMT_TRAIN).encode()),
+        ("wmt16/val", "\n".join(WMT_VAL).encode()),
+        ("wmt16/test", "\n".join(WMT_TRAIN[:1]).encode())]))
+    pairs = [line.split("\t") for line in WMT_TRAIN if "\t" in line]
+
+    def vocab(col, size):
+        words = []
+        counts = {}
+        for p in pairs:
+            for w in p[col].split():
+                counts[w] = counts.get(w, 0) + 1
+                if w not in words:
+                    words.append(w)
+        words.sort(key=lambda w: -counts[w])  # stable: first appearance breaks ties
+        return {w: i for i, w in enumerate(["<s>", "<e>", "<unk>"] + words[:size - 3])}
+    en, de = vocab(0, 6), vocab(1, 100)
+    got = list(wmt16.train(6, 100)())
+    want = []
+    for e, d in pairs:
+        src = [0] + [en.get(w, 2) for w in e.split()] + [1]
+        trg = [de.get(w, 2) for w in d.split()]
+        want.append((src, [0] + trg, trg + [1]))
+    assert got == want and en == {"<s>": 0, "<e>": 1, "<unk>": 2, "a": 3, "man": 4, "runs": 5}
+    assert wmt16.get_dict("en", 6) == en and wmt16.get_dict("de", 100, reverse=True) == \
+        {i: w for w, i in de.items()}
+    assert (home / "wmt16" / "en_6.dict").read_text().split("\n")[:6] == list(en)
+    src, trg, nxt = next(wmt16.validation(100, 6, src_lang="de")())
+    de_big, en_small = vocab(1, 100), vocab(0, 6)
+    assert src == [0] + [de_big.get(w, 2) for w in "eine katze läuft".split()] + [1]
+    assert nxt == [en_small.get(w, 2) for w in "a cat runs".split()] + [1]
+    assert len(list(wmt16.test(6, 100)())) == 1
+    with pytest.raises(ValueError, match="src_lang"):
+        wmt16.train(6, 6, src_lang="fr")
+    with pytest.raises(ValueError, match="no en dictionary of 7 words"):
+        wmt16.get_dict("en", 7)
