@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from minifluid.compat.paddle.dataset import (cifar, common, imdb, imikolov, mnist, movielens,
-                                             uci_housing, wmt16)
+                                             uci_housing, wmt16, conll05)
 from minifluid.safe_pickle import UnsafePickleError
 
 
@@ -332,3 +332,48 @@ def test_wmt16(home):
         wmt16.train(6, 6, src_lang="fr")
     with pytest.raises(ValueError, match="no en dictionary of 7 words"):
         wmt16.get_dict("en", 7)
+
+
+# -- conll05 --------------------------------------------------------------------------------
+
+CONLL = [  # word, verb column, one column per predicate
+    [("The", "-", "(A0*"), ("cat", "-", "*)"), ("sat", "sit", "(V*)"), ("on", "-", "(AM-LOC*"),
+     ("the", "-", "*"), ("mat", "-", "*)"), (".", "-", "*")],
+    [("Dogs", "-", "(A0*)", "(A0*)"), ("bark", "bark", "(V*)", "*"),
+     ("and", "-", "*", "*"), ("run", "run", "*", "(V*)")],
+]
+
+
+def test_conll05(home):
+    words = "\n".join("\n".join(r[0] for r in s) + "\n" for s in CONLL) + "\n"
+    props = "\n".join("\n".join(" ".join(r[1:]) for r in s) + "\n" for s in CONLL) + "\n"
+    put(home, "conll05st", "conll05st-tests.tar.gz", tar_bytes([
+        ("conll05st-release/test.wsj/words/test.wsj.words.gz", gzip.compress(words.encode())),
+        ("conll05st-release/test.wsj/props/test.wsj.props.gz", gzip.compress(props.encode()))]))
+    vocab = ["<unk>", "the", "cat", "sat", "on", "mat", "dogs", "bark", "bos", "eos", "."]
+    put(home, "conll05st", "conll05st%2FwordDict.txt", "\n".join(vocab).encode() + b"\n")
+    put(home, "conll05st", "conll05st%2FverbDict.txt", b"sit\nbark\nrun\n")
+    put(home, "conll05st", "conll05st%2FtargetDict.txt", b"B-A0\nI-A0\nB-V\nI-V\nB-AM-LOC\n")
+    put(home, "conll05st", "conll05st%2Femb", b"\0" * 8)
+    w, v, lab = conll05.get_dict()
+    assert lab == {"B-A0": 0, "I-A0": 1, "B-AM-LOC": 2, "I-AM-LOC": 3, "B-V": 4, "I-V": 5,
+                   "O": 6}
+    assert v == {"sit": 0, "bark": 1, "run": 2} and w["mat"] == 5
+    assert conll05.get_embedding() == str(home / "conll05st" / "conll05st%2Femb")
+    got = list(conll05.test()())
+    assert len(got) == 3  # one predicate, then two
+
+    def expect(sent, verb, bio):
+        ws = [r[0] for r in sent]
+        vi = bio.index("B-V")
+        ctx = [ws[vi + k] if 0 <= vi + k < len(ws) else ("bos" if k < 0 else "eos")
+               for k in (-2, -1, 0, 1, 2)]
+        mark = [int(abs(i - vi) <= 2) for i in range(len(ws))]
+        n = len(ws)
+        return ([w.get(x, 0) for x in ws], *([w.get(c, 0)] * n for c in ctx), [v[verb]] * n,
+                mark, [lab[b] for b in bio])
+    assert got[0] == expect(CONLL[0], "sit", ["B-A0", "I-A0", "B-V", "B-AM-LOC", "I-AM-LOC",
+                                              "I-AM-LOC", "O"])
+    assert got[1] == expect(CONLL[1], "bark", ["B-A0", "B-V", "O", "O"])
+    assert got[2] == expect(CONLL[1], "run", ["B-A0", "O", "O", "B-V"])
+    assert got[1][1] == [w["bos"]] * 4 and got[2][5] == [w["eos"]] * 4

@@ -1,5 +1,8 @@
 """paddle.dataset: fluid 1.8's dataset readers (uci_housing, mnist, imikolov, movielens,
-cifar, imdb, wmt16), reading the original files from paddle.dataset.common's data home."""
-from . import cifar, common, imdb, imikolov, mnist, movielens, uci_housing, wmt16  # noqa: F401
+cifar, imdb, wmt16, conll05), reading the original files from the data home of
+paddle.dataset.common."""
+from . import cifar, common, conll05, imdb, imikolov, mnist, movielens, uci_housing  # noqa: F401
+from . import wmt16  # noqa: F401
 
-__all__ = ["common", "uci_housing", "mnist", "imikolov", "movielens", "cifar", "imdb", "wmt16"]
+__all__ = ["common", "uci_housing", "mnist", "imikolov", "movielens", "cifar", "imdb", "wmt16",
+           "conll05"]
