@@ -22,13 +22,25 @@ __all__ = ["cache", "map_readers", "buffered", "compose", "chain", "shuffle",
            "ComposeNotAligned", "firstn", "xmap_readers", "multiprocess_reader", "batch"]
 
 
-def _positive_int(name, what, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{name}: {what} must be a positive int, got {value!r}")
+def _int_at_least(name, what, value, least=1):
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(f"{name}: {what} must be an int >= {least}, got {value!r}")
+
+
+def _readers(name, *readers):
+    """Check that each of `readers` is a reader (a function returning an iterator): passing
+    reader() instead of reader is the usual slip, and would fail later, far from here."""
+    for r in readers:
+        if not callable(r):
+            raise TypeError(f"{name}: a reader is a function that returns an iterator of "
+                            f"samples, got {type(r).__name__} {r!r:.60}" +
+                            ("; pass the function, not its result" if hasattr(r, "__next__")
+                             else ""))
 
 
 def cache(reader):
     """A reader of the samples `reader` yields, read once now and kept in memory."""
+    _readers("cache", reader)
     samples = tuple(reader())
 
     def cached():
@@ -39,6 +51,7 @@ def cache(reader):
 def map_readers(func, *readers):
     """A reader of func(a, b, ...) for the samples a, b, ... that `readers` yield together
     (stopping at the shortest)."""
+    _readers("map_readers", func, *readers)
     def mapped():
         yield from map(func, *[r() for r in readers])
     return mapped
@@ -46,6 +59,8 @@ def map_readers(func, *readers):
 
 def shuffle(reader, buf_size):
     """A reader of `reader`'s samples shuffled within consecutive windows of buf_size."""
+    _readers("shuffle", reader)
+    _int_at_least("shuffle", "buf_size", buf_size, least=0)  # 0: no shuffling (1.8)
     def shuffled():
         buf = []
         for sample in reader():
@@ -61,6 +76,7 @@ def shuffle(reader, buf_size):
 
 def chain(*readers):
     """A reader of the first reader's samples, then the second's, and so on."""
+    _readers("chain", *readers)
     def chained():
         for r in readers:
             yield from r()
@@ -79,6 +95,7 @@ def compose(*readers, check_alignment=True):
     """A reader of flat tuples joining the samples `readers` yield together: (1, 2), 3 and
     (4, 5) give (1, 2, 3, 4, 5). Readers of different lengths raise ComposeNotAligned, or,
     with check_alignment=False, stop at the shortest."""
+    _readers("compose", *readers)
     def composed():
         its = [r() for r in readers]
         if not check_alignment:
@@ -135,6 +152,8 @@ def _thread(target, *args):
 
 def buffered(reader, size):
     """A reader of `reader`'s samples read ahead by a thread into a buffer of `size`."""
+    _readers("buffered", reader)
+    _int_at_least("buffered", "size", size, least=0)  # 0: unbounded (1.8)
     def buffered_reader():
         q = queue.Queue(maxsize=size)
         _thread(_pump, reader(), q)
@@ -144,6 +163,8 @@ def buffered(reader, size):
 
 def firstn(reader, n):
     """A reader of at most the first n samples of `reader`."""
+    _readers("firstn", reader)
+    _int_at_least("firstn", "n", n, least=0)
     def first():
         yield from itertools.islice(reader(), n)
     return first
@@ -153,7 +174,9 @@ def xmap_readers(mapper, reader, process_num, buffer_size, order=False):
     """A reader of mapper(sample) for `reader`'s samples, mapped by `process_num` threads
     through queues of `buffer_size`; with order=True in the samples' order, else in the
     order the threads finish."""
-    _positive_int("xmap_readers", "process_num", process_num)
+    _int_at_least("xmap_readers", "process_num", process_num)
+    _readers("xmap_readers", mapper, reader)
+    _int_at_least("xmap_readers", "buffer_size", buffer_size, least=0)
 
     def xreader():
         in_q, out_q = queue.Queue(buffer_size), queue.Queue(buffer_size)
@@ -188,33 +211,41 @@ def xmap_readers(mapper, reader, process_num, buffer_size, order=False):
     return xreader
 
 
-def _send(reader, conn):
+_ERROR = "__minifluid_reader_error__"
+
+
+def _send(reader, conn, as_json):
+    """Send `reader`'s samples through conn (as JSON, or pickled), then None."""
+    encode = json.dumps if as_json else (lambda x: x)
     try:
         for sample in reader():
             if sample is None:
                 raise ValueError("multiprocess_reader: a reader yielded None")
-            conn.send(json.dumps(sample))
-        conn.send(json.dumps(None))
+            conn.send(encode(sample))
+        conn.send(encode(None))
     except BaseException as e:  # noqa: BLE001 - the parent raises it by name
-        conn.send(json.dumps({"__minifluid_reader_error__": f"{type(e).__name__}: {e}"}))
+        conn.send(encode({_ERROR: f"{type(e).__name__}: {e}"}))
     finally:
         conn.close()
 
 
 def multiprocess_reader(readers, use_pipe=True, queue_size=1000):
-    """A reader of the samples of `readers` (a list), each read in its own process; samples
-    cross as JSON (as fluid 1.8's pipe mode), so they must be lists, numbers and strings.
-    use_pipe and queue_size are accepted; minifluid always uses pipes."""
+    """A reader of the samples of `readers` (a list), each read in its own (forked) process,
+    taken one from each reader in turn. With use_pipe (fluid 1.8's default) samples cross as
+    JSON, so they must be lists, numbers and strings (tuples arrive as lists); with
+    use_pipe=False they cross pickled, so numpy arrays pass too (fluid 1.8 used a
+    multiprocessing queue; minifluid uses pipes both ways, and ignores queue_size)."""
     if not isinstance(readers, (list, tuple)) or not readers:
         raise ValueError(f"multiprocess_reader: readers must be a non-empty list of readers, "
                          f"got {readers!r}")
+    _readers("multiprocess_reader", *readers)
 
     def mp_reader():
         ctx = multiprocessing.get_context("fork")
         conns, procs = [], []
         for r in readers:
             parent, child = ctx.Pipe(duplex=False)
-            p = ctx.Process(target=_send, args=(r, child), daemon=True)
+            p = ctx.Process(target=_send, args=(r, child, use_pipe), daemon=True)
             p.start()
             child.close()
             conns.append(parent)
@@ -222,15 +253,20 @@ def multiprocess_reader(readers, use_pipe=True, queue_size=1000):
         try:
             while conns:  # round-robin, one sample from each live reader in turn
                 for conn in list(conns):
-                    sample = json.loads(conn.recv())
+                    sample = conn.recv()
+                    sample = json.loads(sample) if use_pipe else sample
                     if sample is None:
                         conns.remove(conn)
-                    elif isinstance(sample, dict) and "__minifluid_reader_error__" in sample:
-                        raise ValueError(f"multiprocess_reader: a reader raised "
-                                         f"{sample['__minifluid_reader_error__']}")
+                    elif isinstance(sample, dict) and _ERROR in sample:
+                        raise ValueError(f"multiprocess_reader: a reader raised {sample[_ERROR]}")
                     else:
                         yield sample
         finally:
+            stopped_early = bool(conns)  # children may be blocked sending: end them
+            for conn in conns:
+                conn.close()
             for p in procs:
+                if stopped_early:
+                    p.terminate()
                 p.join(timeout=1)
     return mp_reader

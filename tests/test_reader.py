@@ -41,6 +41,7 @@ def test_shuffle_permutes_within_windows():
         random.shuffle(w)
         expect += w
     assert out == expect
+    assert list(R.shuffle(rng_reader(5), 0)()) == list(range(5))  # windows of one, as 1.8
 
 
 def test_chain_firstn_map_cache():
@@ -73,6 +74,7 @@ def test_compose_flattens_and_checks_alignment():
 
 def test_buffered_keeps_order_and_raises_reader_errors():
     assert list(R.buffered(rng_reader(50), 3)()) == list(range(50))
+    assert list(R.buffered(rng_reader(50), 0)()) == list(range(50))  # 0: unbounded
 
     def bad():
         yield 1
@@ -110,3 +112,30 @@ def test_multiprocess_reader():
         list(R.multiprocess_reader([bad])())
     with pytest.raises(ValueError, match="non-empty list"):
         R.multiprocess_reader([])
+
+
+def test_multiprocess_reader_pickled_samples_and_early_stop():
+    import numpy as np
+
+    def arrays():
+        for i in range(3):
+            yield np.full(2, i), i
+    out = list(R.multiprocess_reader([arrays], use_pipe=False)())
+    assert [(a.tolist(), i) for a, i in out] == [([i, i], i) for i in range(3)]
+    with pytest.raises(ValueError, match="JSON serializable"):
+        list(R.multiprocess_reader([arrays])())
+    first = R.firstn(R.multiprocess_reader([rng_reader(10 ** 6)]), 2)
+    assert list(first()) == [0, 1]  # the child, still sending, is ended
+
+
+def test_a_generator_passed_for_a_reader_is_named():
+    gen = rng_reader(3)()
+    for make in (lambda: R.shuffle(gen, 2), lambda: R.chain(rng_reader(1), gen),
+                 lambda: R.compose(gen), lambda: R.buffered(gen, 2),
+                 lambda: R.xmap_readers(abs, gen, 2, 2), lambda: paddle.batch(gen, 2)):
+        with pytest.raises(TypeError, match="pass the function, not its result"):
+            make()
+    with pytest.raises(ValueError, match="buf_size must be an int >= 0, got -1"):
+        R.shuffle(rng_reader(3), -1)
+    with pytest.raises(ValueError, match="n must be an int >= 0"):
+        R.firstn(rng_reader(3), -1)
