@@ -9,6 +9,8 @@ import pickle
 import re
 import string
 import tarfile
+import urllib.error
+import urllib.request
 import zipfile
 
 import numpy as np
@@ -23,6 +25,14 @@ from minifluid.safe_pickle import UnsafePickleError
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("MINIFLUID_DATA_HOME", str(tmp_path))
     return tmp_path
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """No network, even on a machine that has one (a test must never download a dataset)."""
+    def urlopen(url, *args, **kwargs):
+        raise urllib.error.URLError("no network (test)")
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
 
 
 def put(home, module, name, data: bytes):
@@ -44,12 +54,12 @@ def tar_bytes(files, mode="w:gz"):
 
 # -- common ---------------------------------------------------------------------------------
 
-def test_download_offline_names_file_url_and_destination(home, monkeypatch):
+def test_download_offline_names_file_url_and_destination(home, offline):
     url = "http://nowhere.invalid/some/housing.data"
     with pytest.raises(common.DownloadError) as e:
         common.download(url, "uci_housing", "0" * 32)
     msg = str(e.value)
-    assert "housing.data" in msg and url in msg
+    assert "housing.data" in msg and url in msg and "no network (test)" in msg
     assert str(home / "uci_housing" / "housing.data") in msg
     assert not (home / "uci_housing" / "housing.data").exists()
 
@@ -68,9 +78,21 @@ def test_download_checks_md5_and_uses_files_there(home, tmp_path_factory):
     assert common.download(url, "m", "f" * 32) == path
 
 
-def test_data_home_default(monkeypatch):
+def test_data_home_default_and_overrides(monkeypatch, tmp_path):
     monkeypatch.delenv("MINIFLUID_DATA_HOME", raising=False)
     assert common.data_home() == os.path.expanduser("~/.cache/paddle/dataset")
+    monkeypatch.setattr(common, "DATA_HOME", str(tmp_path))  # as 1.8 scripts set it
+    put(tmp_path, "imdb", "imdb%2FaclImdb_v1.tar.gz", b"x")
+    assert imdb.fetch() is None and common.data_home() == str(tmp_path)
+    monkeypatch.setenv("MINIFLUID_DATA_HOME", str(tmp_path / "env"))
+    assert common.data_home() == str(tmp_path / "env")  # the environment variable wins
+
+
+@pytest.mark.parametrize("module", [uci_housing, mnist, imikolov, movielens, cifar, imdb,
+                                    wmt16, conll05])
+def test_each_dataset_offline_says_where_to_put_its_files(home, offline, module):
+    with pytest.raises(common.DownloadError, match=f"put it at {re.escape(str(home))}"):
+        module.fetch()
 
 
 # -- uci_housing ----------------------------------------------------------------------------

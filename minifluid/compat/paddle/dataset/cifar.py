@@ -79,3 +79,8 @@ def train10(cycle=False):
 def test10(cycle=False):
     return reader_creator(common.download(CIFAR10_URL, "cifar", CIFAR10_MD5), "test_batch",
                           cycle=cycle)
+
+
+def fetch():
+    common.download(CIFAR10_URL, "cifar", CIFAR10_MD5)
+    common.download(CIFAR100_URL, "cifar", CIFAR100_MD5)

@@ -135,3 +135,9 @@ def test():
         words_name="conll05st-release/test.wsj/words/test.wsj.words.gz",
         props_name="conll05st-release/test.wsj/props/test.wsj.props.gz")
     return reader_creator(reader, word_dict, verb_dict, label_dict)
+
+
+def fetch():
+    for url, md5 in ((WORDDICT_URL, WORDDICT_MD5), (VERBDICT_URL, VERBDICT_MD5),
+                     (TRGDICT_URL, TRGDICT_MD5), (EMB_URL, EMB_MD5), (DATA_URL, DATA_MD5)):
+        common.download(url, "conll05st", md5)

@@ -65,3 +65,7 @@ def test(word_idx):
 
 def word_dict():
     return build_dict(re.compile(r"aclImdb/((train)|(test))/((pos)|(neg))/.*\.txt$"), 150)
+
+
+def fetch():
+    common.download(URL, "imdb", MD5)

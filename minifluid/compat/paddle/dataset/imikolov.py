@@ -89,3 +89,7 @@ def train(word_idx, n, data_type=DataType.NGRAM):
 def test(word_idx, n, data_type=DataType.NGRAM):
     """A reader of ptb.valid.txt's n-grams (or (src, trg) sequences, DataType.SEQ)."""
     return reader_creator(TEST_FILE, word_idx, n, data_type)
+
+
+def fetch():
+    common.download(URL, "imikolov", MD5)

@@ -61,3 +61,9 @@ def test():
     """A reader of the 10000 test (image, label) pairs."""
     return reader_creator(common.download(TEST_IMAGE_URL, "mnist", TEST_IMAGE_MD5),
                           common.download(TEST_LABEL_URL, "mnist", TEST_LABEL_MD5), 100)
+
+
+def fetch():
+    for url, md5 in ((TRAIN_IMAGE_URL, TRAIN_IMAGE_MD5), (TRAIN_LABEL_URL, TRAIN_LABEL_MD5),
+                     (TEST_IMAGE_URL, TEST_IMAGE_MD5), (TEST_LABEL_URL, TEST_LABEL_MD5)):
+        common.download(url, "mnist", md5)

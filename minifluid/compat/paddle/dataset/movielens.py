@@ -132,3 +132,7 @@ def max_user_id():
 
 def max_job_id():
     return max(u.job_id for u in user_info().values())
+
+
+def fetch():
+    common.download(URL, "movielens", MD5)

@@ -54,3 +54,7 @@ def test():
 def predict_reader():
     """The first test sample's features, as a 1-tuple (as fluid 1.8)."""
     return (_load(common.download(URL, "uci_housing", MD5))[1][0][:-1],)
+
+
+def fetch():
+    common.download(URL, "uci_housing", MD5)

@@ -106,3 +106,7 @@ def get_dict(lang, dict_size, reverse=False):
                          f"first to build it")
     tar_file = common.download(DATA_URL, "wmt16", DATA_MD5, "wmt16.tar.gz")
     return _load_dict(tar_file, dict_size, lang, reverse)
+
+
+def fetch():
+    common.download(DATA_URL, "wmt16", DATA_MD5, "wmt16.tar.gz")
