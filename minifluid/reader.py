@@ -5,7 +5,8 @@ readers and returns a new reader. They behave as fluid 1.8's: `shuffle` shuffles
 windows of `buf_size` samples, `compose` flattens tuples and raises ComposeNotAligned when
 the readers' lengths differ (unless check_alignment=False, which stops at the shortest),
 `xmap_readers` maps in `process_num` threads (in the input's order with order=True), and
-`multiprocess_reader` reads each reader in its own process.
+`multiprocess_reader` reads each reader in its own process. (fluid 1.8's paddle.fluid.reader
+also held DataLoader and PyReader: they are looked up in minifluid.dataloader.)
 """
 from __future__ import annotations
 
@@ -270,3 +271,16 @@ def multiprocess_reader(readers, use_pipe=True, queue_size=1000):
                     p.terminate()
                 p.join(timeout=1)
     return mp_reader
+
+
+def __getattr__(name):
+    # fluid 1.8's paddle.fluid.reader module also held DataLoader and PyReader: a ported
+    # `from minifluid.reader import DataLoader` finds them in minifluid.dataloader.
+    import importlib
+    try:
+        loaders = importlib.import_module(f"{__package__}.dataloader")
+    except ImportError:
+        loaders = None
+    if loaders is not None and hasattr(loaders, name):
+        return getattr(loaders, name)
+    raise AttributeError(f"module 'minifluid.reader' has no attribute '{name}'")

@@ -139,3 +139,8 @@ def test_a_generator_passed_for_a_reader_is_named():
         R.shuffle(rng_reader(3), -1)
     with pytest.raises(ValueError, match="n must be an int >= 0"):
         R.firstn(rng_reader(3), -1)
+
+
+def test_fluid_reader_module_names_other_attributes_clearly():
+    with pytest.raises(AttributeError, match="minifluid.reader' has no attribute 'Nope'"):
+        R.Nope  # noqa: B018
