@@ -111,6 +111,10 @@ def test_uci_housing(home):
         np.testing.assert_allclose(x, row[:13], rtol=1e-12)
         np.testing.assert_allclose(y, row[13:], rtol=1e-12)
     np.testing.assert_allclose(uci_housing.predict_reader()[0], norm[8, :13])
+    path = home / "uci_housing" / "housing.data"
+    path.write_text(text * 2)  # a changed file is read again (20 rows: 16 train)
+    os.utime(path, ns=(1, 1))
+    assert len(list(uci_housing.train()())) == 16
 
 
 # -- mnist ----------------------------------------------------------------------------------

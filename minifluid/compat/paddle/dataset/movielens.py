@@ -9,6 +9,7 @@ global numpy seed is left alone). The title-word and category ids are given in s
 from __future__ import annotations
 
 import functools
+import os
 import re
 import zipfile
 
@@ -64,8 +65,13 @@ def _rows(package, name):
             yield line.decode("latin-1").strip().split("::")
 
 
-@functools.lru_cache(maxsize=4)
 def _meta(fn):
+    st = os.stat(fn)  # read again when the file changes
+    return _read_meta(fn, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_meta(fn, mtime_ns, size):
     meta = {}
     movies, users = {}, {}
     with zipfile.ZipFile(fn) as package:

@@ -5,6 +5,7 @@ sample is (features: float64 array of 13, price: float64 array of 1)."""
 from __future__ import annotations
 
 import functools
+import os
 
 import numpy as np
 
@@ -18,8 +19,13 @@ feature_names = ["CRIM", "ZN", "INDUS", "CHAS", "NOX", "RM", "AGE", "DIS", "RAD"
                  "PTRATIO", "B", "LSTAT"]
 
 
+def _load(filename):
+    st = os.stat(filename)  # read again when the file changes
+    return _parse(filename, st.st_mtime_ns, st.st_size)
+
+
 @functools.lru_cache(maxsize=4)
-def _load(filename, feature_num=14, ratio=0.8):
+def _parse(filename, mtime_ns, size, feature_num=14, ratio=0.8):
     data = np.fromfile(filename, sep=" ")
     if data.size == 0 or data.size % feature_num:
         raise ValueError(f"paddle.dataset.uci_housing: {filename} holds {data.size} numbers, "
