@@ -1,7 +1,8 @@
 """The PaddlePaddle book's first chapter, fit_a_line, in fluid 1.8's style: linear regression
 of Boston house prices (paddle.dataset.uci_housing) trained with SGD on a mean squared error,
-then the saved inference model predicting ten test houses. As in the book, the program is
-fluid 1.x code; only the imports name minifluid.
+then the saved inference model predicting ten test houses. It is the book's program (the
+same layers, optimizer, readers, batch size and learning rate) written as plain fluid 1.x
+code: only its imports name minifluid.
 
 The data are read from paddle.dataset's data home (~/.cache/paddle/dataset/uci_housing/
 housing.data, or $MINIFLUID_DATA_HOME/uci_housing/housing.data): without a network, put the
