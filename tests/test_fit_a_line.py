@@ -43,3 +43,16 @@ def test_fit_a_line_loss_falls_and_the_saved_model_predicts(tmp_path):
     assert test[-1] < 0.5 * test[0] and train[-1] < 0.5 * train[0], r.stdout
     assert len(re.findall(r"predicted [-\d.]+, actual [-\d.]+", r.stdout)) == 10
     assert (tmp_path / "model" / "__model__").exists()
+
+
+def test_fit_a_line_without_the_data_says_where_to_put_it(tmp_path):
+    # a proxy that refuses connections: no download even on a machine with a network
+    env = {**os.environ, "MINIFLUID_DATA_HOME": str(tmp_path), "http_proxy": "http://127.0.0.1:9",
+           "https_proxy": "http://127.0.0.1:9", "no_proxy": ""}
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "fit_a_line.py"),
+                        "--num_epochs", "1"], capture_output=True, text=True, timeout=120,
+                       cwd=tmp_path, env=env)
+    assert r.returncode != 0
+    assert "DownloadError" in r.stderr and "housing.data" in r.stderr
+    assert f"put it at {tmp_path / 'uci_housing' / 'housing.data'}" in r.stderr, r.stderr
+    assert "http://paddlemodels.bj.bcebos.com/uci_housing/housing.data" in r.stderr
