@@ -193,6 +193,9 @@ def batch(reader, batch_size: int, drop_last: bool = False):
     returns an iterator); the last, shorter list is dropped with drop_last."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
         raise ValueError(f"batch: batch_size must be a positive int, got {batch_size!r}")
+    if not callable(reader):  # reader() passed for reader: say so here, not at iteration
+        raise TypeError(f"batch: reader must be a function returning an iterator of samples, "
+                        f"got {type(reader).__name__}; pass the function, not its result")
 
     def batch_reader():
         b = []

@@ -270,3 +270,5 @@ def _is_slots(d):
 
 
 from .data_feeder import batch  # noqa: E402  (fluid.io.batch, as old scripts import it)
+from .reader import (ComposeNotAligned, buffered, cache, chain, compose, firstn,  # noqa: E402,F401
+                     map_readers, multiprocess_reader, shuffle, xmap_readers)

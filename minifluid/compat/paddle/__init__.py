@@ -20,10 +20,11 @@ import types
 
 import minifluid as fluid
 from minifluid import CPUPlace, CUDAPlace, is_compiled_with_cuda
+from minifluid.data_feeder import batch  # paddle.batch
 
 __all__ = ["fluid", "static", "nn", "enable_static", "disable_static", "in_dynamic_mode",
            "CPUPlace", "CUDAPlace", "is_compiled_with_cuda", "to_tensor", "grad", "no_grad",
-           "__version__"]
+           "__version__", "batch", "dataset", "reader"]
 
 __version__ = f"1.8.5+minifluid.{fluid.__version__}"
 
@@ -88,6 +89,8 @@ sys.modules[__name__ + ".nn.functional"] = nn.functional
 
 
 def __getattr__(name):
+    if name in ("dataset", "reader"):  # paddle.dataset.mnist, paddle.reader.shuffle
+        return importlib.import_module(f"{__name__}.{name}")
     # Paddle 2's tensor functions (paddle.exp, paddle.mean ...) are not fluid 1.x API; their
     # signatures differ from fluid.layers', so say where the 1.x one is instead of aliasing.
     hint = f"; fluid 1.x has paddle.fluid.layers.{name}" if hasattr(fluid.layers, name) else ""
