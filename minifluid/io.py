@@ -22,7 +22,10 @@ from .executor import global_scope
 from .framework import Parameter, Program, Variable, default_main_program
 
 __all__ = ["save_inference_model", "load_inference_model", "save_params", "load_params",
-           "save_persistables", "load_persistables", "batch"]
+           "save_persistables", "load_persistables", "save_vars", "load_vars", "save", "load",
+           "load_program_state", "set_program_state", "is_parameter", "is_persistable",
+           "is_belong_to_optimizer", "get_program_parameter", "get_program_persistable_vars",
+           "batch"]
 
 FORMAT = "minifluid.program/1"
 MODEL_FILE, PARAMS_FILE, PERSISTABLES_FILE = "__model__", "__params__.npz", "__persistables__.npz"
@@ -97,38 +100,6 @@ def _program(main_program):
     return program
 
 
-def _save_vars(dirname, filename, names, what):
-    values = _scope_values(names, what)
-    archive.save(dirname, what, filename, values)
-    return os.path.join(dirname, filename)
-
-
-def save_params(executor, dirname, main_program=None, filename=None):
-    """Save the values of the program's parameters to dirname/filename (.npz)."""
-    names = [p.name for p in _program(main_program).all_parameters()]
-    return _save_vars(dirname, filename or PARAMS_FILE, names, "save_params")
-
-
-def save_persistables(executor, dirname, main_program=None, filename=None):
-    """Save every persistable variable (parameters, optimizer accumulators, ...)."""
-    names = [v.name for v in _program(main_program).list_vars() if v.persistable]
-    return _save_vars(dirname, filename or PERSISTABLES_FILE, names, "save_persistables")
-
-
-@_clear_errors
-def load_params(executor, dirname, main_program=None, filename=None):
-    with archive.locked(dirname, shared=True):
-        _load_vars(dirname, filename or PARAMS_FILE, _program(main_program).all_parameters(),
-                   "load_params")
-
-
-@_clear_errors
-def load_persistables(executor, dirname, main_program=None, filename=None):
-    vars_ = [v for v in _program(main_program).list_vars() if v.persistable]
-    with archive.locked(dirname, shared=True):
-        _load_vars(dirname, filename or PERSISTABLES_FILE, vars_, "load_persistables")
-
-
 def save_inference_model(dirname, feeded_var_names, target_vars, executor, main_program=None,
                          model_filename=None, params_filename=None,
                          export_for_deployment=True, program_only=False):
@@ -173,9 +144,14 @@ def save_inference_model(dirname, feeded_var_names, target_vars, executor, main_
     params = [n for n in block.vars if n in names and block.var(n).persistable]
     values = None if program_only else _scope_values(params, "save_inference_model")
     doc["params_sha256"] = None if values is None else archive.digest(values)
-    archive.save(dirname, "save_inference_model", params_filename or PARAMS_FILE, values,
-                 model_filename or MODEL_FILE, doc)
+    archive.save(dirname, "save_inference_model", _base(params_filename, PARAMS_FILE), values,
+                 _base(model_filename, MODEL_FILE), doc)
     return doc["fetch"]
+
+
+def _base(filename, default):
+    """fluid keeps a model's files in its directory: only a given name's last part counts."""
+    return os.path.basename(filename) if filename else default
 
 
 def _var_json(v):
@@ -190,7 +166,9 @@ def load_inference_model(dirname, executor, model_filename=None, params_filename
     """Returns [program, feed names, fetch Variables]; loads the parameters into the global
     scope."""
     what = "load_inference_model"
-    path = os.path.join(dirname, model_filename or MODEL_FILE)
+    if not os.path.isdir(dirname):
+        raise ValueError(f"{what}: there is no directory named '{dirname}'")
+    path = os.path.join(dirname, _base(model_filename, MODEL_FILE))
     with archive.locked(dirname, shared=True):
         doc = archive.read_json(path, what)
         program = _program_from_json(doc, path)
@@ -199,7 +177,7 @@ def load_inference_model(dirname, executor, model_filename=None, params_filename
             raise ValueError(f"{what}: {path} holds no ops")
         params = [v for v in block.vars.values() if v.persistable]
         if params:
-            _load_vars(dirname, params_filename or PARAMS_FILE, params, what,
+            _load_vars(dirname, _base(params_filename, PARAMS_FILE), params, what,
                        doc.get("save_id"), doc.get("params_sha256"))
     return [program, list(doc["feed"]), [block.var(n) for n in doc["fetch"]]]
 
@@ -270,3 +248,7 @@ def _is_slots(d):
 
 
 from .data_feeder import batch  # noqa: E402  (fluid.io.batch, as old scripts import it)
+from .io_fluid import (get_program_parameter, get_program_persistable_vars,  # noqa: E402,F401
+                       is_belong_to_optimizer, is_parameter, is_persistable, load,
+                       load_params, load_persistables, load_program_state, load_vars, save,
+                       save_params, save_persistables, save_vars, set_program_state)
