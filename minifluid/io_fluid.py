@@ -200,7 +200,7 @@ def _safe_name(name):
     return name not in OURS and os.path.basename(name) == name and not name.startswith(".")
 
 
-def _read_dir(dirname, vars_, what):
+def _read_dir(dirname, vars_, what, partial=False):
     """Values for `vars_` (None: every one saved there) from a directory: the archives the
     save functions write without a filename, the newest first (as the last save of a
     variable's file wins in fluid), then Paddle's one-file-per-variable tensors."""
@@ -217,15 +217,17 @@ def _read_dir(dirname, vars_, what):
         names = [n for n in sorted(os.listdir(dirname)) if _safe_name(n) and n not in arrays
                  and n not in DEFAULT_FILES and not n.endswith(archive.BACKUP)
                  and os.path.isfile(os.path.join(dirname, n))]
-        for n in names:
-            arrays.update(paddle_format.read_tensors(os.path.join(dirname, n), None, what, [n]))
+        for n in names:  # Paddle's tensor files, and archives save_vars wrote with a filename
+            path = os.path.join(dirname, n)
+            arrays.update(_read_archive(path, None, what)[0] if _sniff(path, what) == "archive"
+                          else paddle_format.read_tensors(path, None, what, [n]))
         return arrays
     for v in vars_:
         path = os.path.join(dirname, v.name)
         if v.name not in arrays and _safe_name(v.name) and os.path.isfile(path):
             arrays.update(paddle_format.read_tensors(path, [v], what))
     missing = [v.name for v in vars_ if v.name not in arrays]
-    if missing:
+    if missing and not partial:
         raise archive.Bad(f"{what}: no saved value of {missing} in {dirname} (looked in "
                           f"{', '.join(DEFAULT_FILES)} and for files of those names)")
     return arrays
@@ -366,9 +368,11 @@ def load(program, model_path, executor=None, var_list=None):
         raise ValueError(f"{what}: no {prefix}.pdparams; executor is required when loading "
                          f"model file saved with [ save_params, save_persistables, save_vars ]")
     elif os.path.isdir(model_path):
-        saved = _read_dir(model_path, None, what)  # all of it: fluid loads what is there
-        vars_ = [v for v in program.list_vars() if v.name in saved]
-        values = _checked(saved, vars_, model_path, what)
+        with archive.locked(model_path, shared=True):  # fluid loads the variables there
+            values = _read_dir(model_path, list(filter(is_persistable, program.list_vars())),
+                               what, partial=True)
+        if not values:
+            raise ValueError(f"{what}: {model_path} holds no saved variable of the program")
     elif os.path.isfile(model_path):
         if var_list is None:
             raise ValueError(f"{what}: var_list is required when loading model file saved "

@@ -101,7 +101,7 @@ def _tensor(r, v):
         raise r.bad(f"is {dtype}{list(dims)}, the program declares {v.dtype}{list(v.shape)}")
     nbytes = math.prod(dims) * dtype.itemsize
     if nbytes > r.left:
-        raise r.bad(f"declares {nbytes} bytes of data, {r.left} are left")
+        raise r.bad(f"is truncated: it declares {nbytes} bytes of data, {r.left} are left")
     a = np.empty(math.prod(dims), dtype)
     memoryview(a).cast("B")[:] = r.take(nbytes)
     return a.reshape(dims)
