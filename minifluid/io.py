@@ -13,6 +13,7 @@ import contextlib
 import functools
 import math
 import os
+import warnings
 
 import numpy as np
 
@@ -30,6 +31,8 @@ __all__ = ["save_inference_model", "load_inference_model", "save_params", "load_
 FORMAT = "minifluid.program/1"
 MODEL_FILE, PARAMS_FILE, PERSISTABLES_FILE = "__model__", "__params__.npz", "__persistables__.npz"
 MAX_LOD = 64
+NO_VARS = ("no variable in your model, please ensure there are any variables in your model to "
+           "save")  # fluid's words
 # What a loaded variable may be declared as (its kernels may still be missing)
 VAR_DTYPES = set(DTYPES) | {"int8", "int16", "uint16", "uint32", "uint64"}
 
@@ -94,10 +97,15 @@ def _load_vars(dirname, filename, vars_, what, model_id=False, digest=None):
 
 
 def _program(main_program):
-    program = main_program or default_main_program()
+    program = default_main_program() if main_program is None else main_program
+    program = getattr(program, "_program", program)  # a CompiledProgram's own
     if not isinstance(program, Program):
-        raise TypeError(f"main_program must be a Program, got {type(program).__name__}")
+        raise TypeError(f"The type of input main_program is invalid, expected type is "
+                        f"fluid.Program, but received {type(program).__name__}")
     return program
+
+
+_get_valid_program = _program  # fluid's own tests call it by this name
 
 
 def save_inference_model(dirname, feeded_var_names, target_vars, executor, main_program=None,
@@ -143,6 +151,8 @@ def save_inference_model(dirname, feeded_var_names, target_vars, executor, main_
     }
     params = [n for n in block.vars if n in names and block.var(n).persistable]
     values = None if program_only else _scope_values(params, "save_inference_model")
+    if not params and not program_only:
+        warnings.warn(NO_VARS)
     doc["params_sha256"] = None if values is None else archive.digest(values)
     archive.save(dirname, "save_inference_model", _base(params_filename, PARAMS_FILE), values,
                  _base(model_filename, MODEL_FILE), doc)

@@ -28,7 +28,7 @@ import numpy as np
 from . import archive, paddle_format, safe_pickle
 from .executor import global_scope
 from .framework import Parameter, Program, Variable, default_main_program
-from .io import _clear_errors, _scope_values, _var_json
+from .io import NO_VARS, _clear_errors, _program, _scope_values, _var_json
 from .vartype import VarType
 
 __all__ = ["save", "load", "load_program_state", "set_program_state", "save_vars",
@@ -55,16 +55,6 @@ def is_persistable(var):
 def is_belong_to_optimizer(var):
     """A persistable that is neither a parameter nor data: a learning rate, an accumulator."""
     return not (isinstance(var, Parameter) or var.need_check_feed) and is_persistable(var)
-
-
-def _program(program):
-    if program is None:
-        program = default_main_program()
-    program = getattr(program, "_program", program)  # a CompiledProgram's own
-    if not isinstance(program, Program):
-        raise TypeError(f"The type of input main_program is invalid, expected type is "
-                        f"fluid.Program, but received {type(program).__name__}")
-    return program
 
 
 def get_program_parameter(program):
@@ -97,7 +87,7 @@ def _split(dirname, filename, what):
 
 def _save(dirname, program, vars_, filename, default, what):
     if not vars_:
-        warnings.warn(f"{what}: no variable in the program to save")
+        warnings.warn(NO_VARS)
         return None
     values = _scope_values(sorted(v.name for v in vars_), what)
     dirname, name = _split(dirname, filename or default, what)
