@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import math
 import os
 import warnings
@@ -176,6 +177,8 @@ def load_inference_model(dirname, executor, model_filename=None, params_filename
     """Returns [program, feed names, fetch Variables]; loads the parameters into the global
     scope."""
     what = "load_inference_model"
+    if dirname is None:  # the model and its parameters are bytes
+        return _from_memory(model_filename, params_filename, what)
     if not os.path.isdir(dirname):
         raise ValueError(f"{what}: there is no directory named '{dirname}'")
     path = os.path.join(dirname, _base(model_filename, MODEL_FILE))
@@ -189,6 +192,23 @@ def load_inference_model(dirname, executor, model_filename=None, params_filename
         if params:
             _load_vars(dirname, _base(params_filename, PARAMS_FILE), params, what,
                        doc.get("save_id"), doc.get("params_sha256"))
+    return [program, list(doc["feed"]), [block.var(n) for n in doc["fetch"]]]
+
+
+def _from_memory(model, params, what):
+    if not isinstance(params, (bytes, bytearray)) or not isinstance(model, (bytes, bytearray)):
+        raise ValueError(f"{what}: with dirname=None, model_filename and params_filename must "
+                         f"be the model's and the parameters' bytes (save_persistables(exe, "
+                         f"None, ...) returns those), got {type(model).__name__} and "
+                         f"{type(params).__name__}")
+    if len(model) > archive.MAX_JSON:
+        raise ValueError(f"{what}: the model given is {len(model)} bytes")
+    program = _program_from_json(archive._json(model, "the model given", what), "the model")
+    block = program.global_block()
+    params_ = [v for v in block.vars.values() if v.persistable]
+    with archive.open_archive(params, what) as (z, members, save_id, size):
+        global_scope()._vars.update(archive.read_arrays(z, members, params_, "the bytes", what))
+    doc = json.loads(model)
     return [program, list(doc["feed"]), [block.var(n) for n in doc["fetch"]]]
 
 

@@ -77,8 +77,7 @@ def _selected(program, vars_, predicate, what):
 
 def _split(dirname, filename, what):
     if dirname is None:
-        raise ValueError(f"{what}: saving to or loading from memory (dirname=None) is not "
-                         f"supported by minifluid; give a directory")
+        raise ValueError(f"{what}: dirname=None saves to memory only without a filename")
     path = os.path.join(os.fspath(dirname), filename)
     return os.path.dirname(path) or ".", os.path.basename(path)
 
@@ -90,6 +89,8 @@ def _save(dirname, program, vars_, filename, default, what):
         warnings.warn(NO_VARS)
         return None
     values = _scope_values(sorted(v.name for v in vars_), what)
+    if dirname is None and filename is None:  # fluid's save to memory: the bytes
+        return archive.archive_bytes(values)
     dirname, name = _split(dirname, filename or default, what)
     archive.save(dirname, what, name, values)
     return None
@@ -224,6 +225,12 @@ def _read_dir(dirname, vars_, what, partial=False):
 
 
 def _read_vars(dirname, filename, vars_, what):
+    if dirname is None:  # fluid's load from memory: filename holds the bytes
+        if not isinstance(filename, (bytes, bytearray)):
+            raise ValueError(f"{what}: with dirname=None, filename must be the bytes "
+                             f"save_vars(executor, None, ...) returned, got "
+                             f"{type(filename).__name__}")
+        return _read_archive(filename, vars_, what)[0]
     dirname, name = _split(dirname, filename or "", what)
     if not os.path.isdir(dirname):
         raise ValueError(f"{what}: there is no directory named '{dirname}'")

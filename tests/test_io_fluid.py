@@ -306,14 +306,41 @@ def test_inference_model_with_model_and_params_filenames(fresh, tmp_path):
         fluid.io.load_inference_model(str(tmp_path / "none"), exe)
 
 
+def test_saving_to_and_loading_from_memory(fresh, tmp_path):
+    exe = _net()
+    want = _values()
+    data = fluid.io.save_persistables(exe, None, fresh)
+    assert isinstance(data, bytes) and data[:2] == b"PK"
+    with fluid.scope_guard(fluid.Scope()):
+        fluid.io.load_persistables(exe, None, fresh, filename=data)
+        assert _equal(_values(), want)
+    x = fresh.global_block().var("x")
+    target = fresh.global_block().var(fresh.global_block().ops[1].output_arg_names[0])
+    fluid.io.save_inference_model(str(tmp_path), ["x"], [target], exe, model_filename="model",
+                                  params_filename="params")
+    model = (tmp_path / "model").read_bytes()
+    params = fluid.io.save_params(exe, None, fresh)
+    xv = np.ones((3, 4), "float32")
+    want_out, = exe.run(fresh.clone(for_test=True), {"x": xv}, [target])
+    with fluid.scope_guard(fluid.Scope()):
+        program, feeds, fetches = fluid.io.load_inference_model(None, exe, model, params)
+        np.testing.assert_array_equal(exe.run(program, {x.name: xv}, fetches)[0], want_out)
+    with pytest.raises(ValueError, match="must be the model's and the parameters' bytes"):
+        fluid.io.load_inference_model(None, exe, model, None)
+    with pytest.raises(ValueError, match=r"the bytes given is not a readable \.npz"):
+        fluid.io.load_inference_model(None, exe, model, params[:100])
+
+
 def test_bad_arguments_are_named(fresh, tmp_path):
     exe = _net()
     with pytest.raises(ValueError, match="no file prefix"):
         fluid.save(fresh, str(tmp_path) + os.sep)
     with pytest.raises(TypeError, match="expected type is fluid.Program"):
         fluid.save("program", str(tmp_path / "m"))
-    with pytest.raises(ValueError, match="memory .* not supported"):
-        fluid.io.save_vars(exe, None, vars=fresh.all_parameters())
+    with pytest.raises(ValueError, match="dirname=None saves to memory only without a file"):
+        fluid.io.save_vars(exe, None, vars=fresh.all_parameters(), filename="f")
+    with pytest.raises(ValueError, match="filename must be the bytes"):
+        fluid.io.load_vars(exe, None, vars=fresh.all_parameters(), filename="f")
     with pytest.raises(TypeError, match="vars must be Variables"):
         fluid.io.save_vars(exe, str(tmp_path), vars=["fc_0.w_0"])
     with pytest.raises(ValueError, match="no directory named"):
