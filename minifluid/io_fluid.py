@@ -38,7 +38,7 @@ __all__ = ["save", "load", "load_program_state", "set_program_state", "save_vars
 
 VARS_FILE = "__vars__.npz"
 DEFAULT_FILES = ("__params__.npz", "__persistables__.npz", VARS_FILE)
-STRUCTURED = "StructuredToParameterName@@"  # Paddle 2's map of layer names, not a value
+NOT_VALUES = ("StructuredToParameterName@@", "LR_Scheduler")  # Paddle 2's extra entries
 OURS = {"__model__"}  # files in a directory that are not variables
 
 
@@ -153,7 +153,7 @@ def _checked(state, vars_, path, what):
     if not isinstance(state, dict):
         raise archive.Bad(f"{what}: {path} holds a {type(state).__name__}, not a dict of "
                           f"arrays")
-    state = {k: v for k, v in state.items() if k != STRUCTURED}
+    state = {k: v for k, v in state.items() if k not in NOT_VALUES}
     if vars_ is None:
         vars_ = [types.SimpleNamespace(name=k, dtype=None, shape=None) for k in state]
     missing = [v.name for v in vars_ if v.name not in state]
@@ -391,7 +391,8 @@ def load_program_state(model_path, var_list=None):
     """{name: ndarray} of what fluid.save (or save_vars and relatives) wrote."""
     what, prefix = "load_program_state", _prefix(model_path)
     if os.path.exists(prefix + ".pdparams"):
-        return _read_pair(prefix, None, None, what)
+        with archive.locked(os.path.dirname(prefix) or ".", shared=True):
+            return _read_pair(prefix, None, None, what)
     if os.path.isfile(model_path):
         if var_list is None:
             raise ValueError(f"{what}: var_list can not be None when model_path is a file")

@@ -31,7 +31,8 @@ def _net():
 def _values(program=None):
     program = program or fluid.default_main_program()
     scope = fluid.global_scope()._vars
-    return {v.name: np.array(scope[v.name]) for v in program.list_vars()
+    return {v.name: np.array(getattr(scope[v.name], "get", lambda: scope[v.name])())
+            for v in program.list_vars()  # .get(): a cupy array's host copy
             if v.persistable and scope.get(v.name) is not None}
 
 
@@ -62,6 +63,26 @@ def test_save_and_load_round_trip(fresh, tmp_path):
             assert not _equal(_values(), want)
             fluid.load(fresh, model_path, exe)
             assert _equal(_values(), want)
+
+
+def test_save_load_and_set_state_on_each_place(fresh, tmp_path, place):
+    x = fluid.layers.data("x", [4])
+    loss = fluid.layers.mean(fluid.layers.fc(x, 3))
+    fluid.optimizer.Momentum(0.1, 0.9).minimize(loss)
+    exe = fluid.Executor(place)
+    exe.run(fluid.default_startup_program())
+    xv = np.linspace(-1, 1, 8, dtype="float32").reshape(2, 4)
+    exe.run(feed={"x": xv}, fetch_list=[loss])
+    want = _values()
+    fluid.save(fresh, str(tmp_path / "m"))
+    for load in (lambda: fluid.load(fresh, str(tmp_path / "m"), exe),
+                 lambda: fluid.set_program_state(fresh, fluid.load_program_state(
+                     str(tmp_path / "m")))):
+        with fluid.scope_guard(_fresh_scope(exe)):
+            load()
+            assert _equal(_values(), want)
+            exe.run(feed={"x": xv}, fetch_list=[loss])  # trains on from the loaded state
+            assert not _equal(_values(), want)
 
 
 def test_load_program_state_and_set_program_state(fresh, tmp_path):
@@ -99,6 +120,8 @@ def _pickled_state(fresh, protocol, structured=False):
     if structured:  # Paddle 2's layer-name map rides along in the dict
         pdparams["StructuredToParameterName@@"] = {"linear.weight": "fc_0.w_0"}
     pdopt = {k: v for k, v in state.items() if k not in params}
+    if structured:
+        pdopt["LR_Scheduler"] = {"last_epoch": 3}
     return state, pickle.dumps(pdparams, protocol), pickle.dumps(pdopt, protocol)
 
 
