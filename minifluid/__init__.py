@@ -22,6 +22,7 @@ from .compiler import BuildStrategy, CompiledProgram, ExecutionStrategy  # noqa:
 from .data_feeder import DataFeeder, batch  # noqa: E402
 from .dygraph import disable_dygraph, enable_dygraph  # noqa: E402
 from .executor import Executor, Scope, global_scope, scope_guard  # noqa: E402
+from .io_fluid import load, load_program_state, save, set_program_state  # noqa: E402
 from .framework import (Block, Operator, Parameter, Program, Variable,  # noqa: E402
                         default_main_program, default_startup_program, in_dygraph_mode,
                         program_guard, unique_name)
@@ -40,4 +41,5 @@ __all__ = [
     "compat", "compiler", "dygraph", "disable_dygraph", "enable_dygraph", "in_dygraph_mode",
     "initializer", "io", "is_compiled_with_cuda", "layers", "nn", "op", "optimizer",
     "program_guard", "registry", "regularizer", "scope_guard", "unique_name",
+    "save", "load", "load_program_state", "set_program_state",
 ]

@@ -65,6 +65,13 @@ def _write_archive(f, values, save_id):
                                       "names": list(values)}))
 
 
+def archive_bytes(values):
+    """The archive of `values` as bytes (fluid's save to memory)."""
+    f = io.BytesIO()
+    _write_archive(f, values, None)
+    return f.getvalue()
+
+
 def _temp(dirname, write, what):
     """Write a new file with `write` under a fresh name in dirname; returns its path. O_EXCL:
     a file or symlink already at the name is never written through."""
@@ -265,7 +272,10 @@ def open_archive(path, what):
     """Open the .npz at path after checking its directory; yields (zipfile, {variable name:
     member}, save id or None, file size). Reads the archives minifluid wrote before the index
     (members `<name>.npy`) as well."""
-    f, size = _open_regular(path, what)
+    if isinstance(path, (bytes, bytearray)):  # an archive in memory (save_vars(dirname=None))
+        f, size, path = io.BytesIO(path), len(path), "the bytes given"
+    else:
+        f, size = _open_regular(path, what)
 
     def bad(why):
         return Bad(f"{what}: {path} is not a valid parameters file: {why}")

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import math
 import os
+import warnings
 
 import numpy as np
 
@@ -22,11 +24,16 @@ from .executor import global_scope
 from .framework import Parameter, Program, Variable, default_main_program
 
 __all__ = ["save_inference_model", "load_inference_model", "save_params", "load_params",
-           "save_persistables", "load_persistables", "batch"]
+           "save_persistables", "load_persistables", "save_vars", "load_vars", "save", "load",
+           "load_program_state", "set_program_state", "is_parameter", "is_persistable",
+           "is_belong_to_optimizer", "get_program_parameter", "get_program_persistable_vars",
+           "batch"]
 
 FORMAT = "minifluid.program/1"
 MODEL_FILE, PARAMS_FILE, PERSISTABLES_FILE = "__model__", "__params__.npz", "__persistables__.npz"
 MAX_LOD = 64
+NO_VARS = ("no variable in your model, please ensure there are any variables in your model to "
+           "save")  # fluid's words
 # What a loaded variable may be declared as (its kernels may still be missing)
 VAR_DTYPES = set(DTYPES) | {"int8", "int16", "uint16", "uint32", "uint64"}
 
@@ -91,42 +98,15 @@ def _load_vars(dirname, filename, vars_, what, model_id=False, digest=None):
 
 
 def _program(main_program):
-    program = main_program or default_main_program()
+    program = default_main_program() if main_program is None else main_program
+    program = getattr(program, "_program", program)  # a CompiledProgram's own
     if not isinstance(program, Program):
-        raise TypeError(f"main_program must be a Program, got {type(program).__name__}")
+        raise TypeError(f"The type of input main_program is invalid, expected type is "
+                        f"fluid.Program, but received {type(program).__name__}")
     return program
 
 
-def _save_vars(dirname, filename, names, what):
-    values = _scope_values(names, what)
-    archive.save(dirname, what, filename, values)
-    return os.path.join(dirname, filename)
-
-
-def save_params(executor, dirname, main_program=None, filename=None):
-    """Save the values of the program's parameters to dirname/filename (.npz)."""
-    names = [p.name for p in _program(main_program).all_parameters()]
-    return _save_vars(dirname, filename or PARAMS_FILE, names, "save_params")
-
-
-def save_persistables(executor, dirname, main_program=None, filename=None):
-    """Save every persistable variable (parameters, optimizer accumulators, ...)."""
-    names = [v.name for v in _program(main_program).list_vars() if v.persistable]
-    return _save_vars(dirname, filename or PERSISTABLES_FILE, names, "save_persistables")
-
-
-@_clear_errors
-def load_params(executor, dirname, main_program=None, filename=None):
-    with archive.locked(dirname, shared=True):
-        _load_vars(dirname, filename or PARAMS_FILE, _program(main_program).all_parameters(),
-                   "load_params")
-
-
-@_clear_errors
-def load_persistables(executor, dirname, main_program=None, filename=None):
-    vars_ = [v for v in _program(main_program).list_vars() if v.persistable]
-    with archive.locked(dirname, shared=True):
-        _load_vars(dirname, filename or PERSISTABLES_FILE, vars_, "load_persistables")
+_get_valid_program = _program  # fluid's own tests call it by this name
 
 
 def save_inference_model(dirname, feeded_var_names, target_vars, executor, main_program=None,
@@ -172,10 +152,17 @@ def save_inference_model(dirname, feeded_var_names, target_vars, executor, main_
     }
     params = [n for n in block.vars if n in names and block.var(n).persistable]
     values = None if program_only else _scope_values(params, "save_inference_model")
+    if not params and not program_only:
+        warnings.warn(NO_VARS)
     doc["params_sha256"] = None if values is None else archive.digest(values)
-    archive.save(dirname, "save_inference_model", params_filename or PARAMS_FILE, values,
-                 model_filename or MODEL_FILE, doc)
+    archive.save(dirname, "save_inference_model", _base(params_filename, PARAMS_FILE), values,
+                 _base(model_filename, MODEL_FILE), doc)
     return doc["fetch"]
+
+
+def _base(filename, default):
+    """fluid keeps a model's files in its directory: only a given name's last part counts."""
+    return os.path.basename(filename) if filename else default
 
 
 def _var_json(v):
@@ -190,7 +177,11 @@ def load_inference_model(dirname, executor, model_filename=None, params_filename
     """Returns [program, feed names, fetch Variables]; loads the parameters into the global
     scope."""
     what = "load_inference_model"
-    path = os.path.join(dirname, model_filename or MODEL_FILE)
+    if dirname is None:  # the model and its parameters are bytes
+        return _from_memory(model_filename, params_filename, what)
+    if not os.path.isdir(dirname):
+        raise ValueError(f"{what}: there is no directory named '{dirname}'")
+    path = os.path.join(dirname, _base(model_filename, MODEL_FILE))
     with archive.locked(dirname, shared=True):
         doc = archive.read_json(path, what)
         program = _program_from_json(doc, path)
@@ -199,8 +190,25 @@ def load_inference_model(dirname, executor, model_filename=None, params_filename
             raise ValueError(f"{what}: {path} holds no ops")
         params = [v for v in block.vars.values() if v.persistable]
         if params:
-            _load_vars(dirname, params_filename or PARAMS_FILE, params, what,
+            _load_vars(dirname, _base(params_filename, PARAMS_FILE), params, what,
                        doc.get("save_id"), doc.get("params_sha256"))
+    return [program, list(doc["feed"]), [block.var(n) for n in doc["fetch"]]]
+
+
+def _from_memory(model, params, what):
+    if not isinstance(params, (bytes, bytearray)) or not isinstance(model, (bytes, bytearray)):
+        raise ValueError(f"{what}: with dirname=None, model_filename and params_filename must "
+                         f"be the model's and the parameters' bytes (save_persistables(exe, "
+                         f"None, ...) returns those), got {type(model).__name__} and "
+                         f"{type(params).__name__}")
+    if len(model) > archive.MAX_JSON:
+        raise ValueError(f"{what}: the model given is {len(model)} bytes")
+    program = _program_from_json(archive._json(model, "the model given", what), "the model")
+    block = program.global_block()
+    params_ = [v for v in block.vars.values() if v.persistable]
+    with archive.open_archive(params, what) as (z, members, save_id, size):
+        global_scope()._vars.update(archive.read_arrays(z, members, params_, "the bytes", what))
+    doc = json.loads(model)
     return [program, list(doc["feed"]), [block.var(n) for n in doc["fetch"]]]
 
 
@@ -272,3 +280,7 @@ def _is_slots(d):
 from .data_feeder import batch  # noqa: E402  (fluid.io.batch, as old scripts import it)
 from .reader import (ComposeNotAligned, buffered, cache, chain, compose, firstn,  # noqa: E402,F401
                      map_readers, multiprocess_reader, shuffle, xmap_readers)
+from .io_fluid import (get_program_parameter, get_program_persistable_vars,  # noqa: E402,F401
+                       is_belong_to_optimizer, is_parameter, is_persistable, load,
+                       load_params, load_persistables, load_program_state, load_vars, save,
+                       save_params, save_persistables, save_vars, set_program_state)

@@ -155,6 +155,7 @@ def test_deep_json_and_huge_array_headers_are_rejected_cleanly(fresh, rng, tmp_p
         fluid.io.load_inference_model(str(tmp_path), exe)
 
 
+@pytest.mark.filterwarnings("ignore:no variable in your model")  # it has no parameters
 def test_numpy_scalar_attrs_save_as_json(fresh, rng, tmp_path):
     x = fluid.data("x", [2, 3])
     out = fluid.layers.concat([x, x], axis=np.int64(1))
