@@ -270,3 +270,4 @@ def _is_slots(d):
 
 
 from .data_feeder import batch  # noqa: E402  (fluid.io.batch, as old scripts import it)
+from .dataloader import DataLoader, PyReader  # noqa: E402,F401  (fluid.io.DataLoader)
