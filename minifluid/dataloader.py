@@ -176,7 +176,7 @@ class _GeneratorLoader:
         self._feed_list, self._names = list(feed_list), [v.name for v in feed_list]
         self._capacity, self._iterable = capacity, iterable
         self._return_list, self._drop_last = return_list, drop_last
-        self._batches = self._places = self._epoch = None
+        self._batches = self._places = self._epoch = self._finalizer = None
         self._name = "(no data source)"
         self._where = where
         # fluid appended the non-iterable loader's read op to the default main program
@@ -264,6 +264,10 @@ class _GeneratorLoader:
                                f"set_sample_list_generator or set_batch_generator first")
         self._stop()
         self._epoch = _Epoch(self._batches, self._capacity, self._name)
+        if self._finalizer is not None:
+            self._finalizer.detach()
+        # a loader dropped in the middle of an epoch stops its thread
+        self._finalizer = weakref.finalize(self, self._epoch.stop.set)
 
     def _stop(self):
         epoch, self._epoch = self._epoch, None
