@@ -333,3 +333,33 @@ def test_no_reading_thread_is_left_behind(fresh):
         pass
     time.sleep(0.05)
     assert not [t for t in threading.enumerate() if t.name.startswith("minifluid DataLoader")]
+
+
+def test_datafeeder_makes_lod_tensors_for_sequences_as_fluid(fresh):
+    words = fluid.layers.data("words", [1], "int64", lod_level=1)
+    label = fluid.layers.data("label", [1], "int64")
+    boxes = fluid.layers.data("boxes", [2], "float32", lod_level=2)
+    feeder = fluid.DataFeeder([words, label, boxes], fluid.CPUPlace())
+    feed = feeder.feed([([1, 2, 3], [0], [[[1, 2]], [[3, 4], [5, 6]]]),
+                        ([4, 5], [1], [[[7, 8]]])])
+    assert feed["words"].recursive_sequence_lengths() == [[3, 2]]
+    np.testing.assert_array_equal(np.array(feed["words"]), [[1], [2], [3], [4], [5]])
+    assert np.array(feed["words"]).dtype == np.int64 and feed["label"].shape == (2, 1)
+    assert feed["boxes"].recursive_sequence_lengths() == [[2, 1], [1, 2, 1]]
+    assert np.array(feed["boxes"]).tolist() == [[1, 2], [3, 4], [5, 6], [7, 8]]
+    with pytest.raises(TypeError, match=r"field 0 \('words'\) of sample 0 must be a sequence "
+                                        r"nested 1 deep"):
+        feeder.feed([(7, [0], [[[1, 2]]])])
+    # a DataLoader's sample generator goes through it: the batch's LoD reaches the fetch
+    scaled = fluid.layers.scale(fluid.layers.cast(words, "float32"), 2.0)
+
+    def samples():
+        for n in (1, 2, 3):
+            yield list(range(n)), [n], [[[0.0, 1.0]]]
+
+    loader = fluid.io.DataLoader.from_generator(feed_list=[words, label, boxes], capacity=2)
+    loader.set_sample_generator(samples, 3, places=fluid.cpu_places())
+    out, = [fluid.Executor().run(fresh, feed=d, fetch_list=[scaled], return_numpy=False)[0]
+            for d in loader()]
+    assert out.recursive_sequence_lengths() == [[1, 2, 3]]
+    assert np.array(out).ravel().tolist() == [0, 0, 2, 0, 2, 4]
