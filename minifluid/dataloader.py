@@ -154,10 +154,10 @@ class _Epoch:
             self.thread.join(0.01)
 
 
-_NON_ITERABLE: "weakref.WeakSet[_GeneratorLoader]" = weakref.WeakSet()
+_NON_ITERABLE: "weakref.WeakSet[GeneratorLoader]" = weakref.WeakSet()
 
 
-class _GeneratorLoader:
+class GeneratorLoader:
     """What DataLoader.from_generator returns (see the module docstring)."""
 
     def __init__(self, feed_list, capacity, use_double_buffer, iterable, return_list,
@@ -273,6 +273,8 @@ class _GeneratorLoader:
         epoch, self._epoch = self._epoch, None
         if epoch is not None:
             epoch.close()
+
+    _reset = _stop  # fluid's name: ends an iterable loader's epoch early
 
     def _next_batch(self):
         """The next batch as a list of LoDTensors, or None at the end of the epoch."""
@@ -391,7 +393,7 @@ class DataLoader:
     @staticmethod
     def from_generator(feed_list=None, capacity=None, use_double_buffer=True, iterable=True,
                        return_list=False, use_multiprocess=False, drop_last=True):
-        return _GeneratorLoader(feed_list, capacity, use_double_buffer, iterable, return_list,
+        return GeneratorLoader(feed_list, capacity, use_double_buffer, iterable, return_list,
                                 drop_last)
 
     @staticmethod
@@ -401,7 +403,7 @@ class DataLoader:
                                   "have; use DataLoader.from_generator")
 
 
-class PyReader(_GeneratorLoader):
+class PyReader(GeneratorLoader):
     """fluid.io.PyReader(feed_list, capacity, use_double_buffer=True, iterable=True,
     return_list=False): a DataLoader with fluid 1.5's method names.
 
@@ -420,6 +422,10 @@ class PyReader(_GeneratorLoader):
                  return_list=False):
         super().__init__(feed_list, capacity, use_double_buffer, iterable, return_list, True,
                          where="PyReader")
+
+    @property
+    def _loader(self):  # fluid's PyReader wrapped a DataLoader; this one is its own
+        return self
 
     def decorate_sample_generator(self, sample_generator, batch_size, drop_last=True,
                                   places=None):
