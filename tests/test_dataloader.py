@@ -127,10 +127,13 @@ def test_non_iterable_feeds_exe_run_and_raises_eof_each_epoch(fresh, form):
     _set(loader, form, None)
     exe = fluid.Executor()
     assert _train_epochs(exe, fresh, loader, total) == [_sums(), _sums()]
-    # a clone (an evaluation program) reads from the same started loader, as in fluid
+    # a clone (an evaluation program) reads from the same started loader, as in fluid, and
+    # so does a CompiledProgram of the program
     test_program = fresh.clone(for_test=True)
     loader.start()
     assert float(exe.run(test_program, fetch_list=[total])[0]) == _sums()[0]
+    compiled = fluid.CompiledProgram(fresh).with_data_parallel(places=fluid.cpu_places(1))
+    assert float(exe.run(compiled, fetch_list=[total])[0]) == _sums()[1]
     loader.reset()
 
 
@@ -176,14 +179,15 @@ def test_the_queue_holds_at_most_capacity_batches(fresh):
     loader = fluid.io.DataLoader.from_generator(feed_list=[x, y], capacity=3)
     loader.set_batch_generator(reader, fluid.cpu_places())
     it = iter(loader())
-    next(it)
-    time.sleep(0.3)
-    # one taken, three in the queue, one made and waiting for room: the reader waits
-    assert len(made) == 5
-    next(it)
-    time.sleep(0.2)
-    assert len(made) == 6
-    loader._stop()
+    for taken, want in ((1, 5), (2, 6)):
+        next(it)
+        deadline = time.monotonic() + 5
+        while len(made) < want and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)  # time to read more, if the queue let it
+        # taken, three in the queue, one made and waiting for room: the reader waits
+        assert len(made) == taken + 3 + 1
+    loader._reset()
 
 
 @pytest.mark.parametrize("iterable", [True, False])
