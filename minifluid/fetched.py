@@ -8,7 +8,8 @@ arrays only (NumPy 2.4: "TypeError: only 0-dimensional arrays can be converted t
 scalars"), so those scripts would stop at their first print. A FetchedArray converts any
 size-1 array to a Python number, as NumPy 1.x did, and defers to numpy otherwise (a larger
 array still raises numpy's TypeError). It is an ndarray for everything else (isinstance,
-arithmetic, np.save, feeding it back, repr); `np.asarray(v)` gives a plain ndarray view.
+arithmetic, np.save, feeding it back, repr); it pickles as a plain ndarray, and
+`np.asarray(v)` gives a plain ndarray view.
 
 With `return_numpy=False` a fetched tensor is a `fluid.LoDTensor` holding the array where it
 was computed (a cupy array on a GPU place: no copy to the host) and the LoD fluid would
@@ -50,6 +51,9 @@ class FetchedArray(np.ndarray):
 
     def __repr__(self):  # printed as the plain array a fluid script printed
         return repr(self.view(np.ndarray))
+
+    def __reduce_ex__(self, protocol):  # pickled as a plain ndarray: no minifluid to load it
+        return self.view(np.ndarray).__reduce_ex__(protocol)
 
 
 def fetch_values(plan, env, program, feed, return_numpy) -> list:

@@ -30,6 +30,20 @@ def test_a_one_element_fetch_converts_to_python_numbers(fresh):
     assert np.asarray(v).__class__ is np.ndarray
 
 
+def test_a_fetched_value_pickles_as_a_plain_array(fresh):
+    import copy
+    import pickle
+
+    from minifluid import safe_pickle
+    x = fluid.data("x", [None, 2], "float32")
+    v, = fluid.Executor().run(fresh, {"x": np.ones((1, 2), np.float32)}, [fluid.layers.mean(x)])
+    data = pickle.dumps({"loss": v})
+    assert b"minifluid" not in data  # loads where minifluid is not installed
+    back = safe_pickle.loads(data, "fetched")["loss"]
+    assert back.__class__ is np.ndarray and back.tolist() == [1.0]
+    assert copy.deepcopy(v).__class__ is FetchedArray
+
+
 def test_a_larger_fetch_still_refuses_float(fresh):
     x = fluid.data("x", [None, 2], "float32")
     y = fluid.layers.relu(x)
