@@ -141,6 +141,10 @@ class _Epoch:
         item = self.queue.get()
         if item is _END or item.__class__ is _Failure:
             self.ended = True
+            try:  # for a thread already waiting: the reader has stopped and puts no more
+                self.queue.put_nowait(_END)
+            except queue.Full:
+                pass
         return item
 
     def close(self):

@@ -159,6 +159,29 @@ def test_eof_again_until_reset_and_a_run_before_start_is_refused(fresh):
     assert float(s) == 3.0
 
 
+def test_threads_sharing_a_loader_each_see_the_end_of_the_epoch(fresh):
+    x, y, total = _net()
+    loader = fluid.io.DataLoader.from_generator(feed_list=[x, y], capacity=2, iterable=False)
+    loader.set_batch_generator(_batches)
+    exe, got, ends = fluid.Executor(), [], []
+
+    def consume():
+        try:
+            while True:
+                got.append(float(exe.run(fresh, fetch_list=[total])[0]))
+        except fluid.core.EOFException:
+            ends.append(1)
+
+    loader.start()
+    threads = [threading.Thread(target=consume) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    assert len(ends) == 3 and sorted(got) == sorted(_sums())
+    loader.reset()
+
+
 def test_reset_in_the_middle_starts_the_next_epoch_from_the_beginning(fresh):
     x, y, total = _net()
     loader = fluid.io.DataLoader.from_generator(feed_list=[x, y], capacity=1, iterable=False)
