@@ -390,3 +390,13 @@ def test_datafeeder_makes_lod_tensors_for_sequences_as_fluid(fresh):
             for d in loader()]
     assert out.recursive_sequence_lengths() == [[1, 2, 3]]
     assert np.array(out).ravel().tolist() == [0, 0, 2, 0, 2, 4]
+
+
+def test_the_names_ported_scripts_reach_for():
+    import minifluid.compat.paddle as paddle
+    from minifluid.compat.paddle.fluid.io import DataLoader, PyReader
+    assert DataLoader is fluid.io.DataLoader and PyReader is fluid.io.PyReader
+    assert paddle.fluid.core.EOFException is fluid.core.EOFException
+    assert issubclass(fluid.core.EOFException, Exception)
+    assert callable(fluid.cpu_places) and callable(fluid.cuda_places)
+    assert callable(fluid.core.get_cuda_device_count)
