@@ -20,6 +20,7 @@ from . import (backward, compat, compiler, core, dygraph, initializer, io, layer
 from .backward import append_backward, gradients  # noqa: E402
 from .compiler import BuildStrategy, CompiledProgram, ExecutionStrategy  # noqa: E402
 from .data_feeder import DataFeeder, batch  # noqa: E402
+from .dataloader import cpu_places, cuda_places  # noqa: E402
 from .dygraph import disable_dygraph, enable_dygraph  # noqa: E402
 from .executor import Executor, Scope, global_scope, scope_guard  # noqa: E402
 from .io_fluid import load, load_program_state, save, set_program_state  # noqa: E402
@@ -42,4 +43,5 @@ __all__ = [
     "initializer", "io", "is_compiled_with_cuda", "layers", "nn", "op", "optimizer",
     "program_guard", "registry", "regularizer", "scope_guard", "unique_name",
     "save", "load", "load_program_state", "set_program_state",
+    "cpu_places", "cuda_places",
 ]

@@ -1,5 +1,6 @@
 """fluid.core: the few names old scripts reach for."""
 from .checks import EnforceNotMet
+from .dataloader import EOFException, get_cuda_device_count
 from .executor import Scope
 from .lod_tensor import LoDTensor
 from .place import CPUPlace, CUDAPlace, is_compiled_with_cuda
@@ -7,4 +8,4 @@ from .selected_rows import SelectedRows
 from .vartype import VarDesc
 
 __all__ = ["CPUPlace", "CUDAPlace", "EnforceNotMet", "LoDTensor", "Scope", "SelectedRows",
-           "VarDesc", "is_compiled_with_cuda"]
+           "VarDesc", "is_compiled_with_cuda", "EOFException", "get_cuda_device_count"]

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from .framework import Variable, default_main_program
+from .lod_tensor import LoDTensor
 
 __all__ = ["DataFeeder", "batch", "to_feed_array"]
 
@@ -153,9 +154,10 @@ class DataFeeder:
 
     def feed(self, iterable) -> dict:
         """{name: array}: sample field i of every sample, stacked, with variable i's dtype
-        and reshaped to its shape (batch dimension first). Fields are converted by value
-        where that is exact (`to_feed_array` with by_value): a float64 image becomes float32,
-        a label 1.5 for an int64 variable is refused."""
+        and reshaped to its shape (batch dimension first); for a variable with lod_level > 0,
+        a LoDTensor of the fields' sequences concatenated (see _sequences). Fields are
+        converted by value where that is exact (`to_feed_array` with by_value): a float64
+        image becomes float32, a label 1.5 for an int64 variable is refused."""
         samples = list(iterable)
         for k, s in enumerate(samples):
             if not hasattr(s, "__len__") or isinstance(s, (str, bytes, dict)):
@@ -167,6 +169,9 @@ class DataFeeder:
                                  f"{len(self.vars)} ({', '.join(v.name for v in self.vars)})")
         out = {}
         for i, v in enumerate(self.vars):
+            if v.lod_level:
+                out[v.name] = _sequences(v, i, samples)
+                continue
             tail = v.shape[1:] if v.shape and v.shape[0] == -1 else v.shape
             fields = []
             for k, s in enumerate(samples):
@@ -186,6 +191,37 @@ class DataFeeder:
                 raise ValueError(f"DataFeeder: the samples' '{v.name}' fields have different "
                                  f"shapes: {sorted({f.shape for f in fields})}") from None
         return out
+
+
+def _sequences(v, i, samples) -> LoDTensor:
+    """Field i of the samples for a variable with lod_level > 0, as fluid's DataFeeder made
+    it: each field is a sequence nested lod_level deep; their items, concatenated, are the
+    data (reshaped to the variable's shape where the ranks differ: word ids [N] -> [N, 1]),
+    and the lengths at each depth its LoD."""
+    lengths = [[] for _ in range(v.lod_level)]
+    items: list = []
+    for k, s in enumerate(samples):
+        todo = [s[i]]
+        for depth in range(v.lod_level):
+            for seq in todo:
+                if not hasattr(seq, "__len__") or isinstance(seq, (str, bytes, dict)):
+                    raise TypeError(f"DataFeeder: field {i} ('{v.name}') of sample {k} must be "
+                                    f"a sequence nested {v.lod_level} deep (the variable's "
+                                    f"lod_level), got a {type(seq).__name__} at depth {depth}")
+                lengths[depth].append(len(seq))
+            todo = [x for seq in todo for x in seq]
+        items.extend(todo)
+    what = f"DataFeeder: field {i} ('{v.name}')"
+    data = to_feed_array(items, v.dtype, what, by_value=True) if items else np.zeros(
+        (0,) + tuple(max(d, 0) for d in v.shape[1:]), v.dtype)
+    if data.ndim != len(v.shape) and list(v.shape).count(-1) <= 1:
+        try:
+            data = data.reshape(v.shape)
+        except ValueError:
+            raise ValueError(f"{what}: the sequences' items make an array of shape "
+                             f"{list(data.shape)}, which does not reshape to the variable's "
+                             f"shape {list(v.shape)}") from None
+    return LoDTensor._wrap(data, lengths, None)
 
 
 def batch(reader, batch_size: int, drop_last: bool = False):

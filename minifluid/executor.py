@@ -30,6 +30,8 @@ from . import registry
 from .compiler import CompiledProgram
 from .checks import name_of
 from .data_feeder import to_feed_array
+from .dataloader import feed_of
+from .fetched import fetch_values
 from .framework import EMPTY, Program, Variable, default_main_program, rerun_shape_rules
 from .place import CPUPlace
 from .scope import Scope, global_scope, scope_guard  # noqa: F401 (re-exported)
@@ -182,7 +184,7 @@ class _Plan:
                 values[name].assign(v)  # the scope's own, so handles to it see the update
             else:
                 values[name] = v
-        return self._fetch(env, return_numpy)
+        return fetch_values(self, env, program, feed, return_numpy)
 
     def _load_feeds(self, feed, env) -> Optional[list]:
         """Place the feeds in env; return the feeds whose shapes do not fit their declaration
@@ -232,18 +234,6 @@ class _Plan:
             env[i] = value
         return values
 
-    def _fetch(self, env, return_numpy):
-        # xp.array also makes a 0-d array of a numpy scalar (what 0-d kernel results are)
-        own, to_numpy, out = self.place.xp.array, self.place.to_numpy, []
-        for i, copy in zip(self.fetch, self.fetch_copy):
-            v = env[i]
-            if v.__class__ is SelectedRows:
-                out.append(v.copy() if copy else v)  # fetched as it is, sparse
-            else:
-                v = own(v) if copy or _is_view(v) else v
-                out.append(to_numpy(v) if return_numpy else v)
-        return out
-
     def _specialised(self, program, misfits) -> "_Plan":
         """The plan for these fed shapes: compiled once from a copy of the program re-shaped
         by its shape rules, and kept (the most recently used `max_specialised`)."""
@@ -290,13 +280,6 @@ class _Plan:
                     env[i] = None
         except Exception as e:
             raise _kernel_error(e, step, args) from e
-
-
-def _is_view(value):
-    """Whether a value is read-only or a broadcast view (reduce_*_grad returns one): the
-    caller gets an array of its own instead, one it can write to without changing every
-    element."""
-    return not getattr(value.flags, "writeable", True) or (value.size > 1 and 0 in value.strides)
 
 
 def _fits_dims(got, shape):
@@ -434,7 +417,9 @@ class Executor:
             fetch_list=None, scope: Optional[Scope] = None, return_numpy: bool = True,
             feed_var_name="feed", fetch_var_name="fetch", use_program_cache=True):
         """Run `program` (the default main program if None) and return the fetched values
-        as numpy arrays (device arrays on a GPU place with `return_numpy=False`)."""
+        as numpy arrays (fetched.FetchedArray), or as LoDTensors with `return_numpy=False`.
+        Without a feed, the next batch of the started non-iterable DataLoader (or PyReader)
+        that feeds the program is fed; at the end of its epoch, core.EOFException."""
         if program is None:
             program = default_main_program()
         elif isinstance(program, CompiledProgram):
@@ -442,11 +427,7 @@ class Executor:
         elif not isinstance(program, Program):
             raise TypeError(f"Executor.run: program must be a Program or CompiledProgram, got "
                             f"{type(program).__name__}")
-        if feed is None:
-            feed = {}
-        elif not isinstance(feed, dict):
-            raise TypeError(f"Executor.run: feed must be a dict of name -> array, got "
-                            f"{type(feed).__name__}")
+        feed = feed_of(program, feed)  # a dict; the next batch of a started DataLoader if None
         if isinstance(fetch_list, (str, Variable)):
             fetch_list = [fetch_list]
         fetch_names = tuple([f.name if f.__class__ is Variable else _fetch_name(f)

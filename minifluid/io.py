@@ -284,3 +284,4 @@ from .io_fluid import (get_program_parameter, get_program_persistable_vars,  # n
                        is_belong_to_optimizer, is_parameter, is_persistable, load,
                        load_params, load_persistables, load_program_state, load_vars, save,
                        save_params, save_persistables, save_vars, set_program_state)
+from .dataloader import DataLoader, PyReader  # noqa: E402,F401  (fluid.io.DataLoader)

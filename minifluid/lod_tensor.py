@@ -6,9 +6,11 @@ which its sequences start. Two sentences of 2 and 3 words are a [5, 1] array of 
 with recursive sequence lengths [[2, 3]], i.e. LoD (offsets) [[0, 2, 5]].
 
 minifluid's kernels are dense: the LoD is carried as metadata only, checked against the
-data when it is set, and dropped when the tensor is fed (the executor reads the array
-through `__array__`). The array is held on the host; the executor moves it to the place of
-the run, so `place` only records where fluid would have put it.
+data when it is set; the executor reads a fed tensor's array through `__array__`, and
+`exe.run(return_numpy=False)` returns LoDTensors carrying the LoD fed (see fetched.py). A
+tensor set by the user holds its array on the host and the executor moves it to the place
+of the run, so `place` only records where fluid would have put it; a fetched one holds the
+array where it was computed until `np.array(t)` asks for it.
 
 Example:
     t = fluid.create_lod_tensor([[1, 2], [3, 4, 5]], [[2, 3]], fluid.CPUPlace())
@@ -70,6 +72,16 @@ class LoDTensor:
         self._array = None
         self._lengths: list = []
         self._place = None
+
+    @classmethod
+    def _wrap(cls, array, lengths: list, place) -> "LoDTensor":
+        """A LoDTensor holding `array` itself (numpy or cupy, not copied) with checked
+        recursive sequence lengths: what Executor.run(return_numpy=False) returns."""
+        tensor = cls()
+        tensor._array, tensor._place = array, place
+        if lengths and not _lengths_problem(lengths, _rows(array)):
+            tensor._lengths = lengths
+        return tensor
 
     def set(self, array, place=None) -> None:
         """Copy `array` (anything numpy reads, or a cupy array) in; `place` is one of
@@ -134,6 +146,8 @@ class LoDTensor:
     def __array__(self, dtype=None, copy=None):
         if self._array is None:
             raise ValueError("LoDTensor holds no data yet: call set(array, place) first")
+        if self._array.__class__ is not np.ndarray:  # a cupy array, fetched on a GPU place
+            self._array = np.asarray(self._array.get())
         if dtype is not None and np.dtype(dtype) != self._array.dtype:
             return self._array.astype(dtype)
         return self._array.copy() if copy else self._array

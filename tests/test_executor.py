@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import minifluid as fluid
+from minifluid.fetched import FetchedArray
 from minifluid import executor as executor_mod
 
 
@@ -214,7 +215,9 @@ def test_a_label_fed_with_another_shape_is_refused_by_the_shape_rule(fresh):
 def test_return_numpy_false_keeps_device_arrays(fresh, place):
     _, _, total = _loss_program()
     out, = fluid.Executor(place).run(fresh, _feed(), [total], return_numpy=False)
-    assert type(out).__module__.split(".")[0] == ("numpy" if place.kind == "cpu" else "cupy")
+    assert out.__class__ is fluid.LoDTensor  # as fluid 1.8, holding the array where it is
+    assert type(out._array).__module__.split(".")[0] == ("numpy" if place.kind == "cpu"
+                                                         else "cupy")
 
 
 def test_no_warnings_on_a_plain_run(fresh):
@@ -492,5 +495,5 @@ def test_a_0d_result_is_fetched_as_a_0d_array(fresh, layer):
     y = getattr(fluid.layers, layer)(x)
     got, = fluid.Executor().run(feed={"x": np.array(0.5, "float32")}, fetch_list=[y])
     want = {"relu": 0.5, "tanh": np.tanh(0.5), "sigmoid": 1 / (1 + np.exp(-0.5))}[layer]
-    assert got.__class__ is np.ndarray and got.shape == () and got.dtype == np.float32
+    assert got.__class__ is FetchedArray and got.shape == () and got.dtype == np.float32
     np.testing.assert_allclose(got, want, rtol=1e-6)

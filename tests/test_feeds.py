@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import minifluid as fluid
+from minifluid.fetched import FetchedArray
 
 pytestmark = pytest.mark.filterwarnings("ignore:the matrix subclass")
 
@@ -30,7 +31,7 @@ def test_a_matrix_feed_is_multiplied_elementwise(fresh):
     m = np.matrix([[1.0, 2.0], [3.0, 4.0]])
     out, = _run(fresh, {"a": m, "b": m}, [prod])
     plain = np.array([[1.0, 2.0], [3.0, 4.0]])
-    assert out.__class__ is np.ndarray
+    assert out.__class__ is FetchedArray  # an ndarray, not a matrix
     np.testing.assert_array_equal(out, plain * plain)  # not the matrix product m @ m
 
 
@@ -208,7 +209,7 @@ def test_fuzz_bad_feeds_are_refused_and_good_ones_run(fresh, dtype):
             except Exception as e:
                 failures.append(f"{name} {what}: refused: {type(e).__name__}: {e}")
                 continue
-            if out.__class__ is not np.ndarray or out.dtype != expected.dtype or \
+            if out.__class__ is not FetchedArray or out.dtype != expected.dtype or \
                     not np.array_equal(out, expected, equal_nan=expected.dtype.kind == "f"):
                 failures.append(f"{name} {what}: got {out!r}, expected {expected!r}")
     assert not failures, "\n".join(failures)
@@ -254,7 +255,7 @@ def test_cupy_feeds(fresh, place):
         exe.run(fresh, {"f": cupy.asarray([1, 3], "float64")}, [m])
     # a device array fed to a CPU run is brought to the host
     out, = fluid.Executor().run(fresh, {"f": cupy.asarray([1, 3], "float32")}, [m])
-    assert out.__class__ is np.ndarray and out.tolist() == [2.0]
+    assert out.__class__ is FetchedArray and out.tolist() == [2.0]
 
 
 class _Interface:
