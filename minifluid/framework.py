@@ -355,6 +355,15 @@ class Program:
                                         op.callsite, op.role, op.namescope))
         return p
 
+    def to_graphviz(self, path=None, highlights=None, block: int = 0) -> str:
+        """Block `block` as Graphviz dot source; with `path`, also written there, and a PDF
+        beside it where `dot` is installed (minifluid/graphviz.py)."""
+        from .graphviz import block_dot, write_dot
+        dot = block_dot(self.blocks[block], highlights, title=f"program block {block}")
+        if path is not None:
+            write_dot(dot, path)
+        return dot
+
     def to_string(self, throw_on_error: bool = False, with_details: bool = False) -> str:
         return "\n".join(repr(b) for b in self.blocks)
 
