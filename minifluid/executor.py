@@ -393,12 +393,12 @@ def _reshaped(program, misfits) -> Program:
 
 
 def _prune(block, fetch_names, feed_names):
-    """Ops the fetches need, plus ops that write persistables (optimizers, initialisers)."""
+    """Ops the fetches need, ops that write persistables (optimizers), registry.KEPT ones."""
     needed = set(fetch_names)
     kept = []
     for op in reversed(block.ops):
         outs = op.output_arg_names
-        if any(n in needed or block.var(n).persistable for n in outs):
+        if any(n in needed or block.var(n).persistable for n in outs) or op.type in registry.KEPT:
             kept.append(op)
             needed.update(op.input_arg_names)
     kept.reverse()

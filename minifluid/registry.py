@@ -322,6 +322,7 @@ def _short(path: str) -> str:
 
 
 OPS: dict = {}
+KEPT: set = set()  # op types run for what they do (print prints), whatever is fetched
 
 
 def register_op(type: str, inputs=(), outputs=("Out",), attrs=None, doc: str = "",
