@@ -17,7 +17,7 @@ if _util.find_spec(__name__ + ".ops") is None:  # a source checkout: ops/ lies b
 from . import ops  # noqa: E402,F401  (registers every op)
 from . import (backward, compat, compiler, core, dygraph, initializer, io, layers,  # noqa: E402
                nn, op, optimizer, registry, regularizer)
-from . import debugger, profiler  # noqa: E402
+from . import debugger, profiler, version  # noqa: E402
 from .namescope import name_scope  # noqa: E402
 from .parallel_executor import ParallelExecutor  # noqa: E402
 from .version import require_version  # noqa: E402

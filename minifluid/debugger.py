@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .graphviz import block_dot, write_dot
 
-__all__ = ["draw_block_graphviz"]
+__all__ = ["draw_block_graphviz", "pprint_program_codes", "pprint_block_codes"]
 
 
 def draw_block_graphviz(block, highlights=None, path="./temp.dot"):
@@ -20,3 +20,13 @@ def draw_block_graphviz(block, highlights=None, path="./temp.dot"):
         raise TypeError(f"draw_block_graphviz: argument 'block' must be a Block "
                         f"(program.global_block()), got {type(block).__name__}")
     return write_dot(block_dot(block, highlights, title=f"block {block.idx}"), path)
+
+
+def pprint_program_codes(program) -> str:
+    """The program as text, block by block (fluid's printed a pseudo-code form)."""
+    return program.to_string()
+
+
+def pprint_block_codes(block, show_backward=False) -> str:
+    """The block as text: its variables, then its ops with their slots and attrs."""
+    return repr(block)

@@ -213,3 +213,18 @@ def test_an_image_is_made_where_dot_exists(tmp_path, monkeypatch):
             "-Tpdf", str(tmp_path / "net.dot"), "-o", out]
     else:
         assert open(out, "rb").read(5) == b"%PDF-"
+
+
+def test_paddle_version_is_the_module_require_version_reads(monkeypatch):
+    import minifluid.compat.paddle.version as paddle_version
+    assert paddle_version is fluid.version and paddle_version.full_version == "1.8.5"
+    # fluid 1.8's own test sets the version fields and expects require_version to follow
+    for k, v in zip(("major", "minor", "patch", "rc"), ("1", "4", "1", "0")):
+        monkeypatch.setattr(paddle_version, k, v)
+    fluid.require_version("1.4.1", "1.4.1")
+    with pytest.raises(Exception, match="VersionError"):
+        fluid.require_version("1.4.2")
+    for k in ("major", "minor", "patch"):  # 0.0.0.0, a develop build: a warning, no check
+        monkeypatch.setattr(paddle_version, k, "0")
+    with pytest.warns(UserWarning, match="Maybe you are using a develop version"):
+        fluid.require_version("9.0")
