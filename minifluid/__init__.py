@@ -44,5 +44,5 @@ __all__ = [
     "compat", "compiler", "dygraph", "disable_dygraph", "enable_dygraph", "in_dygraph_mode",
     "initializer", "io", "is_compiled_with_cuda", "layers", "nn", "op", "optimizer",
     "program_guard", "registry", "regularizer", "scope_guard", "unique_name",
-    "debugger", "name_scope", "ParallelExecutor", "profiler", "require_version",
+    "debugger", "name_scope", "ParallelExecutor", "profiler", "require_version", "version",
 ]
