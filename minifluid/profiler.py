@@ -10,7 +10,8 @@ loop is left as it is, so it gets no slower): every step is timed from gathering
 to freeing its dead values (the op's event), and its kernel call on its own (the op's
 computation; the rest is the framework's overhead). With state 'GPU' or 'All' on a GPU place
 each kernel is followed by a device sync and timed with CUDA events as well: 'GPU' reports
-the device time, 'All' the host and device times and their sum, as fluid 1.8 did.
+the device time, 'All' the host and device times and their sum, as fluid 1.8 did ('CPU' on
+a GPU place does not sync: its times are what the host spent, launches included).
 `stop_profiler` prints the report and writes every event to `profile_path` as Chrome trace
 JSON (chrome://tracing or ui.perfetto.dev open it; fluid 1.8 wrote a protobuf there that
 its tools/timeline.py turned into that JSON). Feeding and fetching are not timed.

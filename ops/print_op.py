@@ -17,6 +17,8 @@ import sys
 import threading
 import time
 
+import numpy as np
+
 from minifluid.registry import KEPT, grad_name, register_op
 
 from .rules import like
@@ -87,7 +89,7 @@ def _(x, *, first_n, message, summarize, print_tensor_name, print_tensor_type,
         times[0] += 1
         if first_n > 0 and times[0] > first_n:
             return x.copy()
-        host = x if x.__class__.__module__ == "numpy" else x.get()  # cupy: to the host
+        host = x if isinstance(x, np.ndarray) else x.get()  # cupy: copied to the host
         sys.stdout.write(format_tensor(host, message, name if print_tensor_name else "",
                                        summarize, place, print_tensor_type, print_tensor_shape))
     return x.copy()
