@@ -17,6 +17,10 @@ if _util.find_spec(__name__ + ".ops") is None:  # a source checkout: ops/ lies b
 from . import ops  # noqa: E402,F401  (registers every op)
 from . import (backward, compat, compiler, core, dygraph, initializer, io, layers,  # noqa: E402
                nn, op, optimizer, registry, regularizer)
+from . import debugger, profiler, version  # noqa: E402
+from .namescope import name_scope  # noqa: E402
+from .parallel_executor import ParallelExecutor  # noqa: E402
+from .version import require_version  # noqa: E402
 from .backward import append_backward, gradients  # noqa: E402
 from .compiler import BuildStrategy, CompiledProgram, ExecutionStrategy  # noqa: E402
 from .data_feeder import DataFeeder, batch  # noqa: E402
@@ -44,4 +48,5 @@ __all__ = [
     "program_guard", "registry", "regularizer", "scope_guard", "unique_name",
     "save", "load", "load_program_state", "set_program_state",
     "cpu_places", "cuda_places",
+    "debugger", "name_scope", "ParallelExecutor", "profiler", "require_version", "version",
 ]

@@ -26,7 +26,7 @@ from typing import Optional
 
 import numpy as np
 
-from . import registry
+from . import profiler, registry
 from .compiler import CompiledProgram
 from .checks import name_of
 from .data_feeder import to_feed_array
@@ -129,8 +129,8 @@ class _Plan:
         step.single = len(step.outs) == 1 and not step.packed
         if opdef.wants_outputs:
             step.attrs = {**op.attrs, "wanted": tuple(i != 1 for i in step.outs)}
-        if opdef.needs_xp:
-            step.attrs = {**step.attrs, "xp": self.place.xp}
+        if opdef.needs_xp or opdef.bind:  # the place's array module, per-plan attrs
+            step.attrs = {**step.attrs, **opdef.bound_attrs(op, self.place)}
         if opdef.random:
             # an op with fix_seed (dropout) uses its seed only when that is set, as Paddle's
             seed = op.attrs["seed"] if op.attrs.get("fix_seed", True) else 0
@@ -177,7 +177,7 @@ class _Plan:
             return self._specialised(program, misfits).run(program, feed, scope, return_numpy)
         values = self._load_persistables(scope, env)
         with self.place.device_context():
-            self._execute(env)
+            self._execute(env) if not profiler.on else profiler.execute(self, env)
         for name, i in self.writes:  # store
             v = env[i]
             if v.__class__ is SelectedRows and values.get(name).__class__ is SelectedRows:
@@ -376,12 +376,12 @@ def _reshaped(program, misfits) -> Program:
 
 
 def _prune(block, fetch_names, feed_names):
-    """Ops the fetches need, plus ops that write persistables (optimizers, initialisers)."""
+    """Ops the fetches need, ops that write persistables (optimizers), registry.KEPT ones."""
     needed = set(fetch_names)
     kept = []
     for op in reversed(block.ops):
         outs = op.output_arg_names
-        if any(n in needed or block.var(n).persistable for n in outs):
+        if any(n in needed or block.var(n).persistable for n in outs) or op.type in registry.KEPT:
             kept.append(op)
             needed.update(op.input_arg_names)
     kept.reverse()

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import registry
 from .vartype import VarType
+from .namescope import current as current_namescope, name_scope  # noqa: F401
 from .registry import EMPTY, GRAD_SUFFIX  # noqa: F401 (spelled once, in the registry)
 from .registry import grad_name as grad_var_name  # fluid's name for it
 from .vartype import convert_np_dtype_to_dtype_  # noqa: F401 (fluid.framework's name)
@@ -157,8 +158,10 @@ class Parameter(Variable):
 class Operator:
     """One op in a block: its type, slot -> variable-name lists, attrs and the user's line."""
 
-    def __init__(self, block, type, inputs, outputs, attrs, callsite, role="forward"):
+    def __init__(self, block, type, inputs, outputs, attrs, callsite, role="forward",
+                 namescope=None):
         self.block = block
+        self.namescope = namescope or current_namescope()  # fluid's op_namescope attr
         self.type = type
         self.inputs = inputs
         self.outputs = outputs
@@ -173,7 +176,7 @@ class Operator:
         return self.outputs.get(slot, [])
 
     def attr(self, name: str):
-        return self.attrs[name]
+        return self.namescope if name == "op_namescope" else self.attrs[name]
 
     @property
     def input_arg_names(self) -> list:
@@ -349,8 +352,17 @@ class Program:
                     attrs["is_test"] = True
                 dst.ops.append(Operator(dst, op.type, {k: list(v) for k, v in op.inputs.items()},
                                         {k: list(v) for k, v in op.outputs.items()}, attrs,
-                                        op.callsite, op.role))
+                                        op.callsite, op.role, op.namescope))
         return p
+
+    def to_graphviz(self, path=None, highlights=None, block: int = 0) -> str:
+        """Block `block` as Graphviz dot source; with `path`, also written there, and a PDF
+        beside it where `dot` is installed (minifluid/graphviz.py)."""
+        from .graphviz import block_dot, write_dot
+        dot = block_dot(self.blocks[block], highlights, title=f"program block {block}")
+        if path is not None:
+            write_dot(dot, path)
+        return dot
 
     def to_string(self, throw_on_error: bool = False, with_details: bool = False) -> str:
         return "\n".join(repr(b) for b in self.blocks)

@@ -86,6 +86,9 @@ class OpDef:
         # Kernels that update their inputs in place (the optimizers': ParamOut is Param); the
         # executor hands them copies of fed arrays, so a caller's array is never changed.
         self.in_place = in_place
+        # bind(op, place) -> attrs each compiled plan adds for the kernel: state kept from
+        # run to run of that plan (print's count of what it printed, its input's name)
+        self.bind: Optional[Callable] = None
         self.grad: Optional[Callable] = None
         self.kernels: dict = {}  # (place kind, or None for any numpy-compatible place, dtype)
         self._half: dict = {}  # float32 kernel -> its float16 form (the float16 policy)
@@ -143,6 +146,16 @@ class OpDef:
             raise TypeError(f"the shape rule of op '{self.type}' ({_site(self.rule)}) gave "
                             f"output {slot} {spec!r}; expected (shape, dtype[, lod_level])") \
                 from None
+
+    def plan_attrs(self, fn: Callable) -> Callable:
+        """Decorator: fn(op, place) returns attrs each plan compiled for the op adds."""
+        self.bind = fn
+        return fn
+
+    def bound_attrs(self, op, place) -> dict:
+        """What a compiled plan adds to the op's attrs: xp= (needs_xp) and bind's."""
+        extra = {"xp": place.xp} if self.needs_xp else {}
+        return {**extra, **self.bind(op, place)} if self.bind is not None else extra
 
     def grad_maker(self, fn: Callable) -> Callable:
         """Decorator: fn(op) returns the grad ops as dicts (type, inputs, outputs, attrs),
@@ -309,6 +322,7 @@ def _short(path: str) -> str:
 
 
 OPS: dict = {}
+KEPT: set = set()  # op types run for what they do (print prints), whatever is fetched
 
 
 def register_op(type: str, inputs=(), outputs=("Out",), attrs=None, doc: str = "",

@@ -3,6 +3,6 @@ kernels is a package, `<op>/`, one file per implementation): formula docstring, 
 grad maker and kernels. Importing this package registers them all. Installed as `minifluid.ops`.
 """
 from . import (activation, activation_attrs, cast, concat, dropout,  # noqa: F401
-               elementwise, fill_any_like, fill_constant, matmul, mean, mul, optimizers,
-               random, reduce, reshape, scale, sigmoid_cross_entropy_with_logits, softmax,
-               sum)
+               elementwise, fill_any_like, fill_constant, fill_constant_batch_size_like,
+               matmul, mean, mul, optimizers, print_op, random, reduce, reshape, scale,
+               sigmoid_cross_entropy_with_logits, softmax, sum)

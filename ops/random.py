@@ -27,7 +27,7 @@ import numpy as np
 from minifluid.checks import dtype_name
 from minifluid.registry import register_op
 
-from .rules import dtype_of, run_shape, tensor_shape
+from .rules import batch_size_like, dtype_of, run_shape, tensor_shape
 
 # The kernel is looked up by the first input's dtype (ShapeTensor's, Input's), or else by
 # Out's; what it makes is always `dtype`.
@@ -69,21 +69,6 @@ def _spec(op, shape, check):
         raise ValueError(f"seed must be >= 0 (0: fresh entropy), got {op.attr('seed')}")
     check(op, shape)
     return shape, dtype
-
-
-def _like_shape(op):
-    x, shape = op.in_var("Input"), list(op.attr("shape"))
-    i, o = op.attr("input_dim_idx"), op.attr("output_dim_idx")
-    if not 0 <= o < len(shape):
-        raise ValueError(f"output_dim_idx {o} is out of range for shape {shape}")
-    if not 0 <= i < len(x.shape):
-        raise ValueError(f"input_dim_idx {i} is out of range for Input ('{x.name}') of shape "
-                         f"{list(x.shape)}")
-    if any(d < 0 for k, d in enumerate(shape) if k != o):
-        raise ValueError(f"shape must hold ints >= 0 (any int at output_dim_idx {o}), got "
-                         f"{shape}")
-    shape[o] = x.shape[i]
-    return tuple(shape)
 
 
 _A, _M = 48271, 2 ** 31 - 1  # std::minstd_rand: x = 48271 x mod (2^31 - 1)
@@ -195,7 +180,7 @@ def _declare(type, attrs, draw, check):
 
     @like.shape_rule
     def _(op):
-        return _spec(op, _like_shape(op), check)
+        return _spec(op, batch_size_like(op), check)
 
     @like.kernel(*KEYS)
     def _(x, *, xp, shape, input_dim_idx, output_dim_idx, **a):

@@ -187,3 +187,20 @@ def run_shape(op_type, shape_t, shape_list, shape):
     if any(d < 0 for d in shape):
         raise ValueError(f"{op_type}: the shape tensor holds {shape}; dimensions must be >= 0")
     return shape
+
+
+def batch_size_like(op):
+    """The shape of a *_batch_size_like op's Out (fluid 1.8's BatchSizeLikeOp): the `shape`
+    attr with dimension output_dim_idx replaced by Input's dimension input_dim_idx."""
+    x, shape = op.in_var("Input"), list(op.attr("shape"))
+    i, o = op.attr("input_dim_idx"), op.attr("output_dim_idx")
+    if not 0 <= o < len(shape):
+        raise ValueError(f"output_dim_idx {o} is out of range for shape {shape}")
+    if not 0 <= i < len(x.shape):
+        raise ValueError(f"input_dim_idx {i} is out of range for Input ('{x.name}') of shape "
+                         f"{list(x.shape)}")
+    if any(d < 0 for k, d in enumerate(shape) if k != o):
+        raise ValueError(f"shape must hold ints >= 0 (any int at output_dim_idx {o}), got "
+                         f"{shape}")
+    shape[o] = x.shape[i]
+    return tuple(shape)

@@ -317,6 +317,26 @@ TABLE += [
                out=NONE, dtype=ANY(NONE, FLOAT_DTYPE("float16", "float32", "float64", "int32",
                                                      "int64")),
                device=ANY(NONE, ONE_OF("cpu", "gpu")), stop_gradient=BOOL, name=NAME)),
+    # fluid 1.8's fill_constant_batch_size_like: the op's kernels are float16 (CUDA), float,
+    # double, int32, int64 and bool; shape as the *_batch_size_like layers take it
+    Entry("fill_constant_batch_size_like", "fill_constant_batch_size_like",
+          lambda c, **k: layers.fill_constant_batch_size_like(**k),
+          lambda c: dict(input=c.x, shape=[2, 2], dtype="float32", value=1.0),
+          dict(input=VAR, shape=like_shape,
+               dtype=FLOAT_DTYPE("float16", "float32", "float64", "int32", "int64", "bool"),
+               value=fill_value, input_dim_idx=INT(0, 1), output_dim_idx=INT(0, 1),
+               force_cpu=BOOL)),
+    # fluid 1.8's Print: int attrs first_n and summarize, a str message (None: ""), bools,
+    # print_phase 'forward', 'backward' or 'both' in any case (the layer upper-cases it)
+    Entry("Print", "Print", lambda c, **k: layers.Print(**k), lambda c: dict(input=c.x),
+          dict(input=VAR, first_n=INT(-2 ** 31, 2 ** 31 - 1), message=ANY(NONE, STR),
+               summarize=INT(-2 ** 31, 2 ** 31 - 1), print_tensor_name=BOOL,
+               print_tensor_type=BOOL, print_tensor_shape=BOOL, print_tensor_lod=BOOL,
+               print_phase=lambda v, c: isinstance(v, str) and v.upper() in (
+                   "FORWARD", "BACKWARD", "BOTH"))),
+    # float32/float64 input and label; label broadcasts as elementwise_sub's Y (either way)
+    Entry("square_error_cost", "square_error_cost", lambda c, **k: layers.square_error_cost(**k),
+          lambda c: dict(input=c.x, label=c.x), dict(input=VAR, label=VAR)),
     Entry("sum", "sum", lambda c, **k: layers.sum(**k), lambda c: dict(x=[c.x, c.x]),
           dict(x=ANY(VAR, LIST_OF(VAR, nonempty=True)))),
     Entry("sums", "sums", lambda c, **k: layers.sums(**k), lambda c: dict(input=[c.x, c.x]),

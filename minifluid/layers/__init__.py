@@ -1,12 +1,16 @@
 """fluid.layers: functions that append ops to the default main program."""
+from .control_flow import Print
 from .io import data
+from .loss import square_error_cost
 from .math_op_patch import monkey_patch_variable
 from .nn import *  # noqa: F401,F403
 from .nn import __all__ as _nn
 from .ops import *  # noqa: F401,F403
 from .ops import __all__ as _ops
-from .tensor import create_global_var, fill_constant, full_like, sum, sums  # noqa: A004
+from .tensor import (create_global_var, fill_constant, fill_constant_batch_size_like,  # noqa: A004
+                     full_like, sum, sums)
 
 monkey_patch_variable()
 
-__all__ = ["data", "fill_constant", "full_like", "create_global_var", "sum", "sums"] + _nn + _ops
+__all__ = ["data", "fill_constant", "full_like", "create_global_var", "sum", "sums",
+           "fill_constant_batch_size_like", "Print", "square_error_cost"] + _nn + _ops

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checks import (FluidAssertionError, check_bool, check_dtype, check_float, check_ints,
-                      check_var_dtype, check_variable, is_int)
+from ..checks import (FluidAssertionError, check_bool, check_dtype, check_float, check_int,
+                      check_ints, check_var_dtype, check_variable, is_int)
 from ..framework import Variable, default_main_program, default_startup_program, unique_name
 from .helper import append_layer_op, building, check_name
 
-__all__ = ["fill_constant", "full_like", "create_global_var", "sum", "sums"]
+__all__ = ["fill_constant", "fill_constant_batch_size_like", "full_like", "create_global_var",
+           "sum", "sums"]
 
 _SUMMABLE = ("float16", "float32", "float64", "int32", "int64")
 # fluid 1.8's fill_constant dtypes; another dtype it names (uint8, int16) is a TypeError
@@ -54,6 +55,37 @@ def fill_constant(shape, dtype, value, force_cpu=False, out=None) -> Variable:
                                       stop_gradient=True)
         block.append_op("fill_constant", inputs, outputs={"Out": out},
                         attrs={"shape": shape, "dtype": dtype, "value": value})
+    out.stop_gradient = True
+    return out
+
+
+def fill_constant_batch_size_like(input, shape, dtype, value, input_dim_idx=0, output_dim_idx=0,
+                                  force_cpu=False) -> Variable:
+    """A tensor of `shape` filled with `value`, whose dimension output_dim_idx is `input`'s
+    dimension input_dim_idx (its batch size, by default), as fluid 1.8's. `force_cpu` is
+    accepted: minifluid makes every tensor on the executor's place.
+
+    Example:
+        ones = fluid.layers.fill_constant_batch_size_like(x, shape=[-1, 1], dtype="float32",
+                                                          value=1.0)
+    """
+    where = "fill_constant_batch_size_like"
+    check_variable(where, "input", input)
+    shape = check_ints(where, "shape", shape, lo=-1, what="a non-empty list of ints >= -1")
+    if not shape:
+        raise ValueError(f"{where}: argument 'shape' must not be empty")
+    dtype = check_dtype(where, "dtype", dtype, _FILLABLE)
+    value = _value(where, value, dtype)
+    o = check_int(where, "output_dim_idx", output_dim_idx, lo=0, hi=len(shape) - 1)
+    i = check_int(where, "input_dim_idx", input_dim_idx, lo=0, hi=max(len(input.shape) - 1, 0))
+    if any(d < 0 for k, d in enumerate(shape) if k != o):
+        raise ValueError(f"{where}: argument 'shape' must hold ints >= 0 except at "
+                         f"output_dim_idx {o}, got {shape}")
+    # fluid 1.8 writes the value twice: a float, and as text (exact for int64)
+    text = str(int(value)) if dtype in ("int32", "int64") else str(float(value))
+    attrs = dict(shape=shape, dtype=dtype, value=float(value), str_value=text, input_dim_idx=i,
+                 output_dim_idx=o, force_cpu=check_bool(where, "force_cpu", force_cpu))
+    out = append_layer_op(where, {"Input": ("input", input)}, attrs)
     out.stop_gradient = True
     return out
 

@@ -19,7 +19,7 @@ import sys
 import types
 
 import minifluid as fluid
-from minifluid import CPUPlace, CUDAPlace, is_compiled_with_cuda
+from minifluid import CPUPlace, CUDAPlace, is_compiled_with_cuda, version
 from minifluid.data_feeder import batch  # paddle.batch
 
 __all__ = ["fluid", "static", "nn", "enable_static", "disable_static", "in_dynamic_mode",
@@ -50,6 +50,7 @@ class _FluidAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 if not any(isinstance(f, _FluidAlias) for f in sys.meta_path):
     sys.meta_path.insert(0, _FluidAlias())
 sys.modules[_FLUID] = fluid
+sys.modules[__name__ + ".version"] = version  # paddle.version: the fluid version, 1.8.5
 
 
 def enable_static():
