@@ -250,10 +250,10 @@ class _Plan:
                 self._special.popitem(last=False)
         return plan
 
-    def _execute(self, env):
+    def _execute(self, env, steps=None):
         step = args = None
         try:
-            for step in self.steps:
+            for step in steps or self.steps:
                 if step.packed:
                     args = [[env[j] for j in i] if i.__class__ is list else env[i]
                             for i in step.ins]

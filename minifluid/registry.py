@@ -291,20 +291,21 @@ def _via_float32(kernel, half=None):
     return run
 
 
-def _f32(a):
+def _cast(a, src, dst):
+    """`a` (an array, a SelectedRows or a list of them) with its `src` values as `dst`."""
     if isinstance(a, list):
-        return [_f32(x) for x in a]
+        return [_cast(x, src, dst) for x in a]
     if a.__class__ is SelectedRows:
-        return a.with_value(_f32(a.value))
-    return a.astype(np.float32) if getattr(a, "dtype", None) == np.float16 else a
+        return a.with_value(_cast(a.value, src, dst))
+    return a.astype(dst) if getattr(a, "dtype", None) == src else a
+
+
+def _f32(a):
+    return _cast(a, np.float16, np.float32)
 
 
 def _f16(r):
-    if isinstance(r, list):
-        return [_f16(x) for x in r]
-    if r.__class__ is SelectedRows:
-        return r.with_value(_f16(r.value))
-    return r.astype(np.float16) if getattr(r, "dtype", None) == np.float32 else r
+    return _cast(r, np.float32, np.float16)
 
 
 def _site(fn) -> str:
