@@ -212,12 +212,12 @@ class GeneratorLoader:
         """`reader()` yields lists of samples (paddle.batch(...) does), converted by
         DataFeeder with the feed_list's dtypes and shapes."""
         self._check_reader("set_sample_list_generator", reader)
-        feeder = DataFeeder(self._feed_list, CPUPlace())
+        feeder, names = DataFeeder(self._feed_list, CPUPlace()), self._names
 
-        def batches():
+        def batches():  # holds no reference to the loader, so a dropped one stops its thread
             for samples in reader():
                 feed = feeder.feed(samples)
-                yield [feed[n] for n in self._names]
+                yield [feed[n] for n in names]
         return self._set(batches, reader, places)
 
     def set_batch_generator(self, reader, places=None):

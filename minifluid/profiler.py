@@ -30,6 +30,7 @@ __all__ = ["profiler", "start_profiler", "stop_profiler", "reset_profiler", "cud
 on = False  # read by the executor on every run: profiling costs nothing while it is off
 _state = None
 _events: list = []  # (thread, op type, start ns, end ns, host ns, device ms, kernel ms)
+_runs: list = []  # (thread, ns) of each profiled run's loop: the kernels and the framework
 _threads: dict = {}  # thread ident -> fluid's thread number, in order of first event
 _lock = threading.Lock()
 _start_ns = 0
@@ -71,7 +72,7 @@ def stop_profiler(sorted_key=None, profile_path="/tmp/profile"):
                         f"{type(profile_path).__name__}")
     on = False
     events = list(_events)
-    sys.stdout.write(report(events, _state, sorted_key))
+    sys.stdout.write(report(events, _state, sorted_key, list(_runs)))
     write_trace(events, profile_path)
     reset_profiler()
 
@@ -80,6 +81,7 @@ def reset_profiler():
     """Forget the events recorded so far (profiling stays on or off)."""
     with _lock:
         _events.clear()
+        _runs.clear()
         _threads.clear()
 
 
@@ -121,7 +123,12 @@ def _thread() -> int:
 def execute(plan, env):
     """The executor's own loop (executor._Plan._execute), over copies of the plan's steps
     whose kernels are timed: the plain loop is untouched, and costs nothing while off."""
-    plan._execute(env, [_timed(step, plan.place) for step in plan.steps])
+    steps = [_timed(step, plan.place) for step in plan.steps]
+    t0 = time.perf_counter_ns()
+    try:
+        plan._execute(env, steps)
+    finally:
+        _runs.append((_thread(), time.perf_counter_ns() - t0))
 
 
 def _timed(step, place):
@@ -164,9 +171,10 @@ def _device_timer(place):
 
 
 def _time(e, state):
-    """An event's time in ms as fluid 1.8 counted it for `state`."""
+    """An event's time in ms as fluid 1.8 counted it for `state` (host times where no device
+    timed it: 'GPU' on a CPU place)."""
     host = e[4] / 1e6
-    return host if state == "CPU" else e[5] if state == "GPU" else host + e[5]
+    return host if state == "CPU" or not e[5] else e[5] if state == "GPU" else host + e[5]
 
 
 def _rows(events, state, prefix):
@@ -175,7 +183,8 @@ def _rows(events, state, prefix):
     rows: dict = {}
     for e in sorted(events, key=lambda e: e[3]):
         t, name = _time(e, state), (f"thread{e[0]}::" if prefix else "") + e[1]
-        compute = e[6] if state == "CPU" else e[5] if state == "GPU" else e[6] + e[5]
+        compute = e[6] if state == "CPU" or not e[5] else e[5] if state == "GPU" else \
+            e[6] + e[5]
         r = rows.get(name)
         if r is None:
             rows[name] = [name, 1, t, t, t, 0.0, 0.0, e[4] / 1e6, e[5], compute]
@@ -197,19 +206,21 @@ def _g(x) -> str:
     return f"{x:g}"  # C++'s default ostream format for a double: 6 significant digits
 
 
-def report(events, state, sorted_key=None) -> str:
+def report(events, state, sorted_key=None, runs=()) -> str:
     """The text fluid 1.8's profiler printed: a report of all threads merged (when there
-    are several), then one of each thread's events."""
+    are several), then one of each thread's events. `runs` ((thread, ns) per run) give the
+    framework's overhead: a run's time less its kernels'."""
     threads = sorted({e[0] for e in events})
     out = []
     if len(threads) > 1:
         out.append(_table([events], state, sorted_key, merged=True))
+    run_ms = sum(ns for t, ns in runs if len(threads) == 1 and t in threads) / 1e6
     out.append(_table([[e for e in events if e[0] == t] for t in threads] or [[]], state,
-                      sorted_key, merged=False))
+                      sorted_key, merged=False, run_ms=run_ms))
     return "".join(out)
 
 
-def _table(groups, state, sorted_key, merged) -> str:
+def _table(groups, state, sorted_key, merged, run_ms=0.0) -> str:
     w = 12
     tables = [_rows(g, state, prefix=not merged) for g in groups]
     names = [r[0] for rows, _ in tables for r in rows]
@@ -223,6 +234,7 @@ def _table(groups, state, sorted_key, merged) -> str:
     if len(tables) == 1:  # fluid's overhead summary, printed for a single table
         rows, total = tables[0]
         compute = sum(r[9] for r in rows)
+        total = max(total, run_ms)  # the runs' own time, where measured: kernels + framework
         ratio = compute / total if total else 0.0
         lines += [f"Total time: {_g(total)}",
                   f"{'  Computation time':<25}Total: {_g(compute):<{w}}Ratio: {_g(ratio * 100)}%",

@@ -24,11 +24,27 @@ class UnsafePickleError(pickle.UnpicklingError):
     """A pickle that asks for something other than plain data."""
 
 
+class _ArrayClass:
+    """What the name numpy.ndarray gives a pickle: the argument _reconstruct wants, which
+    cannot itself be called (`ndarray(shape)` would allocate any size)."""
+
+    def __call__(self, *args, **kwargs):
+        raise UnsafePickleError("refused a call of numpy.ndarray: arrays come with their data")
+
+
+_NDARRAY = _ArrayClass()
+
+
 def _reconstruct(cls, shape, dtype):
-    """numpy's array reconstructor, for plain ndarrays only (no subclasses)."""
-    if cls is not np.ndarray:
+    """numpy's array reconstructor, for plain ndarrays only. numpy pickles an array as an
+    empty one whose state (shape and data) follows; any other shape would let a few bytes
+    of pickle allocate any amount of memory."""
+    if cls is not _NDARRAY:
         raise UnsafePickleError(f"refused an array of class {cls!r}: only numpy.ndarray")
-    return np.ndarray.__new__(np.ndarray, shape, dtype)
+    if tuple(shape) != (0,):
+        raise UnsafePickleError(f"refused an array made with shape {shape!r} before its data "
+                                f"(numpy pickles make an empty one)")
+    return np.ndarray.__new__(np.ndarray, (0,), _dtype(dtype))
 
 
 def _dtype(spec, align=False, copy=True):
@@ -52,22 +68,54 @@ def _frombuffer(buf, dtype, shape, order):
     return np.frombuffer(buf, dtype=dtype).reshape(shape, order=order)
 
 
-_BUILTINS = {name: getattr(__builtins__, name, None) if not isinstance(__builtins__, dict)
-             else __builtins__[name] for name in (
-                 "list", "dict", "tuple", "set", "frozenset", "bytes", "bytearray", "str",
-                 "int", "float", "complex", "bool", "slice", "range")}
+def _encode(text, encoding="utf-8"):
+    """How protocol-2 pickles spell bytes: `_codecs.encode(str, 'latin1')`."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise UnsafePickleError("refused a _codecs.encode call that is not bytes as latin1")
+    return text.encode("latin1")
+
+
+def _from_data(kind):
+    """bytes / bytearray / set / frozenset of data already in the pickle (protocol-2
+    pickles build them so); never from a number, which would allocate that many bytes."""
+    def make(data=(), *rest):
+        if isinstance(data, (int, float)) or len(rest) > 1:
+            raise UnsafePickleError(f"refused {kind.__name__}() of a size: only of data")
+        if isinstance(data, str):
+            data = data.encode(rest[0] if rest else "latin1")
+        return kind(data)
+    return make
+
+
 _ALLOWED = {
     ("collections", "OrderedDict"): __import__("collections").OrderedDict,
-    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "ndarray"): _NDARRAY,
     ("numpy", "dtype"): _dtype,
-    ("_codecs", "encode"): __import__("codecs").encode,  # bytes in protocol-2 pickles
+    ("_codecs", "encode"): _encode,
 }
 for _core in ("numpy.core", "numpy._core"):  # numpy 1's module names, and numpy 2's
     _ALLOWED[(_core + ".multiarray", "_reconstruct")] = _reconstruct
     _ALLOWED[(_core + ".multiarray", "scalar")] = _scalar
     _ALLOWED[(_core + ".numeric", "_frombuffer")] = _frombuffer
-for _name, _obj in _BUILTINS.items():
-    _ALLOWED[("builtins", _name)] = _ALLOWED[("__builtin__", _name)] = _obj
+for _mod in ("builtins", "__builtin__"):
+    for _kind in (bytes, bytearray, set, frozenset):
+        _ALLOWED[(_mod, _kind.__name__)] = _from_data(_kind)
+
+
+def _plain(obj, what, depth=0):
+    """Refuse what a pickle's state could still have made of an array: an object dtype."""
+    if depth > 100:
+        raise UnsafePickleError(f"{what}: nested more than 100 deep")
+    if isinstance(obj, np.ndarray) and (obj.dtype.hasobject or obj.dtype.kind == "V"):
+        raise UnsafePickleError(f"{what}: refused an array of dtype {obj.dtype}")
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            _plain(k, what, depth + 1)
+            _plain(v, what, depth + 1)
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        for v in obj:
+            _plain(v, what, depth + 1)
+    return obj
 
 
 class _Unpickler(pickle.Unpickler):
@@ -90,7 +138,7 @@ class _Unpickler(pickle.Unpickler):
 def loads(data: bytes, what: str = "pickle"):
     """The object pickled in `data`, built from plain data only."""
     try:
-        return _Unpickler(io.BytesIO(data), what).load()
+        return _plain(_Unpickler(io.BytesIO(data), what).load(), what)
     except UnsafePickleError:
         raise
     except Exception as e:  # a truncated or garbled file: name it, do not show internals

@@ -362,6 +362,29 @@ def test_no_reading_thread_is_left_behind(fresh):
     assert not [t for t in threading.enumerate() if t.name.startswith("minifluid DataLoader")]
 
 
+@pytest.mark.parametrize("setter", ["set_batch_generator", "set_sample_list_generator"])
+def test_a_loader_dropped_in_the_middle_of_an_epoch_stops_its_thread(fresh, setter):
+    import gc
+    x, y, _ = _net()
+    for _ in range(3):
+        loader = fluid.io.DataLoader.from_generator(feed_list=[x, y], capacity=1)
+        if setter == "set_batch_generator":
+            loader.set_batch_generator(_batches, fluid.cpu_places())
+        else:
+            loader.set_sample_list_generator(
+                lambda: ([(np.ones(3, "float32"), np.ones(1, "float32"))] * 2 for _ in range(50)),
+                fluid.cpu_places())
+        for _ in loader():
+            break
+        del loader
+        gc.collect()
+    deadline = time.time() + 2
+    while time.time() < deadline and [t for t in threading.enumerate()
+                                      if t.name.startswith("minifluid DataLoader")]:
+        time.sleep(0.02)
+    assert not [t for t in threading.enumerate() if t.name.startswith("minifluid DataLoader")]
+
+
 def test_datafeeder_makes_lod_tensors_for_sequences_as_fluid(fresh):
     words = fluid.layers.data("words", [1], "int64", lod_level=1)
     label = fluid.layers.data("label", [1], "int64")

@@ -7,9 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 
-import minifluid as fluid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOW = np.array([0.006, 0, 0.46, 0, 0.385, 3.56, 2.9, 1.13, 1, 187, 12.6, 0.32, 1.73])
@@ -27,8 +25,6 @@ def housing_data(rows=506, seed=0):
     return "\n".join(rows_text) + "\n"
 
 
-@pytest.mark.skipif(not hasattr(fluid.layers, "square_error_cost"),
-                    reason="needs fluid.layers.square_error_cost (added on another branch)")
 def test_fit_a_line_loss_falls_and_the_saved_model_predicts(tmp_path):
     (tmp_path / "uci_housing").mkdir()
     (tmp_path / "uci_housing" / "housing.data").write_text(housing_data())

@@ -63,3 +63,15 @@ def test_broken_files_and_non_files_are_named(tmp_path):
     path.write_bytes(pickle.dumps(list(range(1000))))
     with pytest.raises(ValueError, match="more than the 100"):
         safe_pickle.load(path, limit=100)
+
+
+@pytest.mark.parametrize("payload", [
+    b"\x80\x02}q\x00X\x01\x00\x00\x00wq\x01c__builtin__\nbytearray\nq\x02J\x00\x00\x00\x40"
+    b"\x85q\x03Rq\x04s.",                                        # {"w": bytearray(1 << 30)}
+    pickle.dumps(type("R", (), {"__reduce__": lambda self: (list, (range(10 ** 8),))})(), 4),
+    b"\x80\x02cnumpy.core.multiarray\n_reconstruct\nq\x00cnumpy\nndarray\nq\x01J\x00\x00\x00"
+    b"\x40\x85q\x02C\x01bq\x03\x87q\x04Rq\x05.",                 # an array of 1 << 30 made
+])
+def test_a_few_bytes_of_pickle_cannot_allocate_much(payload):
+    with pytest.raises(UnsafePickleError, match="refused"):
+        safe_pickle.loads(payload, "bomb.pdparams")

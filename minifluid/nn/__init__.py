@@ -32,3 +32,11 @@ class BCEWithLogitsLoss:
                                                 self.reduction, self.pos_weight, self.name)
 
     forward = __call__
+
+
+def __getattr__(name):
+    # Paddle 2's layer classes (nn.Linear, nn.Conv2D ...) are dygraph objects
+    raise AttributeError(f"module 'minifluid.nn' (paddle.nn) has no attribute '{name}': it has "
+                         f"Paddle 2's loss spellings only ({', '.join(__all__)}); its layer "
+                         f"classes are dygraph objects, and minifluid is static-graph only "
+                         f"(build a Program with fluid.layers)")

@@ -9,6 +9,7 @@ error names the file, the URL and the path to put it at.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import shutil
 import tempfile
@@ -53,7 +54,7 @@ def download(url: str, module_name: str, md5sum: str, save_name: str | None = No
             raise DownloadError(f"paddle.dataset.{module_name}: the file downloaded from {url} "
                                 f"has md5 {got}, expected {md5sum}; not saved as {filename}")
         os.replace(tmp, filename)
-    except OSError as e:  # no network, a refused connection, an HTTP error, a full disk
+    except (OSError, http.client.HTTPException) as e:  # no network, refused, cut, disk full
         raise DownloadError(f"paddle.dataset.{module_name}: {os.path.basename(filename)} is "
                             f"not on disk and could not be downloaded from {url} ({e}); "
                             f"download it by hand and put it at {filename} (set "

@@ -18,6 +18,7 @@ __all__ = ["build_dict", "train", "test", "word_dict"]
 URL = "https://dataset.bj.bcebos.com/imdb%2FaclImdb_v1.tar.gz"
 MD5 = "7c2ac02c03563afcf9b574c7e56c153a"
 _PUNCT = string.punctuation.encode()
+_MAX_MEMBER = 1 << 26
 
 
 def tokenize(pattern):
@@ -25,6 +26,9 @@ def tokenize(pattern):
     with tarfile.open(common.download(URL, "imdb", MD5)) as tarf:
         for member in tarf:
             if member.isfile() and pattern.match(member.name):
+                if member.size > _MAX_MEMBER:  # a review is a few KB
+                    raise ValueError(f"paddle.dataset.imdb: {member.name} in the archive is "
+                                     f"{member.size} bytes; a review is far smaller")
                 text = tarf.extractfile(member).read().rstrip(b"\n\r")
                 yield [w.decode("utf-8", "surrogateescape")
                        for w in text.translate(None, _PUNCT).lower().split()]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import os
 import tarfile
+import tempfile
 
 from . import common
 
@@ -36,9 +37,17 @@ def _build_dict(tar_file, dict_size, save_path, lang):
     # sorted() is stable: words of equal count stay in order of first appearance
     words = [w for w, _ in sorted(freq.items(), key=lambda x: x[1], reverse=True)]
     os.makedirs(os.path.dirname(save_path), exist_ok=True)
-    with open(save_path, "wb") as out:
-        out.write("".join(f"{w}\n" for w in [START_MARK, END_MARK, UNK_MARK] +
-                          words[:max(dict_size - 3, 0)]).encode("utf-8"))
+    # written under a fresh name and renamed: a reader never sees half of it, and a link
+    # planted at save_path is replaced, not written through
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(save_path), prefix=".dict-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write("".join(f"{w}\n" for w in [START_MARK, END_MARK, UNK_MARK] +
+                              words[:max(dict_size - 3, 0)]).encode("utf-8"))
+        os.replace(tmp, save_path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def _dict_path(lang, dict_size):
