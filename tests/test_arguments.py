@@ -379,6 +379,27 @@ TABLE += [
           dict(x=X, label=X, ignore_index=INT(-2 ** 31, 2 ** 31 - 1), name=NAME,
                normalize=BOOL)),
 ]
+# issue 15's losses: x [3, 3] float32 and an int64 label [3, 1] (class indices); the pool's
+# Variables are float, so as a label each is invalid (soft_label is False in the valid call)
+INT32 = INT(-2 ** 31, 2 ** 31 - 1)
+
+
+def _labels(c):
+    return layers.fill_constant([3, 1], "int64", 1)
+
+
+TABLE += [
+    Entry("cross_entropy", "cross_entropy", lambda c, **k: layers.cross_entropy(**k),
+          lambda c: dict(input=c.x, label=_labels(c)),
+          dict(input=X, label=NEVER, soft_label=lambda v, c: is_bool(v) and not v,
+               ignore_index=INT32)),
+    Entry("softmax_with_cross_entropy", "softmax_with_cross_entropy",
+          lambda c, **k: layers.softmax_with_cross_entropy(**k),
+          lambda c: dict(logits=c.x, label=_labels(c)),
+          dict(logits=X, label=NEVER, soft_label=lambda v, c: is_bool(v) and not v,
+               ignore_index=INT32, numeric_stable_mode=BOOL, return_softmax=BOOL,
+               axis=lambda v, c: is_int(v) and v in (-1, 1))),
+]
 for _a in ("mean", "sigmoid", "relu", "tanh"):
     TABLE.append(Entry(_a, _a, lambda c, _a=_a, **k: getattr(layers, _a)(**k),
                        lambda c: dict(x=c.x), dict(x=VAR, name=NAME)))
