@@ -2,7 +2,7 @@
 kernels is a package, `<op>/`, one file per implementation): formula docstring, shape rule,
 grad maker and kernels. Importing this package registers them all. Installed as `minifluid.ops`.
 """
-from . import (activation, activation_attrs, cast, concat, cross_entropy, dropout,  # noqa: F401
+from . import (accuracy, activation, activation_attrs, auc, cast, concat, cross_entropy, dropout,  # noqa: F401
                elementwise, fill_any_like, fill_constant, fill_constant_batch_size_like,
                matmul, mean, mul, optimizers, print_op, random, reduce, reshape, scale,
                sigmoid_cross_entropy_with_logits, softmax,

@@ -399,6 +399,13 @@ TABLE += [
           dict(logits=X, label=NEVER, soft_label=lambda v, c: is_bool(v) and not v,
                ignore_index=INT32, numeric_stable_mode=BOOL, return_softmax=BOOL,
                axis=lambda v, c: is_int(v) and v in (-1, 1))),
+    Entry("accuracy", "accuracy", lambda c, **k: layers.accuracy(**k),
+          lambda c: dict(input=c.x, label=_labels(c)),
+          dict(input=X, label=NEVER, k=INT(1, 3), correct=NONE, total=NONE)),  # int32 only
+    Entry("auc", "auc", lambda c, **k: layers.auc(**k),
+          lambda c: dict(input=c.x, label=_labels(c)),
+          dict(input=X, label=NEVER, curve=ONE_OF("ROC", "PR"), num_thresholds=INT(1, 2 ** 26),
+               topk=INT(1), slide_steps=INT(0, 2 ** 16))),
 ]
 for _a in ("mean", "sigmoid", "relu", "tanh"):
     TABLE.append(Entry(_a, _a, lambda c, _a=_a, **k: getattr(layers, _a)(**k),

@@ -1,12 +1,12 @@
 """fluid 1.8's classification losses and metrics layers (its layers/loss.py and
-layers/metric_op.py): cross_entropy, softmax_with_cross_entropy."""
+layers/metric_op.py): cross_entropy, softmax_with_cross_entropy, accuracy, auc."""
 from __future__ import annotations
 
-from ..checks import check_bool, check_int, check_var_dtype
-from ..framework import Variable
+from ..checks import check_bool, check_int, check_str, check_var_dtype, check_variable
+from ..framework import Variable, default_startup_program, unique_name
 from .helper import LayerHelper, building
 
-__all__ = ["cross_entropy", "softmax_with_cross_entropy"]
+__all__ = ["cross_entropy", "softmax_with_cross_entropy", "accuracy", "auc"]
 
 IGNORE_INDEX = -100  # fluid's kIgnoreIndex
 FLOATS = ("float16", "float32", "float64")
@@ -91,3 +91,89 @@ def softmax_with_cross_entropy(logits, label, soft_label=False, ignore_index=IGN
                          {"soft_label": bool(soft_label), "ignore_index": int(ignore_index),
                           "numeric_stable_mode": bool(numeric_stable_mode), "axis": int(axis)})
     return (loss, softmax) if return_softmax else loss
+
+
+def accuracy(input, label, k=1, correct=None, total=None) -> Variable:
+    """The fraction of rows of `input` ([N, D] scores) whose `label` ([N, 1] int64) is among
+    their k highest scores, as fluid 1.8 builds it: a top_k op, then an accuracy op. Its
+    Correct and Total counts (int32 [1]) go to `correct` and `total` when given.
+
+    Example:
+        predict = fluid.layers.fc(input=x, size=10, act='softmax')
+        acc = fluid.layers.accuracy(input=predict, label=label, k=5)
+    """
+    where = "accuracy"
+    check_var_dtype(where, "input", input, FLOATS)
+    check_var_dtype(where, "label", label, ("int32", "int64"))
+    width = input.shape[-1] if input.shape else 0
+    check_int(where, "k", k, 1, width if width > 0 else None)
+    for arg, v in (("correct", correct), ("total", total)):
+        if check_variable(where, arg, v, none=True) is not None and v.dtype.name != "int32":
+            raise TypeError(f"{where}: argument '{arg}' must be an int32 Variable, got "
+                            f"'{v.name}' of {v.dtype}")
+    try:
+        with building():
+            helper = LayerHelper(where)
+            top = LayerHelper("top_k")
+            values, indices = top.tmp(), top.tmp()
+            top.append_op("top_k", {"X": input}, {"Out": values, "Indices": indices},
+                          {"k": int(k)})
+            acc = helper.tmp()
+            correct = helper.tmp() if correct is None else correct
+            total = helper.tmp() if total is None else total
+            helper.append_op("accuracy", {"Out": values, "Indices": indices, "Label": label},
+                             {"Accuracy": acc, "Correct": correct, "Total": total})
+    except ValueError as e:  # the ops' slots are X and Label: say which arguments they are
+        raise ValueError(f"{where}(input='{input.name}', label='{label.name}'): {e}") from None
+    return acc
+
+
+def auc(input, label, curve="ROC", num_thresholds=2 ** 12 - 1, topk=1, slide_steps=1):
+    """The area under the ROC curve of `input`'s last column (the positive class's
+    probability, [N, 2] or [N, 1]) against `label` ([N, 1] int), as fluid 1.8 builds it: two
+    auc ops over bucket counts kept in persistable int64 variables (zeroed by the startup
+    program), one over the last `slide_steps` batches and one over every batch run.
+
+    Returns (auc over every batch, auc over the window, [window positives, window
+    negatives, all positives, all negatives]). `topk` is accepted and unused, as in fluid;
+    so is `curve` ('ROC' or 'PR'): the op computes the ROC area.
+
+    Example:
+        auc_out, batch_auc, _ = fluid.layers.auc(input=predict, label=label)
+    """
+    where = "auc"
+    check_var_dtype(where, "input", input, ("float32", "float64"))
+    check_var_dtype(where, "label", label, ("int32", "int64"))
+    check_str(where, "curve", curve, choices=("ROC", "PR"))
+    num_thresholds = check_int(where, "num_thresholds", num_thresholds, 1, 2 ** 26)
+    check_int(where, "topk", topk, 1)
+    slide_steps = check_int(where, "slide_steps", slide_steps, 0, 2 ** 16)
+    window = [(1 + slide_steps) * (num_thresholds + 1) + 1]
+    try:
+        with building():
+            helper = LayerHelper(where)
+            auc_out, batch_auc = helper.tmp(), helper.tmp()
+            stats = [_zeroed_stat(helper, shape) for shape in
+                     (window, window, [1, num_thresholds + 1], [1, num_thresholds + 1])]
+            for out, (pos, neg), steps in ((batch_auc, stats[:2], slide_steps),
+                                           (auc_out, stats[2:], 0)):
+                helper.append_op("auc", {"Predict": input, "Label": label, "StatPos": pos,
+                                         "StatNeg": neg},
+                                 {"AUC": out, "StatPosOut": pos, "StatNegOut": neg},
+                                 {"curve": curve, "num_thresholds": num_thresholds,
+                                  "slide_steps": steps})
+    except ValueError as e:
+        raise ValueError(f"{where}(input='{input.name}', label='{label.name}'): {e}") from None
+    return auc_out, batch_auc, stats
+
+
+def _zeroed_stat(helper, shape):
+    """A persistable int64 variable of the main program, set to 0 by the startup one."""
+    name = unique_name.generate(f"{helper.name}.tmp")
+    var = helper.main.global_block().create_var(name, tuple(shape), "int64", persistable=True,
+                                                stop_gradient=True)
+    startup = default_startup_program().global_block()
+    svar = startup.create_var(name, tuple(shape), "int64", persistable=True)
+    startup.append_op("fill_constant", outputs={"Out": svar},
+                      attrs={"shape": list(shape), "dtype": "int64", "value": 0.0})
+    return var
