@@ -1,12 +1,15 @@
-"""fluid 1.8's classification losses and metrics layers (its layers/loss.py and
-layers/metric_op.py): cross_entropy, softmax_with_cross_entropy, accuracy, auc."""
+"""fluid 1.8's losses and metric layers (its layers/loss.py, layers/nn.py and
+layers/metric_op.py): cross_entropy, softmax_with_cross_entropy, accuracy, auc, log_loss,
+huber_loss, smooth_l1, kldiv_loss, mse_loss."""
 from __future__ import annotations
 
-from ..checks import check_bool, check_int, check_str, check_var_dtype, check_variable
+from ..checks import (check_bool, check_float, check_int, check_str, check_var_dtype,
+                      check_variable)
 from ..framework import Variable, default_startup_program, unique_name
 from .helper import LayerHelper, building
 
-__all__ = ["cross_entropy", "softmax_with_cross_entropy", "accuracy", "auc"]
+__all__ = ["cross_entropy", "softmax_with_cross_entropy", "accuracy", "auc", "log_loss",
+           "huber_loss", "smooth_l1", "kldiv_loss", "mse_loss"]
 
 IGNORE_INDEX = -100  # fluid's kIgnoreIndex
 FLOATS = ("float16", "float32", "float64")
@@ -177,3 +180,101 @@ def _zeroed_stat(helper, shape):
     startup.append_op("fill_constant", outputs={"Out": svar},
                       attrs={"shape": list(shape), "dtype": "int64", "value": 0.0})
     return var
+
+
+def _one_op(where, op_type, inputs, outputs, attrs, name=None):
+    """Append one op whose outputs are new variables named in `outputs`' order; the op's
+    shape errors name the layer's arguments (`inputs` maps slot -> (argument, Variable))."""
+    try:
+        with building():
+            helper = LayerHelper(where, name)
+            outs = {slot: helper.tmp() for slot in outputs}
+            helper.append_op(op_type, {s: v for s, (_, v) in inputs.items() if v is not None},
+                             outs, attrs)
+    except ValueError as e:
+        args = ", ".join(f"{a}='{v.name}'" for a, v in inputs.values() if v is not None)
+        raise ValueError(f"{where}({args}): {e}") from None
+    return outs
+
+
+def log_loss(input, label, epsilon=1e-4, name=None) -> Variable:
+    """The negative log likelihood of probabilities `input` ([N, 1] float32) for 0/1
+    `label` ([N, 1] float32), with `epsilon` inside the logs.
+
+    Example:
+        prob = fluid.layers.sigmoid(fluid.layers.fc(x, 1))
+        cost = fluid.layers.log_loss(input=prob, label=label)
+    """
+    where = "log_loss"
+    check_var_dtype(where, "input", input, ("float32",))
+    check_var_dtype(where, "label", label, ("float32",))
+    epsilon = check_float(where, "epsilon", epsilon, lo=0.0)
+    return _one_op(where, "log_loss", {"Predicted": ("input", input),
+                                       "Labels": ("label", label)},
+                   ["Loss"], {"epsilon": epsilon}, name)["Loss"]
+
+
+def huber_loss(input, label, delta) -> Variable:
+    """The Huber loss of the residual label - input, elementwise: quadratic within `delta`,
+    linear beyond.
+
+    Example:
+        loss = fluid.layers.huber_loss(input=predict, label=label, delta=1.0)
+    """
+    where = "huber_loss"
+    check_var_dtype(where, "input", input, ("float32", "float64"))
+    check_var_dtype(where, "label", label, ("float32", "float64"))
+    delta = check_float(where, "delta", delta, lo=0.0)
+    outs = _one_op(where, "huber_loss", {"X": ("input", input), "Y": ("label", label)},
+                   ["Residual", "Out"], {"delta": delta})
+    return outs["Out"]
+
+
+def smooth_l1(x, y, inside_weight=None, outside_weight=None, sigma=None) -> Variable:
+    """Per row ([N, 1]), the sum of the smooth L1 loss of (x - y) * inside_weight, each term
+    times outside_weight; quadratic within 1 / sigma^2 (sigma defaults to 1.0).
+
+    Example:
+        loss = fluid.layers.smooth_l1(x=predict, y=label)
+    """
+    where = "smooth_l1"
+    check_var_dtype(where, "x", x, ("float32", "float64"))
+    check_var_dtype(where, "y", y, ("float32", "float64"))
+    check_var_dtype(where, "inside_weight", inside_weight, ("float32", "float64"), none=True)
+    check_var_dtype(where, "outside_weight", outside_weight, ("float32", "float64"), none=True)
+    sigma = 1.0 if sigma is None else check_float(where, "sigma", sigma, lo=0.0, open_lo=True)
+    outs = _one_op(where, "smooth_l1_loss",
+                   {"X": ("x", x), "Y": ("y", y), "InsideWeight": ("inside_weight", inside_weight),
+                    "OutsideWeight": ("outside_weight", outside_weight)},
+                   ["Diff", "Out"], {"sigma": sigma})
+    return outs["Out"]
+
+
+def kldiv_loss(x, target, reduction="mean", name=None) -> Variable:
+    """The Kullback-Leibler divergence loss of `target` from exp(`x`) (x holds
+    log-probabilities), elementwise ('none') or reduced ('mean', 'batchmean', 'sum').
+
+    Example:
+        loss = fluid.layers.kldiv_loss(x=log_prob, target=target, reduction='batchmean')
+    """
+    where = "kldiv_loss"
+    check_var_dtype(where, "x", x, ("float32", "float64"))
+    check_var_dtype(where, "target", target, ("float32", "float64"))
+    check_str(where, "reduction", reduction, choices=("none", "batchmean", "mean", "sum"))
+    return _one_op(where, "kldiv_loss", {"X": ("x", x), "Target": ("target", target)},
+                   ["Loss"], {"reduction": reduction}, name)["Loss"]
+
+
+def mse_loss(input, label) -> Variable:
+    """The mean of (input - label)^2, built as fluid 1.8 builds it: reduce_mean of
+    square_error_cost.
+
+    Example:
+        loss = fluid.layers.mse_loss(input=predict, label=label)
+    """
+    from . import nn
+    from .loss import square_error_cost
+    check_var_dtype("mse_loss", "input", input, ("float32", "float64"))
+    check_var_dtype("mse_loss", "label", label, ("float32", "float64"))
+    with building():
+        return nn.reduce_mean(square_error_cost(input, label))
