@@ -18,6 +18,7 @@ from . import ops  # noqa: E402,F401  (registers every op)
 from . import (backward, compat, compiler, core, dygraph, initializer, io, layers,  # noqa: E402
                nn, op, optimizer, registry, regularizer)
 from . import debugger, profiler, version  # noqa: E402
+from . import metrics  # noqa: E402
 from .namescope import name_scope  # noqa: E402
 from .parallel_executor import ParallelExecutor  # noqa: E402
 from .version import require_version  # noqa: E402
@@ -49,4 +50,5 @@ __all__ = [
     "save", "load", "load_program_state", "set_program_state",
     "cpu_places", "cuda_places",
     "debugger", "name_scope", "ParallelExecutor", "profiler", "require_version", "version",
+    "metrics",
 ]

@@ -2,7 +2,9 @@
 kernels is a package, `<op>/`, one file per implementation): formula docstring, shape rule,
 grad maker and kernels. Importing this package registers them all. Installed as `minifluid.ops`.
 """
-from . import (activation, activation_attrs, cast, concat, dropout,  # noqa: F401
-               elementwise, fill_any_like, fill_constant, fill_constant_batch_size_like,
-               matmul, mean, mul, optimizers, print_op, random, reduce, reshape, scale,
-               sigmoid_cross_entropy_with_logits, softmax, sum)
+from . import (accuracy, activation, activation_attrs, auc, cast, concat,  # noqa: F401
+               cross_entropy, dropout, elementwise, fill_any_like, fill_constant,
+               fill_constant_batch_size_like, huber_loss, kldiv_loss, log_loss, matmul, mean,
+               mul, optimizers, print_op, random, reduce, reshape, scale,
+               sigmoid_cross_entropy_with_logits, smooth_l1_loss, softmax,
+               softmax_with_cross_entropy, sum)

@@ -379,6 +379,52 @@ TABLE += [
           dict(x=X, label=X, ignore_index=INT(-2 ** 31, 2 ** 31 - 1), name=NAME,
                normalize=BOOL)),
 ]
+# issue 15's losses: x [3, 3] float32 and an int64 label [3, 1] (class indices); the pool's
+# Variables are float, so as a label each is invalid (soft_label is False in the valid call)
+INT32 = INT(-2 ** 31, 2 ** 31 - 1)
+
+
+def _labels(c):
+    return layers.fill_constant([3, 1], "int64", 1)
+
+
+TABLE += [
+    Entry("cross_entropy", "cross_entropy", lambda c, **k: layers.cross_entropy(**k),
+          lambda c: dict(input=c.x, label=_labels(c)),
+          dict(input=X, label=NEVER, soft_label=lambda v, c: is_bool(v) and not v,
+               ignore_index=INT32)),
+    Entry("softmax_with_cross_entropy", "softmax_with_cross_entropy",
+          lambda c, **k: layers.softmax_with_cross_entropy(**k),
+          lambda c: dict(logits=c.x, label=_labels(c)),
+          dict(logits=X, label=NEVER, soft_label=lambda v, c: is_bool(v) and not v,
+               ignore_index=INT32, numeric_stable_mode=BOOL, return_softmax=BOOL,
+               axis=lambda v, c: is_int(v) and v in (-1, 1))),
+    Entry("accuracy", "accuracy", lambda c, **k: layers.accuracy(**k),
+          lambda c: dict(input=c.x, label=_labels(c)),
+          dict(input=X, label=NEVER, k=INT(1, 3), correct=NONE, total=NONE)),  # int32 only
+    Entry("auc", "auc", lambda c, **k: layers.auc(**k),
+          lambda c: dict(input=c.x, label=_labels(c)),
+          dict(input=X, label=NEVER, curve=ONE_OF("ROC", "PR"), num_thresholds=INT(1, 2 ** 26),
+               topk=INT(1), slide_steps=INT(0, 2 ** 16))),
+    # log_loss takes [N, 1] float32 only: no Variable of the pool fits
+    Entry("log_loss", "log_loss", lambda c, **k: layers.log_loss(**k),
+          lambda c: dict(input=layers.fill_constant([3, 1], "float32", 0.5),
+                         label=layers.fill_constant([3, 1], "float32", 1.0)),
+          dict(input=NEVER, label=NEVER, epsilon=FLOAT(0), name=NAME)),
+    Entry("huber_loss", "huber_loss", lambda c, **k: layers.huber_loss(**k),
+          lambda c: dict(input=c.x, label=c.x, delta=1.0),
+          dict(input=X, label=X, delta=FLOAT(0))),
+    Entry("smooth_l1", "smooth_l1", lambda c, **k: layers.smooth_l1(**k),
+          lambda c: dict(x=c.x, y=c.x),
+          dict(x=X, y=X, inside_weight=ANY(NONE, X), outside_weight=ANY(NONE, X),
+               sigma=ANY(NONE, FLOAT(0, open_lo=True)))),
+    Entry("kldiv_loss", "kldiv_loss", lambda c, **k: layers.kldiv_loss(**k),
+          lambda c: dict(x=c.x, target=c.x),
+          dict(x=X, target=X, reduction=ONE_OF("none", "batchmean", "mean", "sum"), name=NAME)),
+    # label broadcasts to input, either way, as square_error_cost's
+    Entry("mse_loss", "mse_loss", lambda c, **k: layers.mse_loss(**k),
+          lambda c: dict(input=c.x, label=c.x), dict(input=VAR, label=VAR)),
+]
 for _a in ("mean", "sigmoid", "relu", "tanh"):
     TABLE.append(Entry(_a, _a, lambda c, _a=_a, **k: getattr(layers, _a)(**k),
                        lambda c: dict(x=c.x), dict(x=VAR, name=NAME)))
