@@ -84,6 +84,8 @@ class CompiledProgram:
         if loss_name is not None and not isinstance(loss_name, str):
             raise TypeError(f"with_data_parallel: argument 'loss_name' must be a str (the "
                             f"loss variable's name), got {type(loss_name).__name__}")
+        if places is not None and not isinstance(places, (list, tuple)):
+            places = [places]  # fluid 1.8 takes one place too
         places = list(places) if places is not None else None
         cpu_num = os.environ.get("CPU_NUM", "1")
         count = len(places) if places is not None else int(cpu_num) if cpu_num.isdigit() else 1

@@ -56,3 +56,13 @@ def test_several_places_are_refused_not_run_on_one(fresh, monkeypatch):
         fluid.CompiledProgram("main")
     with pytest.raises(TypeError, match="'build_strategy' must be a BuildStrategy"):
         fluid.CompiledProgram(fresh, build_strategy={})
+
+
+def test_with_data_parallel_takes_one_place_given_alone(fresh):
+    loss = _net()
+    compiled = fluid.CompiledProgram(fresh).with_data_parallel(loss_name=loss.name,
+                                                               places=fluid.CPUPlace())
+    exe = fluid.Executor(fluid.CPUPlace())
+    exe.run(fluid.default_startup_program())
+    got, = exe.run(compiled, {"x": np.ones((2, 3), "float32")}, [loss])
+    np.testing.assert_allclose(got, [1.5], rtol=1e-6)  # mean of x @ W, W all 0.5
