@@ -257,6 +257,23 @@ for _e in ("elementwise_add", "elementwise_sub", "elementwise_mul", "elementwise
     TABLE.append(Entry(_e, _e, lambda c, _e=_e, **k: getattr(layers, _e)(**k),
                        lambda c: dict(x=c.x, y=c.x),
                        dict(x=VAR, y=VAR, axis=ANY(INT(-1, -1), INT(0, 0)), act=ACT, name=NAME)))
+# The compare layers: x and y float32/float64/int32/int64 Variables, y broadcasting to x
+# (the pool's [1] Variables do as y, not as x); cond a bool Variable (the pool has none).
+for _c in ("less_than", "less_equal", "greater_than", "greater_equal", "equal", "not_equal"):
+    TABLE.append(Entry(_c, _c, lambda c, _c=_c, **k: getattr(layers, _c)(**k),
+                       lambda c: dict(x=c.x, y=c.x),
+                       dict(x=X, y=VAR, cond=NONE,
+                            **({"force_cpu": ANY(NONE, BOOL)} if _c == "less_than" else {}))))
+TABLE.append(Entry("elementwise_equal", "elementwise_equal",
+                   lambda c, **k: layers.elementwise_equal(**k), lambda c: dict(x=c.x, y=c.x),
+                   dict(x=X, y=VAR, name=NAME)))
+# The logical layers: bool Variables (the pool's are float), out a bool Variable
+for _l in ("logical_and", "logical_or", "logical_xor", "logical_not"):
+    TABLE.append(Entry(_l, _l, lambda c, _l=_l, **k: getattr(layers, _l)(**k),
+                       (lambda c: dict(x=layers.cast(c.x, "bool"))) if _l == "logical_not" else
+                       (lambda c: dict(x=layers.cast(c.x, "bool"), y=layers.cast(c.x, "bool"))),
+                       dict(x=NEVER, out=NONE, name=NAME,
+                            **({} if _l == "logical_not" else {"y": NEVER}))))
 TABLE += [
     Entry("matmul", "matmul", lambda c, **k: layers.matmul(**k), lambda c: dict(x=c.x, y=c.x),
           dict(x=X, y=X, transpose_x=BOOL, transpose_y=BOOL, alpha=FLOAT(), name=NAME)),

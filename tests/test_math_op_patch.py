@@ -64,15 +64,19 @@ def test_numpy_numbers_and_one_number_arrays_act_as_the_number(fresh, rng, op):
         np.testing.assert_allclose(g, w, rtol=1e-6)  # np.float32(2.5) is exact; the rest too
 
 
-@pytest.mark.parametrize("name, op", [("__lt__", operator.lt), ("__le__", operator.le),
-                                      ("__gt__", operator.gt), ("__ge__", operator.ge)])
-def test_ordering_comparisons_are_a_type_error_naming_fluids_op(fresh, name, op):
+@pytest.mark.parametrize("name, op, op_type", [
+    ("__lt__", operator.lt, "less_than"), ("__le__", operator.le, "less_equal"),
+    ("__gt__", operator.gt, "greater_than"), ("__ge__", operator.ge, "greater_equal")])
+def test_ordering_comparisons_build_fluids_compare_ops(fresh, name, op, op_type):
+    # the results are checked in tests/ops/test_compare.py
     x, y = fluid.layers.data("x", [3]), fluid.layers.data("y", [3])
-    for a, b in ((x, y), (x, 1.0), (x, np.ones(3)), (np.ones(3), x), (1.0, x)):
-        with pytest.raises(TypeError, match=r"Variable\.__[lg][te]__: fluid 1\.x made this a "
-                                            r"'(less|greater)_(than|equal)' op"):
-            op(a, b)
-    assert _ops(fresh) == 0
+    out = op(x, y)
+    assert out.dtype == np.bool_ and fresh.global_block().ops[-1].type == op_type
+    before = _ops(fresh)
+    for bad in (np.ones(3), "1", None):
+        with pytest.raises(TypeError, match=rf"Variable\.{name} \(.*\): the other operand"):
+            op(x, bad)
+    assert _ops(fresh) == before
 
 
 def test_equality_with_an_array_is_identity_not_an_array(fresh):

@@ -1,0 +1,112 @@
+"""Comparison, logical and more elementwise math layers, fluid 1.8's signatures (its
+layers/control_flow.py and nn.py); the formulas are in ops/compare.py and ops/logical.py.
+
+Example:
+    mask = fluid.layers.less_than(x, y)                  # bool, x's shape
+    both = fluid.layers.logical_and(mask, fluid.layers.greater_equal(x, z))
+"""
+from __future__ import annotations
+
+from ..checks import check_bool, check_name, check_var_dtype
+from ..framework import default_main_program
+from .helper import append_layer_op, building
+
+COMPARED = ("float32", "float64", "int32", "int64")
+__all__ = ["less_than", "less_equal", "greater_than", "greater_equal", "equal", "not_equal",
+           "elementwise_equal", "logical_and", "logical_or", "logical_xor", "logical_not"]
+
+
+def _into(op_type: str, inputs: dict, attrs: dict, out, out_arg: str, name=None):
+    """Append op_type; its Out is `out` when given (a bool Variable of this program), else new.
+    The result is stop_gradient, as fluid's bool results are."""
+    check_name(op_type, name)
+    if out is None:
+        result = append_layer_op(op_type, inputs, attrs, name)
+    else:
+        # bool only: a program's variable has one dtype, and the op makes it bool
+        check_var_dtype(op_type, out_arg, out, ("bool",))
+        with building():
+            default_main_program().current_block().append_op(
+                op_type, {s: v for s, (_, v) in inputs.items()}, {"Out": out}, attrs)
+        result = out
+    result.stop_gradient = True
+    return result
+
+
+def _compare(op_type, x, y, cond, force_cpu=None):
+    check_var_dtype(op_type, "x", x, COMPARED)
+    check_var_dtype(op_type, "y", y, COMPARED)
+    attrs = {} if force_cpu is None else {"force_cpu": check_bool(op_type, "force_cpu",
+                                                                   force_cpu)}
+    return _into(op_type, {"X": ("x", x), "Y": ("y", y)}, attrs, cond, "cond")
+
+
+def less_than(x, y, force_cpu=None, cond=None):
+    """x < y elementwise, a bool Variable of x's shape (y broadcasts to x). Given `cond`,
+    the result is written there and `cond` returned."""
+    return _compare("less_than", x, y, cond, force_cpu)
+
+
+def less_equal(x, y, cond=None):
+    """x <= y elementwise (see less_than)."""
+    return _compare("less_equal", x, y, cond)
+
+
+def greater_than(x, y, cond=None):
+    """x > y elementwise (see less_than)."""
+    return _compare("greater_than", x, y, cond)
+
+
+def greater_equal(x, y, cond=None):
+    """x >= y elementwise (see less_than)."""
+    return _compare("greater_equal", x, y, cond)
+
+
+def equal(x, y, cond=None):
+    """x == y elementwise (see less_than)."""
+    return _compare("equal", x, y, cond)
+
+
+def not_equal(x, y, cond=None):
+    """x != y elementwise (see less_than)."""
+    return _compare("not_equal", x, y, cond)
+
+
+def elementwise_equal(x, y, name=None):
+    """x == y elementwise, an `equal` op (fluid 1.8's elementwise_equal)."""
+    check_var_dtype("elementwise_equal", "x", x, COMPARED)
+    check_var_dtype("elementwise_equal", "y", y, COMPARED)
+    check_name("elementwise_equal", name)
+    out = append_layer_op("equal", {"X": ("x", x), "Y": ("y", y)}, {"force_cpu": False}, name)
+    out.stop_gradient = True
+    return out
+
+
+def _logical(op_type, x, y, out, name):
+    check_var_dtype(op_type, "x", x, ("bool",))
+    inputs = {"X": ("x", x)}
+    if op_type != "logical_not":
+        check_var_dtype(op_type, "y", y, ("bool",))
+        inputs["Y"] = ("y", y)
+    return _into(op_type, inputs, {}, out, "out", name)
+
+
+def logical_and(x, y, out=None, name=None):
+    """x AND y elementwise; x and y are bool Variables of as many elements. Given `out`, the
+    result is written there and `out` returned."""
+    return _logical("logical_and", x, y, out, name)
+
+
+def logical_or(x, y, out=None, name=None):
+    """x OR y elementwise (see logical_and)."""
+    return _logical("logical_or", x, y, out, name)
+
+
+def logical_xor(x, y, out=None, name=None):
+    """x XOR y elementwise (see logical_and)."""
+    return _logical("logical_xor", x, y, out, name)
+
+
+def logical_not(x, out=None, name=None):
+    """NOT x elementwise, x a bool Variable (see logical_and)."""
+    return _logical("logical_not", x, None, out, name)
