@@ -267,6 +267,16 @@ for _c in ("less_than", "less_equal", "greater_than", "greater_equal", "equal", 
 TABLE.append(Entry("elementwise_equal", "elementwise_equal",
                    lambda c, **k: layers.elementwise_equal(**k), lambda c: dict(x=c.x, y=c.x),
                    dict(x=X, y=VAR, name=NAME)))
+for _e in ("elementwise_max", "elementwise_min", "elementwise_pow", "elementwise_mod"):
+    TABLE.append(Entry(_e, _e, lambda c, _e=_e, **k: getattr(layers, _e)(**k),
+                       lambda c: dict(x=c.x, y=c.x),
+                       dict(x=VAR, y=VAR, axis=ANY(INT(-1, -1), INT(0, 0)), act=ACT, name=NAME)))
+# int32/int64 only (the pool's Variables are float); an activation of ints is refused
+TABLE.append(Entry("elementwise_floordiv", "elementwise_floordiv",
+                   lambda c, **k: layers.elementwise_floordiv(**k),
+                   lambda c: dict(x=layers.cast(c.x, "int64"), y=layers.cast(c.x, "int64")),
+                   dict(x=NEVER, y=NEVER, axis=ANY(INT(-1, -1), INT(0, 0)), act=NONE,
+                        name=NAME)))
 # The logical layers: bool Variables (the pool's are float), out a bool Variable
 for _l in ("logical_and", "logical_or", "logical_xor", "logical_not"):
     TABLE.append(Entry(_l, _l, lambda c, _l=_l, **k: getattr(layers, _l)(**k),

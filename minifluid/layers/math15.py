@@ -10,10 +10,13 @@ from __future__ import annotations
 from ..checks import check_bool, check_name, check_var_dtype
 from ..framework import default_main_program
 from .helper import append_layer_op, building
+from .nn import _elementwise
 
 COMPARED = ("float32", "float64", "int32", "int64")
 __all__ = ["less_than", "less_equal", "greater_than", "greater_equal", "equal", "not_equal",
-           "elementwise_equal", "logical_and", "logical_or", "logical_xor", "logical_not"]
+           "elementwise_equal", "logical_and", "logical_or", "logical_xor", "logical_not",
+           "elementwise_max", "elementwise_min", "elementwise_pow", "elementwise_mod",
+           "elementwise_floordiv"]
 
 
 def _into(op_type: str, inputs: dict, attrs: dict, out, out_arg: str, name=None):
@@ -110,3 +113,28 @@ def logical_xor(x, y, out=None, name=None):
 def logical_not(x, out=None, name=None):
     """NOT x elementwise, x a bool Variable (see logical_and)."""
     return _logical("logical_not", x, None, out, name)
+
+
+# fluid 1.8's elementwise_<op>(x, y, axis=-1, act=None, name=None), formulas in
+# ops/elementwise_math.py
+elementwise_max = _elementwise("elementwise_max")
+elementwise_min = _elementwise("elementwise_min")
+elementwise_pow = _elementwise("elementwise_pow")
+elementwise_mod = _elementwise("elementwise_mod")
+_floordiv = _elementwise("elementwise_floordiv")
+
+
+def elementwise_floordiv(x, y, axis=-1, act=None, name=None):
+    """Elementwise x / y of ints, truncated toward zero (fluid 1.8's kernel), y lined up with
+    x from `axis`. `act` must be None: the activations take floats, the result is int."""
+    if act is not None:
+        raise TypeError(f"elementwise_floordiv: argument 'act' must be None (its int result "
+                        f"takes no activation), got {act!r}")
+    return _floordiv(x, y, axis, None, name)
+
+
+elementwise_max.__doc__ = "Elementwise x > y ? x : y, y lined up with x from `axis`."
+elementwise_min.__doc__ = "Elementwise x < y ? x : y, y lined up with x from `axis`."
+elementwise_pow.__doc__ = "Elementwise x ** y, y lined up with x from `axis`."
+elementwise_mod.__doc__ = ("Elementwise x % y (ints: the sign of x, as C's; floats: the sign "
+                           "of y), y lined up with x from `axis`.")

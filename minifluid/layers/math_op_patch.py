@@ -12,8 +12,10 @@ of numpy building an array of Variables.
 
 `<`, `<=`, `>`, `>=` are the compare ops, as fluid 1.x patched them in: a bool Variable of the
 left operand's shape (a number is first filled to that shape and dtype; `1 < x` is `x > 1`).
-`==` and `!=` stay identity (programs and lists find Variables by it). fluid 1.x also made
-`**`, `//`, `%` elementwise ops; minifluid has none of those yet: a TypeError that says so.
+`**`, `//`, `%` are elementwise_pow, elementwise_floordiv (ints only, truncating as fluid 1.8's
+kernel does) and elementwise_mod, filling a number the same way; `2 ** x` works, `2 // x` and
+`2 % x` are a TypeError, as in fluid 1.8. `==` and `!=` stay identity (programs and lists find
+Variables by it).
 """
 from __future__ import annotations
 
@@ -25,7 +27,8 @@ from .helper import append_layer_op, building
 
 _SYMBOLS = {"__add__": "+", "__radd__": "+", "__sub__": "-", "__rsub__": "-", "__mul__": "*",
             "__rmul__": "*", "__truediv__": "/", "__rtruediv__": "/", "__lt__": "<",
-            "__le__": "<=", "__gt__": ">", "__ge__": ">="}
+            "__le__": "<=", "__gt__": ">", "__ge__": ">=", "__pow__": "**", "__rpow__": "**",
+            "__floordiv__": "//", "__mod__": "%"}
 
 
 def _number(v):
@@ -77,24 +80,18 @@ def _binary(name, op_type, by_number, reverse=False):
     return method
 
 
-def _compare(name, op_type):
+def _filled(name, op_type, reverse=False, compare=False):
+    """A method appending `op_type`; a number is first filled to the Variable's shape and
+    dtype. A compare op's bool result is stop_gradient, as in fluid."""
     def method(self, other):
-        with building():  # a refused compare op takes the filled number out with it
+        with building():  # a refused op takes the filled number out with it
             if not isinstance(other, Variable):
                 other = append_layer_op("fill_any_like", {"X": ("x", self)},
                                         {"value": _operand(name, self, other)})
-            out = append_layer_op(op_type, {"X": ("x", self), "Y": ("y", other)}, {"axis": -1})
-        out.stop_gradient = True
+            x, y = (other, self) if reverse else (self, other)
+            out = append_layer_op(op_type, {"X": ("x", x), "Y": ("y", y)}, {"axis": -1})
+        out.stop_gradient = out.stop_gradient or compare
         return out
-    method.__name__ = method.__qualname__ = name
-    return method
-
-
-def _missing(name, fluid_op):
-    def method(self, other):
-        raise TypeError(f"Variable.{name}: fluid 1.x made this a '{fluid_op}' op, which "
-                        f"minifluid does not have (Variable {self.name!r}, other operand "
-                        f"{given(other) if not isinstance(other, Variable) else other.name})")
     method.__name__ = method.__qualname__ = name
     return method
 
@@ -125,8 +122,8 @@ def monkey_patch_variable():
     Variable.__neg__ = lambda x: _scale(x, -1, 0)
     for name, op_type in (("__lt__", "less_than"), ("__le__", "less_equal"),
                           ("__gt__", "greater_than"), ("__ge__", "greater_equal")):
-        setattr(Variable, name, _compare(name, op_type))
-    for name, fluid_op in (("__pow__", "elementwise_pow"), ("__rpow__", "elementwise_pow"),
-                           ("__floordiv__", "elementwise_floordiv"),
-                           ("__mod__", "elementwise_mod")):
-        setattr(Variable, name, _missing(name, fluid_op))
+        setattr(Variable, name, _filled(name, op_type, compare=True))
+    Variable.__pow__ = _filled("__pow__", "elementwise_pow")
+    Variable.__rpow__ = _filled("__rpow__", "elementwise_pow", reverse=True)
+    Variable.__floordiv__ = _filled("__floordiv__", "elementwise_floordiv")
+    Variable.__mod__ = _filled("__mod__", "elementwise_mod")
