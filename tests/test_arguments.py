@@ -277,6 +277,9 @@ TABLE.append(Entry("elementwise_floordiv", "elementwise_floordiv",
                    lambda c: dict(x=layers.cast(c.x, "int64"), y=layers.cast(c.x, "int64")),
                    dict(x=NEVER, y=NEVER, axis=ANY(INT(-1, -1), INT(0, 0)), act=NONE,
                         name=NAME)))
+for _f in ("has_inf", "has_nan", "isfinite"):
+    TABLE.append(Entry(_f, _f, lambda c, _f=_f, **k: getattr(layers, _f)(**k),
+                       lambda c: dict(x=c.x), dict(x=VAR)))
 # The logical layers: bool Variables (the pool's are float), out a bool Variable
 for _l in ("logical_and", "logical_or", "logical_xor", "logical_not"):
     TABLE.append(Entry(_l, _l, lambda c, _l=_l, **k: getattr(layers, _l)(**k),

@@ -7,7 +7,7 @@ Example:
 """
 from __future__ import annotations
 
-from ..checks import check_bool, check_name, check_var_dtype
+from ..checks import check_bool, check_name, check_var_dtype, check_variable
 from ..framework import default_main_program
 from .helper import append_layer_op, building
 from .nn import _elementwise
@@ -16,7 +16,7 @@ COMPARED = ("float32", "float64", "int32", "int64")
 __all__ = ["less_than", "less_equal", "greater_than", "greater_equal", "equal", "not_equal",
            "elementwise_equal", "logical_and", "logical_or", "logical_xor", "logical_not",
            "elementwise_max", "elementwise_min", "elementwise_pow", "elementwise_mod",
-           "elementwise_floordiv"]
+           "elementwise_floordiv", "has_inf", "has_nan", "isfinite"]
 
 
 def _into(op_type: str, inputs: dict, attrs: dict, out, out_arg: str, name=None):
@@ -138,3 +138,27 @@ elementwise_min.__doc__ = "Elementwise x < y ? x : y, y lined up with x from `ax
 elementwise_pow.__doc__ = "Elementwise x ** y, y lined up with x from `axis`."
 elementwise_mod.__doc__ = ("Elementwise x % y (ints: the sign of x, as C's; floats: the sign "
                            "of y), y lined up with x from `axis`.")
+
+
+def _flag(op_type, layer, x, dtypes=None):
+    check_variable(layer, "x", x)
+    if dtypes:
+        check_var_dtype(layer, "x", x, dtypes)
+    return append_layer_op(op_type, {"X": ("x", x)}, {})
+
+
+def has_inf(x):
+    """Whether x holds an inf: a [1] Variable of x's dtype, 1 or 0 (an 'isinf' op)."""
+    return _flag("isinf", "has_inf", x)
+
+
+def has_nan(x):
+    """Whether x holds a nan: a [1] Variable of x's dtype, 1 or 0 (an 'isnan' op)."""
+    return _flag("isnan", "has_nan", x)
+
+
+def isfinite(x):
+    """Whether every element of x (float32, float64, int32 or int64) is finite: a [1]
+    Variable of x's dtype, 1 or 0, as fluid 1.8's kernel writes it (its layer declared bool).
+    """
+    return _flag("isfinite", "isfinite", x, COMPARED)
