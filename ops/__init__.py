@@ -9,3 +9,4 @@ from . import (activation, activation_attrs, cast, concat, dropout,  # noqa: F40
 from . import compare, logical  # noqa: F401,E402  (issue 15's math ops)
 from . import elementwise_math  # noqa: F401,E402  (issue 15's math ops)
 from . import isfinite  # noqa: F401,E402  (issue 15's math ops)
+from . import clip  # noqa: F401,E402  (issue 15's math ops)

@@ -280,6 +280,15 @@ TABLE.append(Entry("elementwise_floordiv", "elementwise_floordiv",
 for _f in ("has_inf", "has_nan", "isfinite"):
     TABLE.append(Entry(_f, _f, lambda c, _f=_f, **k: getattr(layers, _f)(**k),
                        lambda c: dict(x=c.x), dict(x=VAR)))
+TABLE += [
+    Entry("clip", "clip", lambda c, **k: layers.clip(**k),
+          lambda c: dict(x=c.x, min=-1.0, max=1.0),
+          dict(x=VAR, min=FLOAT(hi=1.0, open_hi=True), max=FLOAT(lo=-1.0, open_lo=True),
+               name=NAME)),
+    Entry("clip_by_norm", "clip_by_norm", lambda c, **k: layers.clip_by_norm(**k),
+          lambda c: dict(x=c.x, max_norm=1.0),
+          dict(x=VAR, max_norm=FLOAT(0, open_lo=True), name=NAME)),
+]
 # The logical layers: bool Variables (the pool's are float), out a bool Variable
 for _l in ("logical_and", "logical_or", "logical_xor", "logical_not"):
     TABLE.append(Entry(_l, _l, lambda c, _l=_l, **k: getattr(layers, _l)(**k),

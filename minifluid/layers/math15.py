@@ -7,7 +7,7 @@ Example:
 """
 from __future__ import annotations
 
-from ..checks import check_bool, check_name, check_var_dtype, check_variable
+from ..checks import check_bool, check_float, check_name, check_var_dtype, check_variable
 from ..framework import default_main_program
 from .helper import append_layer_op, building
 from .nn import _elementwise
@@ -16,7 +16,8 @@ COMPARED = ("float32", "float64", "int32", "int64")
 __all__ = ["less_than", "less_equal", "greater_than", "greater_equal", "equal", "not_equal",
            "elementwise_equal", "logical_and", "logical_or", "logical_xor", "logical_not",
            "elementwise_max", "elementwise_min", "elementwise_pow", "elementwise_mod",
-           "elementwise_floordiv", "has_inf", "has_nan", "isfinite"]
+           "elementwise_floordiv", "has_inf", "has_nan", "isfinite",
+           "clip", "clip_by_norm"]
 
 
 def _into(op_type: str, inputs: dict, attrs: dict, out, out_arg: str, name=None):
@@ -162,3 +163,30 @@ def isfinite(x):
     Variable of x's dtype, 1 or 0, as fluid 1.8's kernel writes it (its layer declared bool).
     """
     return _flag("isfinite", "isfinite", x, COMPARED)
+
+
+def clip(x, min, max, name=None):
+    """x limited to [min, max] elementwise (min < max, finite numbers); x is float16, float32
+    or float64.
+
+    Example:
+        y = fluid.layers.clip(x, min=-1.0, max=1.0)
+    """
+    check_var_dtype("clip", "x", x, ("float16", "float32", "float64"))
+    lo, hi = check_float("clip", "min", min), check_float("clip", "max", max)
+    if not lo < hi:
+        raise ValueError(f"clip: argument 'min' must be less than 'max', got min={min}, "
+                         f"max={max}")
+    return append_layer_op("clip", {"X": ("x", x)}, {"min": lo, "max": hi}, name)
+
+
+def clip_by_norm(x, max_norm, name=None):
+    """x scaled down to L2 norm max_norm (> 0) where its norm is larger, else x; x is float32
+    or float64.
+
+    Example:
+        g = fluid.layers.clip_by_norm(g, max_norm=5.0)
+    """
+    check_var_dtype("clip_by_norm", "x", x, ("float32", "float64"))
+    max_norm = check_float("clip_by_norm", "max_norm", max_norm, lo=0, open_lo=True)
+    return append_layer_op("clip_by_norm", {"X": ("x", x)}, {"max_norm": max_norm}, name)
