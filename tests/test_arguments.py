@@ -289,6 +289,9 @@ TABLE += [
           lambda c: dict(x=c.x, max_norm=1.0),
           dict(x=VAR, max_norm=FLOAT(0, open_lo=True), name=NAME)),
 ]
+TABLE.append(Entry("cumsum", "cumsum", lambda c, **k: layers.cumsum(**k), lambda c: dict(x=c.x),
+                   dict(x=VAR, axis=ANY(NONE, INT(-2, 1)), exclusive=ANY(NONE, BOOL),
+                        reverse=ANY(NONE, BOOL))))
 # The logical layers: bool Variables (the pool's are float), out a bool Variable
 for _l in ("logical_and", "logical_or", "logical_xor", "logical_not"):
     TABLE.append(Entry(_l, _l, lambda c, _l=_l, **k: getattr(layers, _l)(**k),

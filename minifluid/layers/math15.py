@@ -7,7 +7,7 @@ Example:
 """
 from __future__ import annotations
 
-from ..checks import check_bool, check_float, check_name, check_var_dtype, check_variable
+from ..checks import check_bool, check_float, check_int, check_name, check_var_dtype, check_variable
 from ..framework import default_main_program
 from .helper import append_layer_op, building
 from .nn import _elementwise
@@ -17,7 +17,7 @@ __all__ = ["less_than", "less_equal", "greater_than", "greater_equal", "equal", 
            "elementwise_equal", "logical_and", "logical_or", "logical_xor", "logical_not",
            "elementwise_max", "elementwise_min", "elementwise_pow", "elementwise_mod",
            "elementwise_floordiv", "has_inf", "has_nan", "isfinite",
-           "clip", "clip_by_norm"]
+           "clip", "clip_by_norm", "cumsum"]
 
 
 def _into(op_type: str, inputs: dict, attrs: dict, out, out_arg: str, name=None):
@@ -190,3 +190,19 @@ def clip_by_norm(x, max_norm, name=None):
     check_var_dtype("clip_by_norm", "x", x, ("float32", "float64"))
     max_norm = check_float("clip_by_norm", "max_norm", max_norm, lo=0, open_lo=True)
     return append_layer_op("clip_by_norm", {"X": ("x", x)}, {"max_norm": max_norm}, name)
+
+
+def cumsum(x, axis=None, exclusive=None, reverse=None):
+    """Running sums of x along `axis` (None: the last); `exclusive` starts each sum at 0,
+    `reverse` sums from the end. None keeps the op's default, as fluid 1.8's layer did.
+
+    Example:
+        y = fluid.layers.cumsum(x, axis=0)
+    """
+    attrs = {}
+    if axis is not None:
+        attrs["axis"] = check_int("cumsum", "axis", axis)
+    for arg, v in (("exclusive", exclusive), ("reverse", reverse)):
+        if v is not None:
+            attrs[arg] = check_bool("cumsum", arg, v)
+    return append_layer_op("cumsum", {"X": ("x", x)}, attrs)
