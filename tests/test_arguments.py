@@ -292,6 +292,8 @@ TABLE += [
 TABLE.append(Entry("cumsum", "cumsum", lambda c, **k: layers.cumsum(**k), lambda c: dict(x=c.x),
                    dict(x=VAR, axis=ANY(NONE, INT(-2, 1)), exclusive=ANY(NONE, BOOL),
                         reverse=ANY(NONE, BOOL))))
+TABLE.append(Entry("where", "where", lambda c, **k: layers.where(**k),  # a bool condition
+                   lambda c: dict(condition=layers.cast(c.x, "bool")), dict(condition=NEVER)))
 # The logical layers: bool Variables (the pool's are float), out a bool Variable
 for _l in ("logical_and", "logical_or", "logical_xor", "logical_not"):
     TABLE.append(Entry(_l, _l, lambda c, _l=_l, **k: getattr(layers, _l)(**k),

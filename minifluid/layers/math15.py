@@ -17,7 +17,7 @@ __all__ = ["less_than", "less_equal", "greater_than", "greater_equal", "equal", 
            "elementwise_equal", "logical_and", "logical_or", "logical_xor", "logical_not",
            "elementwise_max", "elementwise_min", "elementwise_pow", "elementwise_mod",
            "elementwise_floordiv", "has_inf", "has_nan", "isfinite",
-           "clip", "clip_by_norm", "cumsum"]
+           "clip", "clip_by_norm", "cumsum", "where"]
 
 
 def _into(op_type: str, inputs: dict, attrs: dict, out, out_arg: str, name=None):
@@ -206,3 +206,17 @@ def cumsum(x, axis=None, exclusive=None, reverse=None):
         if v is not None:
             attrs[arg] = check_bool("cumsum", arg, v)
     return append_layer_op("cumsum", {"X": ("x", x)}, attrs)
+
+
+def where(condition):
+    """The coordinates of condition's true elements: an int64 Variable [n, rank], one row
+    per true element in row-major order (n is known when it runs; condition is a bool
+    Variable of rank >= 1). fluid 1.8's where(condition), a 'where_index' op.
+
+    Example:
+        idx = fluid.layers.where(fluid.layers.greater_than(x, y))
+    """
+    check_var_dtype("where", "condition", condition, ("bool",))
+    out = append_layer_op("where_index", {"Condition": ("condition", condition)}, {})
+    out.stop_gradient = True
+    return out
