@@ -1,5 +1,7 @@
-"""Comparison, logical and more elementwise math layers, fluid 1.8's signatures (its
-layers/control_flow.py and nn.py); the formulas are in ops/compare.py and ops/logical.py.
+"""Comparison, logical and more math layers, fluid 1.8's signatures (its layers/control_flow.py,
+nn.py, tensor.py and ops.py); the formulas are in the ops' files: ops/compare.py,
+ops/logical.py, ops/elementwise_math.py, ops/isfinite.py, ops/clip.py, ops/cumsum.py and
+ops/where_index.py.
 
 Example:
     mask = fluid.layers.less_than(x, y)                  # bool, x's shape
