@@ -8,3 +8,9 @@ from . import (accuracy, activation, activation_attrs, auc, cast, concat,  # noq
                mul, optimizers, print_op, random, reduce, reshape, scale,
                sigmoid_cross_entropy_with_logits, smooth_l1_loss, softmax,
                softmax_with_cross_entropy, sum)
+from . import compare, logical  # noqa: F401,E402  (issue 15's math ops)
+from . import elementwise_math  # noqa: F401,E402  (issue 15's math ops)
+from . import isfinite  # noqa: F401,E402  (issue 15's math ops)
+from . import clip  # noqa: F401,E402  (issue 15's math ops)
+from . import cumsum  # noqa: F401,E402  (issue 15's math ops)
+from . import where_index  # noqa: F401,E402  (issue 15's math ops)

@@ -11,10 +11,9 @@ with dOp/dX, dOp/dY = (1, 1) for add, (1, -1) for sub, (Y, X) for mul, (1/Y, -X/
 Integer division truncates toward zero, as Paddle's C++ `a / b` does: -7 / 2 = -3.
 `use_mkldnn` is Paddle's attr, accepted and ignored (there is one CPU kernel).
 """
-from minifluid.place import get_array_module
 from minifluid.registry import grad_name, register_op
 
-from .rules import aligned, broadcast, reduce_to
+from .rules import aligned, broadcast, broadcast_grads
 
 
 def _divide(x, y):
@@ -58,15 +57,8 @@ def _make(type):
     @grad.kernel("float32", "float64")
     def backward(x, y, dout, *, axis, use_mkldnn=False, wanted=(True, True)):
         xs, ys = aligned(x.shape, y.shape, axis)
-        x2, y2 = x.reshape(xs), y.reshape(ys)
-        xp = get_array_module(x)
-        grads = []
-        for g, shape, a, want in zip(GRADS[type](dout, x2, y2), (xs, ys), (x, y), wanted):
-            # reshaped because ascontiguousarray makes a 0-d array 1-d
-            grads.append(xp.ascontiguousarray(xp.broadcast_to(reduce_to(g(), shape), shape))
-                         .reshape(a.shape) if want else None)
-        return tuple(grads)
-
+        return broadcast_grads(GRADS[type](dout, x.reshape(xs), y.reshape(ys)), (xs, ys),
+                               (x.shape, y.shape), wanted)
 
 for _type in FORWARD:
     _make(_type)

@@ -13,6 +13,7 @@ or (shape, dtype, lod_level) (see minifluid/registry.py):
 import numpy as np
 
 from minifluid.checks import dtype_name
+from minifluid.place import get_array_module
 
 
 def like(v, dtype=None, shape=None):
@@ -116,6 +117,22 @@ def reduce_to(g, shape):
     """Sum g over the dimensions in which `shape` was broadcast (a gradient kernel's step)."""
     axes = tuple(i for i, (n, s) in enumerate(zip(g.shape, shape)) if s == 1 and n != 1)
     return g.sum(axis=axes, keepdims=True) if axes else g
+
+
+def broadcast_grads(grads, aligned, shapes, wanted=(True, True)):
+    """An elementwise grad kernel's outputs: `grads` holds thunks giving dX', dY' in the
+    broadcast shape; each wanted one is summed over the dimensions its operand was broadcast
+    in (`aligned`: the operands' shapes lined up) and given the operand's shape; else None."""
+    out = []
+    for g, al, shape, want in zip(grads, aligned, shapes, wanted):
+        if not want:
+            out.append(None)
+            continue
+        g = g()
+        xp = get_array_module(g)
+        # reshaped after, because ascontiguousarray makes a 0-d array 1-d
+        out.append(xp.ascontiguousarray(xp.broadcast_to(reduce_to(g, al), al)).reshape(shape))
+    return tuple(out)
 
 
 # Reductions

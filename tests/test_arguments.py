@@ -257,6 +257,50 @@ for _e in ("elementwise_add", "elementwise_sub", "elementwise_mul", "elementwise
     TABLE.append(Entry(_e, _e, lambda c, _e=_e, **k: getattr(layers, _e)(**k),
                        lambda c: dict(x=c.x, y=c.x),
                        dict(x=VAR, y=VAR, axis=ANY(INT(-1, -1), INT(0, 0)), act=ACT, name=NAME)))
+# The compare layers: x and y float32/float64/int32/int64 Variables, y broadcasting to x
+# (the pool's [1] Variables do as y, not as x); cond a bool Variable (the pool has none).
+for _c in ("less_than", "less_equal", "greater_than", "greater_equal", "equal", "not_equal"):
+    TABLE.append(Entry(_c, _c, lambda c, _c=_c, **k: getattr(layers, _c)(**k),
+                       lambda c: dict(x=c.x, y=c.x),
+                       dict(x=X, y=VAR, cond=NONE,
+                            **({"force_cpu": ANY(NONE, BOOL)} if _c == "less_than" else {}))))
+TABLE.append(Entry("elementwise_equal", "elementwise_equal",
+                   lambda c, **k: layers.elementwise_equal(**k), lambda c: dict(x=c.x, y=c.x),
+                   dict(x=X, y=VAR, name=NAME)))
+for _e in ("elementwise_max", "elementwise_min", "elementwise_pow", "elementwise_mod"):
+    TABLE.append(Entry(_e, _e, lambda c, _e=_e, **k: getattr(layers, _e)(**k),
+                       lambda c: dict(x=c.x, y=c.x),
+                       dict(x=VAR, y=VAR, axis=ANY(INT(-1, -1), INT(0, 0)), act=ACT, name=NAME)))
+# int32/int64 only (the pool's Variables are float); an activation of ints is refused
+TABLE.append(Entry("elementwise_floordiv", "elementwise_floordiv",
+                   lambda c, **k: layers.elementwise_floordiv(**k),
+                   lambda c: dict(x=layers.cast(c.x, "int64"), y=layers.cast(c.x, "int64")),
+                   dict(x=NEVER, y=NEVER, axis=ANY(INT(-1, -1), INT(0, 0)), act=NONE,
+                        name=NAME)))
+for _f in ("has_inf", "has_nan", "isfinite"):
+    TABLE.append(Entry(_f, _f, lambda c, _f=_f, **k: getattr(layers, _f)(**k),
+                       lambda c: dict(x=c.x), dict(x=VAR)))
+TABLE += [
+    Entry("clip", "clip", lambda c, **k: layers.clip(**k),
+          lambda c: dict(x=c.x, min=-1.0, max=1.0),
+          dict(x=VAR, min=FLOAT(hi=1.0, open_hi=True), max=FLOAT(lo=-1.0, open_lo=True),
+               name=NAME)),
+    Entry("clip_by_norm", "clip_by_norm", lambda c, **k: layers.clip_by_norm(**k),
+          lambda c: dict(x=c.x, max_norm=1.0),
+          dict(x=VAR, max_norm=FLOAT(0, open_lo=True), name=NAME)),
+]
+TABLE.append(Entry("cumsum", "cumsum", lambda c, **k: layers.cumsum(**k), lambda c: dict(x=c.x),
+                   dict(x=VAR, axis=ANY(NONE, INT(-2, 1)), exclusive=ANY(NONE, BOOL),
+                        reverse=ANY(NONE, BOOL))))
+TABLE.append(Entry("where", "where", lambda c, **k: layers.where(**k),  # a bool condition
+                   lambda c: dict(condition=layers.cast(c.x, "bool")), dict(condition=NEVER)))
+# The logical layers: bool Variables (the pool's are float), out a bool Variable
+for _l in ("logical_and", "logical_or", "logical_xor", "logical_not"):
+    TABLE.append(Entry(_l, _l, lambda c, _l=_l, **k: getattr(layers, _l)(**k),
+                       (lambda c: dict(x=layers.cast(c.x, "bool"))) if _l == "logical_not" else
+                       (lambda c: dict(x=layers.cast(c.x, "bool"), y=layers.cast(c.x, "bool"))),
+                       dict(x=NEVER, out=NONE, name=NAME,
+                            **({} if _l == "logical_not" else {"y": NEVER}))))
 TABLE += [
     Entry("matmul", "matmul", lambda c, **k: layers.matmul(**k), lambda c: dict(x=c.x, y=c.x),
           dict(x=X, y=X, transpose_x=BOOL, transpose_y=BOOL, alpha=FLOAT(), name=NAME)),

@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Ops whose inputs are never float, so that float32/float64 kernels would be meaningless.
 NOT_FLOAT = {
+    **{t: "a logical op: X and Y are bool" for t in ("logical_and", "logical_or", "logical_xor",
+                                                   "logical_not")},
+    "elementwise_floordiv": "fluid 1.8's floordiv has int32 and int64 kernels only",
     "reduce_all": "a logical reduction: X is bool",
     "reduce_any": "a logical reduction: X is bool",
 }

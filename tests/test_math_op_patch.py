@@ -64,15 +64,19 @@ def test_numpy_numbers_and_one_number_arrays_act_as_the_number(fresh, rng, op):
         np.testing.assert_allclose(g, w, rtol=1e-6)  # np.float32(2.5) is exact; the rest too
 
 
-@pytest.mark.parametrize("name, op", [("__lt__", operator.lt), ("__le__", operator.le),
-                                      ("__gt__", operator.gt), ("__ge__", operator.ge)])
-def test_ordering_comparisons_are_a_type_error_naming_fluids_op(fresh, name, op):
+@pytest.mark.parametrize("name, op, op_type", [
+    ("__lt__", operator.lt, "less_than"), ("__le__", operator.le, "less_equal"),
+    ("__gt__", operator.gt, "greater_than"), ("__ge__", operator.ge, "greater_equal")])
+def test_ordering_comparisons_build_fluids_compare_ops(fresh, name, op, op_type):
+    # the results are checked in tests/ops/test_compare.py
     x, y = fluid.layers.data("x", [3]), fluid.layers.data("y", [3])
-    for a, b in ((x, y), (x, 1.0), (x, np.ones(3)), (np.ones(3), x), (1.0, x)):
-        with pytest.raises(TypeError, match=r"Variable\.__[lg][te]__: fluid 1\.x made this a "
-                                            r"'(less|greater)_(than|equal)' op"):
-            op(a, b)
-    assert _ops(fresh) == 0
+    out = op(x, y)
+    assert out.dtype == np.bool_ and fresh.global_block().ops[-1].type == op_type
+    before = _ops(fresh)
+    for bad in (np.ones(3), "1", None):
+        with pytest.raises(TypeError, match=rf"Variable\.{name} \(.*\): the other operand"):
+            op(x, bad)
+    assert _ops(fresh) == before
 
 
 def test_equality_with_an_array_is_identity_not_an_array(fresh):
@@ -101,17 +105,22 @@ def test_an_integer_variable_takes_integral_numbers_and_divides_truncating(fresh
     assert _ops(fresh) == before
 
 
-@pytest.mark.parametrize("name, op, fluid_op", [
-    ("__pow__", operator.pow, "elementwise_pow"), ("__floordiv__", operator.floordiv,
-                                                   "elementwise_floordiv"),
-    ("__mod__", operator.mod, "elementwise_mod")])
-def test_power_floor_division_and_modulo_are_a_type_error_naming_fluids_op(fresh, name, op,
-                                                                            fluid_op):
-    x = fluid.layers.data("x", [3])
-    for other in (x, 2, np.ones(3)):
-        with pytest.raises(TypeError, match=rf"Variable\.{name}: fluid 1\.x made this a "
-                                            rf"'{fluid_op}' op, which minifluid does not have"):
-            op(x, other)
-    with pytest.raises(TypeError, match=r"Variable\.__rpow__: .*'elementwise_pow'"):
-        2 ** x
-    assert _ops(fresh) == 0
+def test_power_floor_division_and_modulo_build_fluids_elementwise_ops(fresh):
+    # the formulas are checked in tests/ops/test_elementwise_math.py
+    x, i = fluid.layers.data("x", [3]), fluid.layers.data("i", [3], "int64")
+    outs = [x ** 2, 2 ** x, x ** x, x % 1.5, i // 2, i // i, i % -3]
+    assert [o.dtype for o in outs] == [np.float32] * 4 + [np.int64] * 3
+    xv, iv = np.array([[0.5, 2, -3]], np.float32), np.array([[7, -7, 3]])
+    got = fluid.Executor().run(fresh, {"x": xv, "i": iv}, outs)
+    want = [xv ** 2, 2 ** xv, xv ** xv, np.fmod(1.5 + np.fmod(xv, 1.5), 1.5),
+            np.array([[3, -3, 1]]), np.ones((1, 3)), np.fmod(iv, -3)]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6)
+    before = _ops(fresh)
+    with pytest.raises(TypeError, match=r"elementwise_floordiv.*must be int32 or int64"):
+        x // 2
+    with pytest.raises(TypeError, match=r"unsupported operand"):
+        2 // i
+    with pytest.raises(ValueError, match=r"Variable\.__mod__ \(%\).*must be integral"):
+        i % 2.5
+    assert _ops(fresh) == before

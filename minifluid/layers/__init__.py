@@ -4,6 +4,8 @@ from .io import data
 from .loss import square_error_cost
 from .loss15 import *  # noqa: F401,F403
 from .loss15 import __all__ as _loss15
+from .math15 import *  # noqa: F401,F403
+from .math15 import __all__ as _math15
 from .math_op_patch import monkey_patch_variable
 from .nn import *  # noqa: F401,F403
 from .nn import __all__ as _nn
@@ -15,4 +17,5 @@ from .tensor import (create_global_var, fill_constant, fill_constant_batch_size_
 monkey_patch_variable()
 
 __all__ = ["data", "fill_constant", "full_like", "create_global_var", "sum", "sums",
-           "fill_constant_batch_size_like", "Print", "square_error_cost"] + _nn + _ops + _loss15
+           "fill_constant_batch_size_like", "Print", "square_error_cost"] + _nn + _ops + \
+    _loss15 + _math15

@@ -8,9 +8,13 @@ operand that float() accepts into a constant. A larger array, a list, a str or N
 TypeError, as it was in fluid (there float() refused it). An integer Variable takes only
 integral numbers, and `x / n` on it truncates toward zero, as fluid 1.x's elementwise_div.
 Variable sets `__array_ufunc__ = None`, so `np.ones(3) + x` comes here as x.__radd__ instead
-of numpy building an array of Variables. fluid 1.x also made `<`, `<=`, `>`, `>=` (and `==`,
-`!=`) compare ops and `**`, `//`, `%` elementwise ops; minifluid has none of those ops yet, so
-these are a TypeError that says so, and `==` stays identity (programs and lists find
+of numpy building an array of Variables.
+
+`<`, `<=`, `>`, `>=` are the compare ops, as fluid 1.x patched them in: a bool Variable of the
+left operand's shape (a number is first filled to that shape and dtype; `1 < x` is `x > 1`).
+`**`, `//`, `%` are elementwise_pow, elementwise_floordiv (ints only, truncating as fluid 1.8's
+kernel does) and elementwise_mod, filling a number the same way; `2 ** x` works, `2 // x` and
+`2 % x` are a TypeError, as in fluid 1.8. `==` and `!=` stay identity (programs and lists find
 Variables by it).
 """
 from __future__ import annotations
@@ -19,10 +23,12 @@ import numpy as np
 
 from ..checks import given, is_real
 from ..framework import Variable
-from .helper import append_layer_op
+from .helper import append_layer_op, building
 
 _SYMBOLS = {"__add__": "+", "__radd__": "+", "__sub__": "-", "__rsub__": "-", "__mul__": "*",
-            "__rmul__": "*", "__truediv__": "/", "__rtruediv__": "/"}
+            "__rmul__": "*", "__truediv__": "/", "__rtruediv__": "/", "__lt__": "<",
+            "__le__": "<=", "__gt__": ">", "__ge__": ">=", "__pow__": "**", "__rpow__": "**",
+            "__floordiv__": "//", "__mod__": "%"}
 
 
 def _number(v):
@@ -51,29 +57,41 @@ def _scale(x, scale, bias):
                            {"scale": float(scale), "bias": float(bias), "bias_after_scale": True})
 
 
+def _operand(name, self, other):
+    """`other` as a float, where it is a number that Variable `self` can take, or refuse it."""
+    number = _number(other)
+    if number is None:
+        raise _refuse(name, self, other)
+    if self.dtype.kind in "iu" and not number.is_integer():
+        # fluid 1.x refused this too; scale would silently truncate the factor
+        raise ValueError(f"Variable.{name} ({_SYMBOLS[name]}): Variable {self.name!r} "
+                         f"is {self.dtype.name}, so the number must be integral, got "
+                         f"{given(other)}; cast it first (fluid.layers.cast)")
+    return number
+
+
 def _binary(name, op_type, by_number, reverse=False):
     def method(self, other):
         if not isinstance(other, Variable):
-            number = _number(other)
-            if number is None:
-                raise _refuse(name, self, other)
-            if self.dtype.kind in "iu" and not number.is_integer():
-                # fluid 1.x refused this too; scale would silently truncate the factor
-                raise ValueError(f"Variable.{name} ({_SYMBOLS[name]}): Variable {self.name!r} "
-                                 f"is {self.dtype.name}, so the number must be integral, got "
-                                 f"{given(other)}; cast it first (fluid.layers.cast)")
-            return by_number(self, number)
+            return by_number(self, _operand(name, self, other))
         x, y = (other, self) if reverse else (self, other)
         return append_layer_op(op_type, {"X": ("x", x), "Y": ("y", y)}, {"axis": -1})
     method.__name__ = method.__qualname__ = name
     return method
 
 
-def _missing(name, fluid_op):
+def _filled(name, op_type, reverse=False, compare=False):
+    """A method appending `op_type`; a number is first filled to the Variable's shape and
+    dtype. A compare op's bool result is stop_gradient, as in fluid."""
     def method(self, other):
-        raise TypeError(f"Variable.{name}: fluid 1.x made this a '{fluid_op}' op, which "
-                        f"minifluid does not have (Variable {self.name!r}, other operand "
-                        f"{given(other) if not isinstance(other, Variable) else other.name})")
+        with building():  # a refused op takes the filled number out with it
+            if not isinstance(other, Variable):
+                other = append_layer_op("fill_any_like", {"X": ("x", self)},
+                                        {"value": _operand(name, self, other)})
+            x, y = (other, self) if reverse else (self, other)
+            out = append_layer_op(op_type, {"X": ("x", x), "Y": ("y", y)}, {"axis": -1})
+        out.stop_gradient = out.stop_gradient or compare
+        return out
     method.__name__ = method.__qualname__ = name
     return method
 
@@ -102,9 +120,10 @@ def monkey_patch_variable():
     Variable.__truediv__ = _binary("__truediv__", "elementwise_div", _div)
     Variable.__rtruediv__ = _binary("__rtruediv__", "elementwise_div", _rdiv, reverse=True)
     Variable.__neg__ = lambda x: _scale(x, -1, 0)
-    for name, fluid_op in (("__lt__", "less_than"), ("__le__", "less_equal"),
-                           ("__gt__", "greater_than"), ("__ge__", "greater_equal"),
-                           ("__pow__", "elementwise_pow"), ("__rpow__", "elementwise_pow"),
-                           ("__floordiv__", "elementwise_floordiv"),
-                           ("__mod__", "elementwise_mod")):
-        setattr(Variable, name, _missing(name, fluid_op))
+    for name, op_type in (("__lt__", "less_than"), ("__le__", "less_equal"),
+                          ("__gt__", "greater_than"), ("__ge__", "greater_equal")):
+        setattr(Variable, name, _filled(name, op_type, compare=True))
+    Variable.__pow__ = _filled("__pow__", "elementwise_pow")
+    Variable.__rpow__ = _filled("__rpow__", "elementwise_pow", reverse=True)
+    Variable.__floordiv__ = _filled("__floordiv__", "elementwise_floordiv")
+    Variable.__mod__ = _filled("__mod__", "elementwise_mod")
