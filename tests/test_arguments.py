@@ -461,6 +461,10 @@ TABLE += [
           lambda c: dict(input=_ids(c, False), size=[10, 4]), EMBEDDING),
     Entry("fluid.embedding", "fluid.embedding", lambda c, **k: fluid.embedding(**k),
           lambda c: dict(input=_ids(c, True), size=[10, 4]), EMBEDDING),
+    Entry("layer_norm", "layer_norm", lambda c, **k: layers.layer_norm(**k),
+          lambda c: dict(input=c.x),
+          dict(input=X, scale=BOOL, shift=BOOL, begin_norm_axis=INT(0, 1), epsilon=FLOAT(0),
+               param_attr=ATTR, bias_attr=ATTR, act=ACT, name=NAME)),
 ]
 
 def _init_entry(cls, specs, valid=None):

@@ -1,12 +1,17 @@
 """Embedding and normalization layers with fluid 1.8 signatures (issue 15)."""
 from __future__ import annotations
 
-from ..checks import check_bool, check_dtype, check_int, check_ints, check_var_dtype
-from ..framework import Variable
-from ..param_attr import ParamAttr
-from .helper import LayerHelper, building
+import copy
+import math
 
-__all__ = ["embedding"]
+from ..checks import (check_bool, check_dtype, check_float, check_int, check_ints,
+                      check_var_dtype)
+from ..framework import Variable
+from ..initializer import Constant
+from ..param_attr import ParamAttr
+from .helper import LayerHelper, activate, building, check_act, check_name
+
+__all__ = ["embedding", "layer_norm"]
 
 
 def _embedding(where, op_type, input, size, is_sparse, is_distributed, padding_idx, param_attr,
@@ -70,3 +75,46 @@ def embedding_v2(input, size, is_sparse=False, is_distributed=False, padding_idx
     """
     return _embedding("fluid.embedding", "lookup_table_v2", input, size, is_sparse,
                       is_distributed, padding_idx, param_attr, dtype)
+
+
+def layer_norm(input, scale=True, shift=True, begin_norm_axis=1, epsilon=1e-05, param_attr=None,
+               bias_attr=None, act=None, name=None) -> Variable:
+    """Each sample (input flattened to 2-D at `begin_norm_axis`) normalised to mean 0 and
+    variance 1, times a learned scale (initialised to 1) plus a learned shift (0), both of
+    the flattened width; then `act`.
+
+    Example:
+        y = fluid.layers.layer_norm(x, begin_norm_axis=1)
+    """
+    where = "layer_norm"
+    check_var_dtype(where, "input", input, ("float16", "float32", "float64"))
+    scale, shift = check_bool(where, "scale", scale), check_bool(where, "shift", shift)
+    rank = len(input.shape)
+    axis = check_int(where, "begin_norm_axis", begin_norm_axis, lo=0)
+    if axis >= rank:
+        raise ValueError(f"{where}: argument 'begin_norm_axis' ({axis}) must be less than the "
+                         f"rank of input '{input.name}' of shape {list(input.shape)}")
+    epsilon = check_float(where, "epsilon", epsilon, lo=0)
+    w_attr = ParamAttr.to_attr(param_attr, "param_attr", where)
+    b_attr = ParamAttr.to_attr(bias_attr, "bias_attr", where)
+    check_act(where, act)
+    check_name(where, name)
+    if -1 in input.shape[axis:]:
+        raise ValueError(f"{where}: the dimensions of '{input.name}' from begin_norm_axis "
+                         f"({axis}) must be known, got shape {list(input.shape)}")
+    width = math.prod(input.shape[axis:])
+    with building():
+        helper = LayerHelper(where, name)
+        inputs = {"X": input}
+        if scale and w_attr is not False:
+            if w_attr.initializer is None:  # a copy: the caller's ParamAttr stays as given
+                w_attr = copy.copy(w_attr)
+                w_attr.initializer = Constant(1.0)
+            inputs["Scale"] = helper.create_parameter(w_attr, [width], input.dtype)
+        if shift and b_attr is not False:
+            inputs["Bias"] = helper.create_parameter(b_attr, [width], input.dtype, is_bias=True)
+        y, mean, var = helper.tmp(), helper.tmp(), helper.tmp()
+        mean.stop_gradient = var.stop_gradient = True
+        helper.append_op("layer_norm", inputs, {"Y": y, "Mean": mean, "Variance": var},
+                         {"epsilon": epsilon, "begin_norm_axis": axis})
+        return activate(y, act, helper)
