@@ -4,6 +4,6 @@ grad maker and kernels. Importing this package registers them all. Installed as 
 """
 from . import (activation, activation_attrs, cast, concat, dropout,  # noqa: F401
                elementwise, fill_any_like, fill_constant, fill_constant_batch_size_like,
-               layer_norm, lookup_table,
+               batch_norm, layer_norm, lookup_table,
                matmul, mean, mul, optimizers, print_op, random, reduce, reshape, scale,
                sigmoid_cross_entropy_with_logits, softmax, sum)

@@ -465,6 +465,13 @@ TABLE += [
           lambda c: dict(input=c.x),
           dict(input=X, scale=BOOL, shift=BOOL, begin_norm_axis=INT(0, 1), epsilon=FLOAT(0),
                param_attr=ATTR, bias_attr=ATTR, act=ACT, name=NAME)),
+    Entry("batch_norm", "batch_norm", lambda c, **k: layers.batch_norm(**k),
+          lambda c: dict(input=c.x),
+          dict(input=X, act=ACT, is_test=BOOL, momentum=ANY(FLOAT(), LR), epsilon=FLOAT(0, 1e-3),
+               param_attr=EMBEDDING["param_attr"], bias_attr=EMBEDDING["param_attr"],
+               data_layout=ONE_OF("NCHW", "NHWC"), in_place=BOOL, name=NAME,
+               moving_mean_name=ANY(NONE, STR), moving_variance_name=ANY(NONE, STR),
+               do_model_average_for_mean_and_var=BOOL, use_global_stats=BOOL)),
 ]
 
 def _init_entry(cls, specs, valid=None):

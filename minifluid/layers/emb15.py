@@ -4,14 +4,14 @@ from __future__ import annotations
 import copy
 import math
 
-from ..checks import (check_bool, check_dtype, check_float, check_int, check_ints,
+from ..checks import (check_bool, check_dtype, check_float, check_int, check_ints, check_str,
                       check_var_dtype)
 from ..framework import Variable
 from ..initializer import Constant
 from ..param_attr import ParamAttr
 from .helper import LayerHelper, activate, building, check_act, check_name
 
-__all__ = ["embedding", "layer_norm"]
+__all__ = ["embedding", "layer_norm", "batch_norm"]
 
 
 def _embedding(where, op_type, input, size, is_sparse, is_distributed, padding_idx, param_attr,
@@ -117,4 +117,84 @@ def layer_norm(input, scale=True, shift=True, begin_norm_axis=1, epsilon=1e-05, 
         mean.stop_gradient = var.stop_gradient = True
         helper.append_op("layer_norm", inputs, {"Y": y, "Mean": mean, "Variance": var},
                          {"epsilon": epsilon, "begin_norm_axis": axis})
+        return activate(y, act, helper)
+
+
+def batch_norm(input, act=None, is_test=False, momentum=0.9, epsilon=1e-05, param_attr=None,
+               bias_attr=None, data_layout="NCHW", in_place=False, name=None,
+               moving_mean_name=None, moving_variance_name=None,
+               do_model_average_for_mean_and_var=True, use_global_stats=False) -> Variable:
+    """Batch normalization over the channels (axis 1 for NCHW, the last for NHWC): while
+    training each channel is normalised with the batch's mean and variance and the moving
+    statistics (persistables named `moving_mean_name` / `moving_variance_name`, initialised
+    to 0 and 1) are updated with `momentum`; with `is_test` (also set by
+    Program.clone(for_test=True)) or `use_global_stats` the moving statistics are used.
+    Then a learned scale (1) and shift (0), then `act`. Parameters of float16 input are
+    float32, as in fluid. `momentum` may be a 1-element float Variable. `in_place` is
+    accepted and writes a new variable (the values are the same).
+
+    Example:
+        y = fluid.layers.batch_norm(conv, act="relu", moving_mean_name="bn_mean")
+    """
+    where = "batch_norm"
+    check_var_dtype(where, "input", input, ("float16", "float32", "float64"))
+    check_act(where, act)
+    is_test = check_bool(where, "is_test", is_test)
+    if isinstance(momentum, Variable):
+        check_var_dtype(where, "momentum", momentum, ("float32", "float64"))
+        if tuple(momentum.shape) not in ((1,), (-1,)):
+            raise ValueError(f"{where}: argument 'momentum' must be a float or a 1-element "
+                             f"Variable, got '{momentum.name}' of shape {list(momentum.shape)}")
+    else:
+        momentum = check_float(where, "momentum", momentum)
+    epsilon = check_float(where, "epsilon", epsilon, lo=0, hi=1e-3)
+    w_attr = ParamAttr.to_attr(param_attr, "param_attr", where)
+    b_attr = ParamAttr.to_attr(bias_attr, "bias_attr", where)
+    for arg, a in (("param_attr", w_attr), ("bias_attr", b_attr)):
+        if a is False:
+            raise ValueError(f"{where}: argument '{arg}' cannot be False: batch_norm needs its "
+                             f"scale and bias")
+    data_layout = check_str(where, "data_layout", data_layout, ("NCHW", "NHWC"))
+    check_bool(where, "in_place", in_place)
+    check_name(where, name)
+    mean_name = check_str(where, "moving_mean_name", moving_mean_name, none=True)
+    var_name = check_str(where, "moving_variance_name", moving_variance_name, none=True)
+    average = check_bool(where, "do_model_average_for_mean_and_var",
+                         do_model_average_for_mean_and_var)
+    use_global_stats = check_bool(where, "use_global_stats", use_global_stats)
+    if not 2 <= len(input.shape) <= 5:
+        raise ValueError(f"{where}: input '{input.name}' must have 2 to 5 dimensions, got "
+                         f"shape {list(input.shape)}")
+    c = input.shape[1 if data_layout == "NCHW" else -1]
+    if c < 0:
+        raise ValueError(f"{where}: the channel dimension of input '{input.name}' (shape "
+                         f"{list(input.shape)}, {data_layout}) must be known")
+    dtype = "float32" if input.dtype.name == "float16" else input.dtype.name
+    with building():
+        helper = LayerHelper(where, name)
+        if w_attr.initializer is None:  # a copy: the caller's ParamAttr stays as given
+            w_attr = copy.copy(w_attr)
+            w_attr.initializer = Constant(1.0)
+        scale = helper.create_parameter(w_attr, [c], dtype)
+        bias = helper.create_parameter(b_attr, [c], dtype, is_bias=True)
+        stats = []
+        for stat_name, init in ((mean_name, 0.0), (var_name, 1.0)):
+            v = helper.create_parameter(ParamAttr(name=stat_name, initializer=Constant(init),
+                                                  trainable=False, do_model_average=average),
+                                        [c], dtype)
+            v.stop_gradient = True
+            stats.append(v)
+        mean, variance = stats
+        saved_mean, saved_var, y = helper.tmp(), helper.tmp(), helper.tmp()
+        saved_mean.stop_gradient = saved_var.stop_gradient = True
+        inputs = {"X": input, "Scale": scale, "Bias": bias, "Mean": mean, "Variance": variance}
+        attrs = {"epsilon": epsilon, "is_test": is_test, "data_layout": data_layout,
+                 "fuse_with_relu": False, "use_global_stats": use_global_stats}
+        if isinstance(momentum, Variable):
+            inputs["MomentumTensor"] = momentum
+        else:
+            attrs["momentum"] = momentum
+        helper.append_op("batch_norm", inputs,
+                         {"Y": y, "MeanOut": mean, "VarianceOut": variance,
+                          "SavedMean": saved_mean, "SavedVariance": saved_var}, attrs)
         return activate(y, act, helper)
