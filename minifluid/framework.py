@@ -198,6 +198,12 @@ class Operator:
     def where(self) -> str:
         return f"op '{self.type}' created at {self.callsite}"
 
+    @property
+    def desc(self):
+        """fluid's OpDesc of this op (minifluid/op_desc.py: what Paddle's op tests use)."""
+        from .op_desc import op_desc
+        return op_desc(self)
+
     def __repr__(self) -> str:
         def show(n):
             return n if n == EMPTY else f"{n}{list(self.block.var(n).shape)}"
@@ -239,6 +245,12 @@ class Block:
 
     def has_var(self, name: str) -> bool:
         return name in self.vars
+
+    @property
+    def desc(self):
+        """fluid's BlockDesc of this block (minifluid/op_desc.py)."""
+        from .op_desc import BlockDesc
+        return BlockDesc(self)
 
     def create_var(self, name: Optional[str] = None, shape=(), dtype="float32", **kw) -> Variable:
         name = name or unique_name.generate("_generated_var")
@@ -309,6 +321,9 @@ class Program:
 
     def _bump(self):
         self._version += 1
+
+    def _sync_with_cpp(self):
+        """fluid copies its C++ program back here; minifluid's program is the only copy."""
 
     def global_block(self) -> Block:
         return self.blocks[0]
