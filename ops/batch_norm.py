@@ -4,7 +4,7 @@ batch's statistics while training, or the moving ones (Mean, Variance) when test
     training:  mu, var = mean and (biased) variance of X over all axes but C
                MeanOut = Mean momentum + mu (1 - momentum);  VarianceOut likewise with var
                SavedMean = mu;  SavedVariance = 1 / sqrt(var + epsilon)
-    testing (is_test without trainable_statistics, or use_global_stats):
+    testing (is_test without trainable_statistics, use_global_stats, or an empty batch):
                mu, var = Mean, Variance;  MeanOut = Mean;  VarianceOut = Variance
     Y = (X - mu) / sqrt(var + epsilon) Scale + Bias
 
@@ -79,7 +79,8 @@ def batch_norm(x, scale, bias, mean, var, momentum_t, *, momentum, epsilon, is_t
     axes, shape = _axes(x, data_layout)
     if momentum_t is not None:
         momentum = float(momentum_t.reshape(-1)[0])  # a read of the device on GPU
-    if _fixed(is_test, use_global_stats, trainable_statistics):
+    # an empty batch has no statistics: the moving ones stay and are used (Y is empty)
+    if _fixed(is_test, use_global_stats, trainable_statistics) or x.size == 0:
         mu, sigma2, mean_out, var_out = mean, var, mean, var
     else:
         mu = x.mean(axis=axes)

@@ -130,3 +130,9 @@ def test_float16_input_keeps_float32_parameters_and_bad_arguments_are_refused():
             layers.batch_norm(x, data_layout="NCWH")
         with pytest.raises(ValueError, match="batch_norm: argument 'epsilon'"):
             layers.batch_norm(x, epsilon=0.1)
+
+
+def test_an_empty_batch_keeps_the_moving_statistics(rng):
+    ins = {**inputs(rng, (2, 3), "NCHW"), "X": np.zeros((0, 3))}
+    check_output("batch_norm", ins, {"Y": np.zeros((0, 3)), "MeanOut": ins["Mean"],
+                                     "VarianceOut": ins["Variance"]})

@@ -52,7 +52,8 @@ def test_the_layer_makes_scale_1_and_bias_0_and_refuses_bad_axes():
         y = layers.layer_norm(x, begin_norm_axis=2)
         assert y.shape == (-1, 3, 4)
         assert [p.shape for p in main.global_block().all_parameters()] == [(4,), (4,)]
-        with pytest.raises(ValueError, match="layer_norm: argument 'begin_norm_axis' \\(3\\) must be less"):
+        with pytest.raises(ValueError,
+                           match=r"layer_norm: argument 'begin_norm_axis' \(3\) must be less"):
             layers.layer_norm(x, begin_norm_axis=3)
         with pytest.raises(TypeError, match="layer_norm: argument 'input'"):
             layers.layer_norm(layers.cast(x, "int32"))
