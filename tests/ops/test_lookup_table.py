@@ -5,6 +5,7 @@ import pytest
 
 import minifluid as fluid
 from minifluid import layers
+from minifluid.regularizer import L2Decay
 from minifluid.selected_rows import SelectedRows
 from minifluid.testing import check_grad, check_output, run_op
 
@@ -130,7 +131,9 @@ def _word2vec_losses(is_sparse, optimizer, steps=6):
 
 @pytest.mark.parametrize("optimizer", [
     lambda: fluid.optimizer.SGD(0.5), lambda: fluid.optimizer.Momentum(0.3, 0.9),
-    lambda: fluid.optimizer.Adam(0.05, lazy_mode=False)], ids=["sgd", "momentum", "adam"])
+    lambda: fluid.optimizer.Adam(0.05, lazy_mode=False),
+    lambda: fluid.optimizer.SGD(0.5, regularization=L2Decay(0.01))],  # sparse + dense decay
+    ids=["sgd", "momentum", "adam", "sgd_l2decay"])
 def test_word2vec_trains_the_same_with_sparse_and_dense_gradients(optimizer):
     dense, dense_table = _word2vec_losses(False, optimizer)
     sparse, sparse_table = _word2vec_losses(True, optimizer)
