@@ -33,6 +33,8 @@ from .framework import (Block, Operator, Parameter, Program, Variable,  # noqa: 
                         default_main_program, default_startup_program, in_dygraph_mode,
                         program_guard, unique_name)
 from .layers.io import fluid_data as data  # noqa: E402
+from . import input  # noqa: E402,A004  (fluid.input.embedding)
+from .layers.emb15 import embedding_v2 as embedding  # noqa: E402
 from .lod_tensor import LoDTensor, create_lod_tensor, create_random_int_lodtensor  # noqa: E402
 from .param_attr import ParamAttr  # noqa: E402
 from .place import CPUPlace, CUDAPlace, is_compiled_with_cuda  # noqa: E402
@@ -52,3 +54,4 @@ __all__ = [
     "debugger", "name_scope", "ParallelExecutor", "profiler", "require_version", "version",
     "metrics",
 ]
+__all__ += ["embedding", "input"]  # issue 15

@@ -341,8 +341,11 @@ def _check_fed_shape(name, declared, got):
 
 
 def _kernel_dtype(op) -> str:
-    """Kernels are chosen by the dtype of the first input (of the first output if none)."""
-    for names in list(op.inputs.values()) + list(op.outputs.values()):
+    """Kernels are chosen by the dtype of the first input (of the first output if none), in
+    the order the op declares its slots (a program built by hand may list Ids before W)."""
+    opdef = registry.OPS.get(op.type)
+    order = (opdef.inputs, opdef.outputs) if opdef is not None else (op.inputs, op.outputs)
+    for names in [op.inputs.get(s) for s in order[0]] + [op.outputs.get(s) for s in order[1]]:
         if names:
             return name_of(op.block.var(names[0]).dtype)
     raise ValueError(f"{op.where()} has neither inputs nor outputs")

@@ -16,7 +16,7 @@ from typing import Iterator, Optional, Sequence
 
 import numpy as np
 
-from . import registry
+from . import op_desc as _desc, registry
 from .vartype import VarType
 from .namescope import current as current_namescope, name_scope  # noqa: F401
 from .registry import EMPTY, GRAD_SUFFIX  # noqa: F401 (spelled once, in the registry)
@@ -198,6 +198,8 @@ class Operator:
     def where(self) -> str:
         return f"op '{self.type}' created at {self.callsite}"
 
+    desc = property(lambda self: _desc.op_desc(self), doc="fluid's OpDesc view (op_desc.py)")
+
     def __repr__(self) -> str:
         def show(n):
             return n if n == EMPTY else f"{n}{list(self.block.var(n).shape)}"
@@ -239,6 +241,8 @@ class Block:
 
     def has_var(self, name: str) -> bool:
         return name in self.vars
+
+    desc = property(lambda self: _desc.BlockDesc(self), doc="fluid's BlockDesc view (op_desc.py)")
 
     def create_var(self, name: Optional[str] = None, shape=(), dtype="float32", **kw) -> Variable:
         name = name or unique_name.generate("_generated_var")
@@ -309,6 +313,9 @@ class Program:
 
     def _bump(self):
         self._version += 1
+
+    def _sync_with_cpp(self):  # fluid copies its C++ program back; minifluid has one copy
+        pass
 
     def global_block(self) -> Block:
         return self.blocks[0]

@@ -56,6 +56,12 @@ class _Tensor:
     def shape(self):
         return list(self._scope._vars[self._name].shape)
 
+    def set_recursive_sequence_lengths(self, lengths):
+        """fluid's LoD of a scope tensor: a scope holds plain arrays, so only [] (no LoD)."""
+        if list(lengths):
+            raise NotImplementedError(f"variable '{self._name}': a scope tensor holds no LoD "
+                                      f"here; feed a fluid.LoDTensor to the Executor instead")
+
 
 class Scope:
     """Holds the values of persistable variables (parameters) between runs."""

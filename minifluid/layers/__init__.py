@@ -1,5 +1,7 @@
 """fluid.layers: functions that append ops to the default main program."""
 from .control_flow import Print
+from .emb15 import *  # noqa: F401,F403
+from .emb15 import __all__ as _emb15
 from .io import data
 from .loss import square_error_cost
 from .loss15 import *  # noqa: F401,F403
@@ -18,4 +20,4 @@ monkey_patch_variable()
 
 __all__ = ["data", "fill_constant", "full_like", "create_global_var", "sum", "sums",
            "fill_constant_batch_size_like", "Print", "square_error_cost"] + _nn + _ops + \
-    _loss15 + _math15
+    _loss15 + _math15 + _emb15
