@@ -130,7 +130,7 @@ NOT_NAMES = {"x", "y", "reshape2", "shape", "actual_shape", "Mask", "fix_seed", 
              ".npy", ".npz", "<", "<=", ">", ">=", "**", "//", "%", "x / 2", "*_batch_size_like",
              "seed", "std::minstd_rand", "Program.random_seed", "diag_num", "diag_step",
              "diag_val", "scope.var(name).get_selected_rows()", "sgd", "momentum", "adam",
-             "lazy_mode"}
+             "lazy_mode", "x < y", "x ** 2", "x // 2", "x % 2", "2 // x", "2 % x"}
 NAMESPACES = ["", "layers", "initializer", "optimizer", "io", "regularizer", "compat.tf.nn"]
 
 
