@@ -495,6 +495,44 @@ TABLE += [
 ]
 
 
+
+def unsqueezes_x(v, c):
+    """Whether `v` is unsqueeze's axes for [3, 3]: an int, or ints inserted one by one, each
+    in [-rank - 1, rank] of the shape built so far."""
+    axes = [v] if is_int(v) else v
+    if not isinstance(axes, (list, tuple)) or not all(is_int(a) for a in axes):
+        return False
+    rank = 2
+    for a in axes:
+        if not -rank - 1 <= a <= rank:
+            return False
+        rank += 1
+    return True
+
+
+# issue 15's shape layers (minifluid/layers/shape15.py), with fluid 1.8's signatures
+TABLE += [
+    Entry("shape", "shape", lambda c, **k: layers.shape(**k), lambda c: dict(input=c.x),
+          dict(input=VAR)),
+    # axes name dimensions of size 1: x [3, 3] has none, lr and loss ([1]) have one
+    Entry("squeeze", "squeeze", lambda c, **k: layers.squeeze(**k),
+          lambda c: dict(input=c.x, axes=[]),
+          dict(input=VAR, axes=lambda v, c: isinstance(v, (list, tuple)) and len(v) == 0,
+               name=NAME)),
+    Entry("unsqueeze", "unsqueeze", lambda c, **k: layers.unsqueeze(**k),
+          lambda c: dict(input=c.x, axes=[0]), dict(input=VAR, axes=unsqueezes_x, name=NAME)),
+    # perm: a permutation of [0, 1] (none in the pool but the valid call's)
+    Entry("transpose", "transpose", lambda c, **k: layers.transpose(**k),
+          lambda c: dict(x=c.x, perm=[1, 0]),
+          dict(x=X, perm=lambda v, c: isinstance(v, (list, tuple)) and list(v) in ([0, 1],
+                                                                                 [1, 0])
+               and all(is_int(d) for d in v), name=NAME)),
+    Entry("t", "t", lambda c, **k: layers.t(**k), lambda c: dict(input=c.x),
+          dict(input=VAR, name=NAME)),
+    Entry("flatten", "flatten", lambda c, **k: layers.flatten(**k), lambda c: dict(x=c.x),
+          dict(x=VAR, axis=INT(0, 2), name=NAME)),
+]
+
 def _in_guard(guard, build):
     with guard:
         return build()

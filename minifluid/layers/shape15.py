@@ -1,0 +1,145 @@
+"""Shape and indexing layers with fluid 1.8's signatures: shape, squeeze, unsqueeze,
+transpose, t, flatten. Each builds the op fluid 1.8's layer builds (the *2 ops, with XShape).
+"""
+from __future__ import annotations
+
+from ..checks import check_int, check_ints, check_var_dtype, check_variable, is_int
+from ..framework import Variable
+from .helper import LayerHelper, building, check_name
+
+__all__ = ["shape", "squeeze", "unsqueeze", "transpose", "t", "flatten"]
+
+_ALL = ("float16", "float32", "float64", "int8", "int32", "int64", "bool", "uint8")
+
+
+def _append(op_type, inputs, attrs, name, x_shape=False):
+    """Append `op_type`; its Out is named `name` when given. With x_shape the op also gets
+    an XShape output (the *2 ops)."""
+    with building():
+        helper = LayerHelper(op_type, name)
+        out = helper.tmp(name)
+        outs = {"Out": out, "XShape": helper.tmp()} if x_shape else {"Out": out}
+        helper.append_op(op_type, inputs, outs, attrs)
+        return out
+
+
+def shape(input) -> Variable:
+    """The shape of `input` as a 1-D int32 tensor, read when the program runs (so -1
+    dimensions come out as the fed sizes).
+
+    Example:
+        n = fluid.layers.shape(x)    # [rank] int32
+    """
+    check_var_dtype("shape", "input", input, _ALL)
+    return _append("shape", {"Input": input}, {}, None)
+
+
+def squeeze(input, axes, name=None) -> Variable:
+    """`input` without the dimensions `axes` (each of size 1); with axes=[] without every
+    dimension of size 1. Builds squeeze2.
+
+    Example:
+        y = fluid.layers.squeeze(x, axes=[1])    # [N, 1, 10] -> [N, 10]
+    """
+    check_var_dtype("squeeze", "input", input, ("float32", "float64", "int8", "int32", "int64"))
+    axes = check_ints("squeeze", "axes", axes)
+    check_name("squeeze", name)
+    return _append("squeeze2", {"X": input}, {"axes": axes}, name, x_shape=True)
+
+
+def unsqueeze(input, axes, name=None) -> Variable:
+    """`input` with a dimension of size 1 inserted at each of `axes`, in order. `axes` is an
+    int, a list of ints and 1-element int Variables, or a 1-D int Variable (read when the
+    program runs). Builds unsqueeze2.
+
+    Example:
+        y = fluid.layers.unsqueeze(x, axes=[0])    # [3, 4] -> [1, 3, 4]
+    """
+    check_var_dtype("unsqueeze", "input", input, ("float32", "float64", "int8", "int32",
+                                                   "int64"))
+    check_name("unsqueeze", name)
+    what = "an int, a list of ints and 1-element int Variables, or a 1-D int Variable"
+    inputs, attrs = {"X": input}, {}
+    if isinstance(axes, Variable):
+        _int_tensor("unsqueeze", "axes", axes)
+        inputs["AxesTensor"] = axes
+    elif is_int(axes):
+        attrs["axes"] = [int(axes)]
+    elif isinstance(axes, (list, tuple)) and any(isinstance(a, Variable) for a in axes):
+        with building():
+            inputs["AxesTensorList"] = [_int_tensor("unsqueeze", "axes", a, one=True)
+                                        if isinstance(a, Variable) else _constant(a, what)
+                                        for a in axes]
+            return _append("unsqueeze2", inputs, attrs, name, x_shape=True)
+    else:
+        attrs["axes"] = check_ints("unsqueeze", "axes", axes, what=what)
+    return _append("unsqueeze2", inputs, attrs, name, x_shape=True)
+
+
+def _int_tensor(where, arg, v, one=False):
+    check_variable(where, arg, v)
+    if v.dtype.name not in ("int32", "int64") or len(v.shape) != 1 or (
+            one and v.shape[0] not in (1, -1)):
+        want = "a 1-element" if one else "a 1-D"
+        raise TypeError(f"{where}: argument '{arg}' must hold {want} int32/int64 Variable, got "
+                        f"'{v.name}' of {v.dtype}{list(v.shape)}")
+    return v
+
+
+def _constant(value, what):
+    from .tensor import fill_constant
+    if not is_int(value):
+        raise TypeError(f"unsqueeze: argument 'axes' must be {what}, got {value!r} in the list")
+    return fill_constant([1], "int32", int(value))
+
+
+def transpose(x, perm, name=None) -> Variable:
+    """`x` with its dimensions permuted: dimension i of the result is dimension perm[i] of
+    x. Builds transpose2.
+
+    Example:
+        y = fluid.layers.transpose(x, perm=[1, 0, 2])    # [2, 3, 4] -> [3, 2, 4]
+    """
+    check_var_dtype("transpose", "x", x, ("float16", "float32", "float64", "int32", "int64"))
+    perm = check_ints("transpose", "perm", perm)
+    if len(perm) != len(x.shape):
+        raise ValueError(f"transpose: argument 'perm' must have one entry per dimension of "
+                         f"argument 'x' ('{x.name}', rank {len(x.shape)}), got {perm}")
+    if sorted(perm) != list(range(len(x.shape))):
+        raise ValueError(f"transpose: argument 'perm' must be a permutation of "
+                         f"{list(range(len(x.shape)))}, got {perm}")
+    check_name("transpose", name)
+    return _append("transpose2", {"X": x}, {"axis": perm}, name, x_shape=True)
+
+
+def t(input, name=None) -> Variable:
+    """The transpose of a matrix (`input` of rank 2); a rank-0 or rank-1 input is returned
+    as it is, as in fluid 1.8.
+
+    Example:
+        yt = fluid.layers.t(y)    # [3, 4] -> [4, 3]
+    """
+    check_var_dtype("t", "input", input, ("float16", "float32", "float64", "int32", "int64"))
+    if len(input.shape) > 2:
+        raise ValueError(f"t: argument 'input' must have rank <= 2, got '{input.name}' of "
+                         f"shape {list(input.shape)}; use transpose for more dimensions")
+    check_name("t", name)
+    if len(input.shape) < 2:
+        return input
+    return _append("transpose2", {"X": input}, {"axis": [1, 0]}, name, x_shape=True)
+
+
+def flatten(x, axis=1, name=None) -> Variable:
+    """`x` as a matrix: [prod(x.shape[:axis]), prod(x.shape[axis:])] (axis in [0, rank]).
+    Builds flatten2.
+
+    Example:
+        y = fluid.layers.flatten(x, axis=2)    # [2, 3, 4, 5] -> [6, 20]
+    """
+    check_var_dtype("flatten", "x", x, ("float32", "float64", "int8", "int32", "int64"))
+    axis = check_int("flatten", "axis", axis, lo=0)
+    if axis > len(x.shape):
+        raise ValueError(f"flatten: argument 'axis' must be in [0, {len(x.shape)}] (the rank of "
+                         f"'{x.name}'), got {axis}")
+    check_name("flatten", name)
+    return _append("flatten2", {"X": x}, {"axis": axis}, name, x_shape=True)

@@ -1,0 +1,185 @@
+"""Issue 15's shape ops: shape, squeeze(2), unsqueeze(2), transpose(2), flatten(2); their
+layers. Expected values are numpy formulas written here; gradients are checked in float64."""
+import numpy as np
+import pytest
+
+import minifluid as fluid
+from minifluid.testing import check_grad, check_output, run_op
+
+
+def xshape(x):
+    return np.empty((0,) + x.shape, x.dtype)
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (7,), (1, 2, 3, 4), (0, 3)])
+def test_shape(rng, shape):
+    check_output("shape", {"Input": rng.normal(size=shape)},
+                 {"Out": np.array(shape, np.int32)})
+
+
+@pytest.mark.parametrize("op", ["squeeze", "squeeze2"])
+@pytest.mark.parametrize("shape,axes,want", [
+    ((1, 3, 1, 4), [0, 2], (3, 4)), ((1, 3, 1, 4), [-2], (1, 3, 4)),
+    ((6, 1, 5, 1), [], (6, 5)), ((1, 1), [], ()), ((0, 1, 2), [1], (0, 2))])
+def test_squeeze(rng, op, shape, axes, want):
+    x = rng.normal(size=shape) * 1e300  # values pass through untouched
+    outs = {"Out": x.reshape(want)}
+    if op == "squeeze2":
+        outs["XShape"] = xshape(x)
+    check_output(op, {"X": x}, outs, {"axes": axes})
+    if x.size:
+        check_grad(op, {"X": rng.normal(size=shape)}, {"axes": axes})
+
+
+@pytest.mark.parametrize("op", ["unsqueeze", "unsqueeze2"])
+@pytest.mark.parametrize("shape,axes,want", [
+    ((3, 4), [0], (1, 3, 4)), ((3, 4), [-1], (3, 4, 1)), ((10, 2, 5), [0, 3, 3],
+                                                         (1, 10, 2, 1, 1, 5)),
+    ((10, 2, 5), [3, 1, 1], (10, 1, 1, 2, 5, 1)), ((0, 2), [1], (0, 1, 2))])
+def test_unsqueeze(rng, op, shape, axes, want):
+    x = rng.normal(size=shape)
+    outs = {"Out": x.reshape(want)}
+    if op == "unsqueeze2":
+        outs["XShape"] = xshape(x)
+    check_output(op, {"X": x}, outs, {"axes": axes})
+    if x.size:
+        check_grad(op, {"X": x}, {"axes": axes})
+
+
+def test_unsqueeze2_axes_from_tensors(rng):
+    x = rng.normal(size=(10, 2, 5))
+    want = x.reshape(10, 1, 1, 2, 5, 1)
+    check_output("unsqueeze2", {"X": x, "AxesTensor": np.array([3, 1, 1], np.int64)},
+                 {"Out": want})
+    ts = [np.array([a], np.int32) for a in (3, 1, 1)]
+    check_output("unsqueeze2", {"X": x, "AxesTensorList": ts}, {"Out": want})
+    check_grad("unsqueeze2", {"X": x, "AxesTensorList": ts})
+
+
+@pytest.mark.parametrize("op", ["transpose", "transpose2"])
+@pytest.mark.parametrize("shape,axis", [((3, 4), [1, 0]), ((5,), [0]),
+                                        ((2, 3, 4, 5), [0, 2, 3, 1]),
+                                        ((2, 3, 4, 1, 2), [4, 2, 3, 1, 0]), ((0, 3), [1, 0])])
+def test_transpose(rng, op, shape, axis):
+    x = rng.normal(size=shape)
+    # element [i_0, i_1, ...] of Out is X[index with i_k at position axis[k]]
+    want = np.empty(tuple(shape[a] for a in axis))
+    for idx in np.ndindex(*want.shape):
+        src = [0] * len(shape)
+        for k, a in enumerate(axis):
+            src[a] = idx[k]
+        want[idx] = x[tuple(src)]
+    outs = {"Out": want}
+    if op == "transpose2":
+        outs["XShape"] = xshape(x)
+    check_output(op, {"X": x}, outs, {"axis": axis})
+    if x.size:
+        check_grad(op, {"X": x}, {"axis": axis})
+
+
+def test_transpose_keeps_ints_and_bools(rng):
+    x = rng.integers(-5, 5, size=(2, 3)).astype(np.int64)
+    check_output("transpose2", {"X": x}, {"Out": x.T.copy()}, {"axis": [1, 0]})
+    b = x > 0
+    check_output("transpose", {"X": b}, {"Out": b.T.copy()}, {"axis": [1, 0]})
+
+
+@pytest.mark.parametrize("op", ["flatten", "flatten2"])
+@pytest.mark.parametrize("shape,axis,want", [
+    ((3, 2, 4, 5), 1, (3, 40)), ((3, 2, 4, 5), 0, (1, 120)), ((3, 2, 4, 5), 4, (120, 1)),
+    ((3, 2, 4, 5), 2, (6, 20)), ((0, 2, 3), 1, (0, 6))])
+def test_flatten(rng, op, shape, axis, want):
+    x = rng.normal(size=shape)
+    outs = {"Out": x.reshape(want)}
+    if op == "flatten2":
+        outs["XShape"] = xshape(x)
+    check_output(op, {"X": x}, outs, {"axis": axis})
+    if x.size:
+        check_grad(op, {"X": x}, {"axis": axis})
+
+
+def test_out_is_a_copy(rng):
+    x = rng.normal(size=(1, 3))
+    for op, attrs in (("squeeze2", {"axes": [0]}), ("transpose2", {"axis": [1, 0]}),
+                      ("flatten2", {"axis": 1}), ("unsqueeze2", {"axes": [0]})):
+        out = run_op(op, {"X": x}, attrs)["Out"]
+        out[...] = 7
+        assert (x != 7).all()
+
+
+@pytest.mark.parametrize("op,attrs,match", [
+    ("squeeze2", {"axes": [1]}, r"dimension 1 of X \(shape \[2, 3\]\) is 3, not 1"),
+    ("squeeze2", {"axes": [2]}, r"axis 2 is out of range"),
+    ("unsqueeze2", {"axes": [4]}, r"axis 4 is out of range for a shape of rank 2"),
+    ("transpose2", {"axis": [0, 0]}, r"must be a permutation of the 2 dimensions"),
+    ("flatten2", {"axis": 3}, r"axis 3 is out of range for X of shape \[2, 3\]"),
+])
+def test_bad_attrs_fail_when_built(op, attrs, match):
+    with pytest.raises(ValueError, match=match):
+        run_op(op, {"X": np.zeros((2, 3))}, attrs)
+
+
+def test_layers_build_the_2_ops_and_run(fresh):
+    x = fluid.data("x", [-1, 1, 4], "float32")
+    s = fluid.layers.squeeze(x, axes=[1])
+    u = fluid.layers.unsqueeze(s, axes=0)
+    t = fluid.layers.transpose(x, perm=[2, 0, 1])
+    f = fluid.layers.flatten(x, axis=2)
+    n = fluid.layers.shape(x)
+    m = fluid.layers.t(s)
+    ax = fluid.layers.fill_constant([1], "int64", 2)
+    v = fluid.layers.unsqueeze(s, axes=[ax, 0])
+    assert [op.type for op in fresh.global_block().ops][:5] == [
+        "squeeze2", "unsqueeze2", "transpose2", "flatten2", "shape"]
+    assert s.shape == (-1, 4) and u.shape == (1, -1, 4) and t.shape == (4, -1, 1)
+    assert f.shape == (-1, 4) and n.shape == (3,) and n.dtype == np.int32
+    assert m.shape == (4, -1) and v.shape == (-1, -1, -1, -1)
+    xv = np.arange(8, dtype=np.float32).reshape(2, 1, 4)
+    got = fluid.Executor().run(fresh, {"x": xv}, [s, u, t, f, n, m, v])
+    for a, b in zip(got, [xv[:, 0], xv[:, 0][None], np.moveaxis(xv, 2, 0), xv.reshape(2, 4),
+                          np.array([2, 1, 4]), xv[:, 0].T, xv[:, 0][None, :, :, None]]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_layer_gradients_flow_through(fresh):
+    x = fluid.data("x", [2, 1, 3], "float64")
+    w = fluid.data("w", [3, 2], "float64")
+    x.stop_gradient = False
+    y = fluid.layers.flatten(fluid.layers.transpose(fluid.layers.unsqueeze(
+        fluid.layers.squeeze(x, [1]), [0]), [2, 1, 0]), axis=1)  # y[k, j] = x[j, 0, k]
+    dx, = fluid.gradients(fluid.layers.reduce_sum(fluid.layers.elementwise_mul(y, w)), [x])
+    wv = np.arange(6, dtype=np.float64).reshape(3, 2)
+    g, = fluid.Executor().run(fresh, {"x": np.ones((2, 1, 3)), "w": wv}, [dx])
+    np.testing.assert_array_equal(g[:, 0], wv.T)
+
+
+@pytest.mark.parametrize("call,cls,match", [
+    (lambda x: fluid.layers.squeeze(x, axes=0), TypeError, "squeeze: argument 'axes'"),
+    (lambda x: fluid.layers.unsqueeze(x, axes=2.1), TypeError, "unsqueeze: argument 'axes'"),
+    (lambda x: fluid.layers.transpose(x, perm="[1, 0]"), TypeError,
+     "transpose: argument 'perm'"),
+    (lambda x: fluid.layers.transpose(x, perm=[1, 0, 2, 3]), ValueError,
+     "transpose: argument 'perm' must have one entry per dimension"),
+    (lambda x: fluid.layers.transpose(x, perm=[3, 5, 7]), ValueError, "a permutation"),
+    (lambda x: fluid.layers.flatten(x, axis=4), ValueError, r"flatten: argument 'axis'"),
+    (lambda x: fluid.layers.t(x), ValueError, "t: argument 'input' must have rank <= 2"),
+    (lambda x: fluid.layers.squeeze(np.ones(3), axes=[]), TypeError,
+     "squeeze: argument 'input' must be a Variable"),
+])
+def test_layer_errors(fresh, call, cls, match):
+    x = fluid.data("x", [2, 3, 4], "float32")
+    with pytest.raises(cls, match=match):
+        call(x)
+    assert len(fresh.global_block().ops) == 0
+
+
+def test_layer_dtypes_follow_fluid(fresh):
+    h = fluid.data("h", [2], "float16")
+    with pytest.raises(TypeError, match="squeeze: argument 'input'"):
+        fluid.layers.squeeze(h, axes=[])
+    with pytest.raises(TypeError, match="flatten: argument 'x'"):
+        fluid.layers.flatten(h)
+    b = fluid.data("b", [2, 3], "bool")
+    with pytest.raises(TypeError, match="transpose: argument 'x'"):
+        fluid.layers.transpose(b, [1, 0])
+    assert fluid.layers.transpose(h, [0]).dtype == np.float16
