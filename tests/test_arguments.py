@@ -531,7 +531,14 @@ TABLE += [
           dict(input=VAR, name=NAME)),
     Entry("flatten", "flatten", lambda c, **k: layers.flatten(**k), lambda c: dict(x=c.x),
           dict(x=VAR, axis=INT(0, 2), name=NAME)),
+    # one axis: starts and ends one int each (or a 1-D int Variable: the pool's are float)
+    Entry("slice", "slice", lambda c, **k: layers.slice(**k),
+          lambda c: dict(input=c.x, axes=[0], starts=[0], ends=[1]),
+          dict(input=VAR, axes=lambda v, c: LIST_OF(INT(0, 1))(v, c) and len(v) == 1,
+               starts=lambda v, c: LIST_OF(INT(-2 ** 63))(v, c) and len(v) == 1,
+               ends=lambda v, c: LIST_OF(INT(-2 ** 63))(v, c) and len(v) == 1)),
 ]
+
 
 def _in_guard(guard, build):
     with guard:

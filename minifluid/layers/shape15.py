@@ -1,5 +1,5 @@
 """Shape and indexing layers with fluid 1.8's signatures: shape, squeeze, unsqueeze,
-transpose, t, flatten. Each builds the op fluid 1.8's layer builds (the *2 ops, with XShape).
+transpose, t, flatten, slice. Each builds the op fluid 1.8's layer builds (the *2 ops, with XShape).
 """
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from ..checks import check_int, check_ints, check_var_dtype, check_variable, is_
 from ..framework import Variable
 from .helper import LayerHelper, building, check_name
 
-__all__ = ["shape", "squeeze", "unsqueeze", "transpose", "t", "flatten"]
+__all__ = ["shape", "squeeze", "unsqueeze", "transpose", "t", "flatten", "slice"]
 
 _ALL = ("float16", "float32", "float64", "int8", "int32", "int64", "bool", "uint8")
 
@@ -68,7 +68,7 @@ def unsqueeze(input, axes, name=None) -> Variable:
     elif isinstance(axes, (list, tuple)) and any(isinstance(a, Variable) for a in axes):
         with building():
             inputs["AxesTensorList"] = [_int_tensor("unsqueeze", "axes", a, one=True)
-                                        if isinstance(a, Variable) else _constant(a, what)
+                                        if isinstance(a, Variable) else _constant("unsqueeze", "axes", a, what)
                                         for a in axes]
             return _append("unsqueeze2", inputs, attrs, name, x_shape=True)
     else:
@@ -86,10 +86,11 @@ def _int_tensor(where, arg, v, one=False):
     return v
 
 
-def _constant(value, what):
+def _constant(where, arg, value, what=""):
+    """A 1-element int32 constant: an int of a list that also holds Variables."""
     from .tensor import fill_constant
     if not is_int(value):
-        raise TypeError(f"unsqueeze: argument 'axes' must be {what}, got {value!r} in the list")
+        raise TypeError(f"{where}: argument '{arg}' must be {what}, got {value!r} in the list")
     return fill_constant([1], "int32", int(value))
 
 
@@ -143,3 +144,55 @@ def flatten(x, axis=1, name=None) -> Variable:
                          f"'{x.name}'), got {axis}")
     check_name("flatten", name)
     return _append("flatten2", {"X": x}, {"axis": axis}, name, x_shape=True)
+
+
+def slice(input, axes, starts, ends) -> Variable:  # noqa: A001 -- fluid's name
+    """input[starts[i]:ends[i]] along each dimension axes[i] (Python's slice rules: negative
+    bounds count from the end, bounds past the end are clipped). `starts` and `ends` are
+    lists of ints and 1-element int Variables, or 1-D int Variables; Variables are read when
+    the program runs.
+
+    Example:
+        y = fluid.layers.slice(x, axes=[1], starts=[0], ends=[-1])    # x[:, :-1]
+    """
+    check_var_dtype("slice", "input", input, ("float16", "float32", "float64", "int32",
+                                               "int64", "bool"))
+    axes = check_ints("slice", "axes", axes, lo=0)
+    if len(set(axes)) != len(axes) or any(a >= len(input.shape) for a in axes):
+        raise ValueError(f"slice: argument 'axes' must be distinct dimensions of argument "
+                         f"'input' ('{input.name}', rank {len(input.shape)}), got {axes}")
+    inputs, attrs, flags = {"Input": input}, {"axes": axes}, [1] * len(axes)
+    lists = {}
+    for arg, bounds in (("starts", starts), ("ends", ends)):
+        slot = arg.capitalize()
+        if isinstance(bounds, Variable):
+            _int_tensor("slice", arg, bounds)
+            if bounds.shape[0] not in (len(axes), -1):
+                raise ValueError(f"slice: argument '{arg}' must hold one value per axis of "
+                                 f"argument 'axes' ({axes}), got '{bounds.name}' of shape "
+                                 f"{list(bounds.shape)}")
+            inputs[f"{slot}Tensor"], flags = bounds, [-1] * len(axes)
+            continue
+        what = "a list of ints and 1-element int Variables, or a 1-D int Variable"
+        if not isinstance(bounds, (list, tuple)):
+            raise TypeError(f"slice: argument '{arg}' must be {what}, got "
+                            f"{type(bounds).__name__} {bounds!r:.40}")
+        if len(bounds) != len(axes):
+            raise ValueError(f"slice: argument '{arg}' must hold one value per axis of "
+                             f"argument 'axes' ({axes}), got {len(bounds)}")
+        attrs[arg] = check_ints("slice", arg, [-1 if isinstance(b, Variable) else b
+                                               for b in bounds], what=what)
+        if any(isinstance(b, Variable) for b in bounds):
+            for i, b in enumerate(bounds):
+                if isinstance(b, Variable):
+                    _int_tensor("slice", arg, b, one=True)
+                    flags[i] = -1
+            lists[f"{slot}TensorList"] = bounds
+    attrs["infer_flags"] = flags
+    with building():
+        for slot, bounds in lists.items():  # the ints become tensors too, as in fluid 1.8
+            inputs[slot] = [b if isinstance(b, Variable) else _constant("slice", "starts"
+                                                                        if "Starts" in slot
+                                                                        else "ends", b)
+                            for b in bounds]
+        return _append("slice", inputs, attrs, None)

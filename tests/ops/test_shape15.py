@@ -183,3 +183,65 @@ def test_layer_dtypes_follow_fluid(fresh):
     with pytest.raises(TypeError, match="transpose: argument 'x'"):
         fluid.layers.transpose(b, [1, 0])
     assert fluid.layers.transpose(h, [0]).dtype == np.float16
+
+
+def _slice_ref(x, axes, starts, ends):
+    """Python's slice rules written out: a negative bound adds the dim, then clip to [0, dim]."""
+    out = x
+    for a, s, e in zip(axes, starts, ends):
+        d = x.shape[a]
+        s, e = (min(max(b + d if b < 0 else b, 0), d) for b in (s, e))
+        out = np.take(out, np.arange(s, max(s, e)), axis=a)
+    return out
+
+
+@pytest.mark.parametrize("axes,starts,ends,decrease", [
+    ([0, 1, 2], [1, 0, 2], [3, 3, 4], []), ([0, 1, 3], [-3, 0, 2], [3, 100, -1], []),
+    ([0, 1, 2], [1, 0, 2], [2, 1, 4], [0, 1]), ([3], [-1], [10 ** 6], [3]),
+    ([0, 1, 2, 3], [0, 1, 2, 3], [1, 2, 3, 4], [0, 1, 2, 3]), ([1], [3], [1], []),
+    ([2], [-10 ** 9], [10 ** 9], [])])
+def test_slice(rng, axes, starts, ends, decrease):
+    x = rng.normal(size=(3, 4, 5, 6))
+    want = _slice_ref(x, axes, starts, ends)
+    want = want.reshape([d for i, d in enumerate(want.shape) if i not in decrease] or [1])
+    attrs = {"axes": axes, "starts": starts, "ends": ends, "decrease_axis": decrease}
+    check_output("slice", {"Input": x}, {"Out": want}, attrs)
+    check_grad("slice", {"Input": x}, attrs, inputs_to_check=("Input",))
+
+
+def test_slice_bounds_from_tensors(rng):
+    x = rng.normal(size=(3, 4, 5))
+    want = x[1:3, :, 2:4]
+    ins = {"Input": x, "StartsTensor": np.array([1, 2], np.int64),
+           "EndsTensorList": [np.array([3], np.int32), np.array([4], np.int32)]}
+    attrs = {"axes": [0, 2], "ends": [-1, -1], "infer_flags": [-1, -1]}
+    check_output("slice", ins, {"Out": want}, attrs)
+    check_grad("slice", ins, attrs, inputs_to_check=("Input",))
+
+
+def test_slice_layer(fresh):
+    x = fluid.data("x", [-1, 4, 5], "float32")
+    e = fluid.layers.fill_constant([1], "int32", -1)
+    s = fluid.data("s", [2], "int64")
+    a = fluid.layers.slice(x, axes=[1, 2], starts=[1, 0], ends=[3, -1])
+    b = fluid.layers.slice(x, axes=[2], starts=[0], ends=[e])
+    c = fluid.layers.slice(x, axes=[0, 1], starts=s, ends=[10 ** 6, 4])
+    assert a.shape == (-1, 2, 4) and b.shape == (-1, 4, -1) and c.shape == (-1, -1, 5)
+    xv = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
+    got = fluid.Executor().run(fresh, {"x": xv, "s": np.array([1, 2])}, [a, b, c])
+    for g, w in zip(got, [xv[:, 1:3, 0:-1], xv[:, :, :-1], xv[1:, 2:4]]):
+        np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("kw,cls,match", [
+    (dict(axes=[3], starts=[0], ends=[1]), ValueError, "slice: argument 'axes'"),
+    (dict(axes=[0], starts=0, ends=[1]), TypeError, "slice: argument 'starts'"),
+    (dict(axes=[0, 1], starts=[0], ends=[1, 1]), ValueError, "one value per axis"),
+    (dict(axes=[0], starts=[0.5], ends=[1]), TypeError, "slice: argument 'starts'"),
+])
+def test_slice_layer_errors(fresh, kw, cls, match):
+    with pytest.raises(cls, match=match):
+        fluid.layers.slice(fluid.data("x", [2, 3, 4], "float32"), **kw)
+    with pytest.raises(ValueError, match=r"decrease_axis \[0\]: dimension 0 of the slice"):
+        run_op("slice", {"Input": np.zeros((3, 2))},
+               {"axes": [0], "starts": [0], "ends": [2], "decrease_axis": [0]})
