@@ -5,5 +5,5 @@ grad maker and kernels. Importing this package registers them all. Installed as 
 from . import (activation, activation_attrs, cast, concat, dropout,  # noqa: F401
                elementwise, fill_any_like, fill_constant, fill_constant_batch_size_like,
                matmul, mean, mul, optimizers, print_op, random, reduce, reshape, scale,
-               shape, sigmoid_cross_entropy_with_logits, slice, softmax, squeeze, sum,
-               transpose)
+               shape, sigmoid_cross_entropy_with_logits, slice, softmax, split, squeeze, stack,
+               sum, transpose)

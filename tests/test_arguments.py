@@ -510,6 +510,14 @@ def unsqueezes_x(v, c):
     return True
 
 
+def splits_3(v, c):
+    """Whether `v` is a list of split sizes of a dimension of 3."""
+    if not isinstance(v, (list, tuple)) or not v or not all(is_int(d) and d >= -1 for d in v):
+        return False
+    rest = sum(d for d in v if d != -1)
+    return rest == 3 if -1 not in v else list(v).count(-1) == 1 and rest <= 3
+
+
 # issue 15's shape layers (minifluid/layers/shape15.py), with fluid 1.8's signatures
 TABLE += [
     Entry("shape", "shape", lambda c, **k: layers.shape(**k), lambda c: dict(input=c.x),
@@ -537,6 +545,15 @@ TABLE += [
           dict(input=VAR, axes=lambda v, c: LIST_OF(INT(0, 1))(v, c) and len(v) == 1,
                starts=lambda v, c: LIST_OF(INT(-2 ** 63))(v, c) and len(v) == 1,
                ends=lambda v, c: LIST_OF(INT(-2 ** 63))(v, c) and len(v) == 1)),
+    # x is [3, 3]: 1 or 3 parts, or sizes adding up to 3 (one -1: the rest)
+    Entry("split", "split", lambda c, **k: layers.split(**k),
+          lambda c: dict(input=c.x, num_or_sections=3),
+          dict(input=X, num_or_sections=ANY(lambda v, c: is_int(v) and v in (1, 3), splits_3),
+               dim=INT(-2, 1), name=NAME)),
+    Entry("stack", "stack", lambda c, **k: layers.stack(**k), lambda c: dict(x=[c.x]),
+          dict(x=ANY(VAR, LIST_OF(VAR, nonempty=True)), axis=INT(-3, 2))),
+    Entry("unstack", "unstack", lambda c, **k: layers.unstack(**k), lambda c: dict(x=c.x),
+          dict(x=VAR, axis=INT(-2, 1), num=ANY(NONE, lambda v, c: is_int(v) and v == 3))),
 ]
 
 

@@ -1,24 +1,26 @@
 """Shape and indexing layers with fluid 1.8's signatures: shape, squeeze, unsqueeze,
-transpose, t, flatten, slice. Each builds the op fluid 1.8's layer builds (the *2 ops, with XShape).
+transpose, t, flatten, slice, split, stack, unstack. Each builds the op fluid 1.8's layer builds (the *2 ops, with XShape).
 """
 from __future__ import annotations
 
-from ..checks import check_int, check_ints, check_var_dtype, check_variable, is_int
+from ..checks import (check_instance, check_int, check_ints, check_var_dtype, check_variable,
+                      is_int)
 from ..framework import Variable
 from .helper import LayerHelper, building, check_name
 
-__all__ = ["shape", "squeeze", "unsqueeze", "transpose", "t", "flatten", "slice"]
+__all__ = ["shape", "squeeze", "unsqueeze", "transpose", "t", "flatten", "slice", "split",
+           "stack", "unstack"]
 
 _ALL = ("float16", "float32", "float64", "int8", "int32", "int64", "bool", "uint8")
 
 
-def _append(op_type, inputs, attrs, name, x_shape=False):
-    """Append `op_type`; its Out is named `name` when given. With x_shape the op also gets
-    an XShape output (the *2 ops)."""
+def _append(op_type, inputs, attrs, name, x_shape=False, slot="Out"):
+    """Append `op_type`; its output `slot` is named `name` when given. With x_shape the op
+    also gets an XShape output (the *2 ops)."""
     with building():
         helper = LayerHelper(op_type, name)
         out = helper.tmp(name)
-        outs = {"Out": out, "XShape": helper.tmp()} if x_shape else {"Out": out}
+        outs = {slot: out, "XShape": helper.tmp()} if x_shape else {slot: out}
         helper.append_op(op_type, inputs, outs, attrs)
         return out
 
@@ -78,8 +80,9 @@ def unsqueeze(input, axes, name=None) -> Variable:
 
 def _int_tensor(where, arg, v, one=False):
     check_variable(where, arg, v)
-    if v.dtype.name not in ("int32", "int64") or len(v.shape) != 1 or (
-            one and v.shape[0] not in (1, -1)):
+    # a 1-element one may have a batch dimension: layers.data(shape=[1]) is [-1, 1]
+    if v.dtype.name not in ("int32", "int64") or (
+            any(d not in (1, -1) for d in v.shape) if one else len(v.shape) != 1):
         want = "a 1-element" if one else "a 1-D"
         raise TypeError(f"{where}: argument '{arg}' must hold {want} int32/int64 Variable, got "
                         f"'{v.name}' of {v.dtype}{list(v.shape)}")
@@ -196,3 +199,108 @@ def slice(input, axes, starts, ends) -> Variable:  # noqa: A001 -- fluid's name
                                                                         else "ends", b)
                             for b in bounds]
         return _append("slice", inputs, attrs, None)
+
+
+def _outputs(op_type, inputs, attrs, name, slot, n):
+    """Append `op_type` with `n` outputs in list slot `slot` ('<name>.tmp_<i>')."""
+    with building():
+        helper = LayerHelper(op_type, name)
+        outs = [helper.tmp() for _ in range(n)]
+        helper.append_op(op_type, inputs, {slot: outs}, attrs)
+        return outs
+
+
+def split(input, num_or_sections, dim=-1, name=None) -> list:
+    """`input` cut along dimension `dim` into `num_or_sections` equal parts (an int), or parts
+    of the listed sizes (ints, one of which may be -1 for the rest, and 1-element int
+    Variables). `dim` may be a 1-element int Variable; Variables are read when the program
+    runs.
+
+    Example:
+        a, b, c = fluid.layers.split(x, num_or_sections=3, dim=1)       # x: [N, 9]
+        a, b = fluid.layers.split(x, num_or_sections=[2, -1], dim=1)
+    """
+    check_var_dtype("split", "input", input, ("float16", "float32", "float64", "int32",
+                                               "int64", "bool"))
+    check_name("split", name)
+    rank, inputs, attrs = len(input.shape), {"X": input}, {}
+    what = "an int >= 1, or a list of ints and 1-element int Variables"
+    if not is_int(num_or_sections):  # the kinds first, as fluid 1.8 checks them
+        check_instance("split", "num_or_sections", num_or_sections, (list, tuple), what)
+    if not isinstance(dim, Variable):
+        check_int("split", "dim", dim)
+    if isinstance(dim, Variable):
+        inputs["AxisTensor"] = _int_tensor("split", "dim", dim, one=True)
+        known = -1
+    else:
+        dim = check_int("split", "dim", dim, lo=-rank, hi=rank - 1)
+        attrs["axis"] = dim = dim % rank
+        known = input.shape[dim]
+    if is_int(num_or_sections):
+        num = check_int("split", "num_or_sections", num_or_sections, lo=1)
+        if known != -1 and known % num:
+            raise ValueError(f"split: argument 'num_or_sections' ({num}) must divide dimension "
+                             f"{dim} of argument 'input' ('{input.name}', shape "
+                             f"{list(input.shape)})")
+        attrs["num"] = num
+        return _outputs("split", inputs, attrs, name, "Out", num)
+    sections = list(num_or_sections)
+    ints = check_ints("split", "num_or_sections", [-1 if isinstance(s, Variable) else s
+                                                   for s in sections], lo=-1, what=what)
+    tensors = [s for s in sections if isinstance(s, Variable)]
+    if not sections or sum(d == -1 for d in ints) > 1 + len(tensors) or (
+            not tensors and ints.count(-1) > 1):
+        raise ValueError(f"split: argument 'num_or_sections' must be {what}, with at most one "
+                         f"-1, got {ints}")
+    if known != -1 and not tensors and (sum(ints) != known if -1 not in ints
+                                        else sum(d for d in ints if d != -1) > known):
+        raise ValueError(f"split: argument 'num_or_sections' ({ints}) does not fit dimension "
+                         f"{dim} ({known}) of argument 'input' ('{input.name}')")
+    attrs["sections"] = ints
+    with building():
+        if tensors:  # the ints become tensors too, as in fluid 1.8
+            inputs["SectionsTensorList"] = [
+                _int_tensor("split", "num_or_sections", s, one=True) if isinstance(s, Variable)
+                else _constant("split", "num_or_sections", s, what) for s in sections]
+        return _outputs("split", inputs, attrs, name, "Out", len(sections))
+
+
+def stack(x, axis=0) -> Variable:
+    """The tensors `x` (a list of Variables of one shape and dtype, or one Variable) joined
+    along a new dimension `axis` (in [-rank - 1, rank]).
+
+    Example:
+        y = fluid.layers.stack([a, b, c], axis=1)    # 3 x [N, 4] -> [N, 3, 4]
+    """
+    xs = [x] if isinstance(x, Variable) else x
+    check_instance("stack", "x", xs, (list, tuple), "a Variable or a list of Variables")
+    if not xs:
+        raise ValueError("stack: argument 'x' must hold at least one Variable, got []")
+    for v in xs:
+        check_var_dtype("stack", "x", v, _ALL)
+    rank = len(xs[0].shape)
+    axis = check_int("stack", "axis", axis, lo=-rank - 1, hi=rank)
+    return _append("stack", {"X": list(xs)}, {"axis": axis}, None, slot="Y")
+
+
+def unstack(x, axis=0, num=None) -> list:
+    """The slices of `x` along dimension `axis`, as a list of num = x.shape[axis] Variables
+    (`num` must be given where that dimension is not known at build time).
+
+    Example:
+        a, b, c = fluid.layers.unstack(y, axis=1)    # [N, 3, 4] -> 3 x [N, 4]
+    """
+    check_var_dtype("unstack", "x", x, _ALL)
+    rank = len(x.shape)
+    axis = check_int("unstack", "axis", axis, lo=-rank, hi=rank - 1)
+    dim = x.shape[axis % rank]
+    num = check_int("unstack", "num", num, lo=0, none=True)
+    if num is None:
+        if dim == -1:
+            raise ValueError(f"unstack: argument 'num' must be given: dimension {axis} of "
+                             f"argument 'x' ('{x.name}') is not known at build time")
+        num = dim
+    elif dim not in (-1, num):
+        raise ValueError(f"unstack: argument 'num' ({num}) must be dimension {axis} of "
+                         f"argument 'x' ('{x.name}', shape {list(x.shape)})")
+    return _outputs("unstack", {"X": x}, {"axis": axis, "num": num}, None, "Y", num)

@@ -245,3 +245,118 @@ def test_slice_layer_errors(fresh, kw, cls, match):
     with pytest.raises(ValueError, match=r"decrease_axis \[0\]: dimension 0 of the slice"):
         run_op("slice", {"Input": np.zeros((3, 2))},
                {"axes": [0], "starts": [0], "ends": [2], "decrease_axis": [0]})
+
+
+def _optest(op_type, inputs, outputs, attrs):
+    """minifluid's OpTest (Paddle's) for the list-output ops: outputs [(name, array)]."""
+    from minifluid.testing import OpTest
+
+    class Case(OpTest):
+        def setUp(self):
+            self.op_type, self.inputs, self.outputs, self.attrs = (op_type, inputs, outputs,
+                                                                   attrs)
+
+        def runTest(self):
+            pass
+    case = Case()
+    case.setUp()
+    return case
+
+
+@pytest.mark.parametrize("attrs,cuts", [({"axis": 1, "sections": [2, 1, 2]}, [2, 3]),
+                                        ({"axis": -1, "num": 3}, [2, 4]),
+                                        ({"axis": 1, "sections": [2, -1, 0]}, [2, 5])])
+def test_split(rng, attrs, cuts):
+    x = rng.normal(size=(4, 5, 6))
+    axis = attrs["axis"] % 3
+    bounds = [0] + cuts + [x.shape[axis]]
+    parts = [np.take(x, np.arange(a, b), axis=axis) for a, b in zip(bounds, bounds[1:])]
+    case = _optest("split", {"X": x}, {"Out": [(f"out{i}", p) for i, p in enumerate(parts)]},
+                   attrs)
+    case.check_output()
+    case.check_grad(["X"], [f"out{i}" for i, p in enumerate(parts) if p.size])
+
+
+def test_split_gradient_of_unused_outputs_is_zero(fresh):
+    x = fluid.data("x", [2, 6], "float64")
+    x.stop_gradient = False
+    a, b, c = fluid.layers.split(x, 3, dim=1)
+    dx, = fluid.gradients(fluid.layers.reduce_sum(b), [x])
+    g, = fluid.Executor().run(fresh, {"x": np.ones((2, 6))}, [dx])
+    np.testing.assert_array_equal(g, [[0, 0, 1, 1, 0, 0]] * 2)
+
+
+def test_split_layer(fresh):
+    x = fluid.data("x", [-1, 10], "float32")
+    i = fluid.layers.fill_constant([1], "int64", 7)
+    d = fluid.layers.fill_constant([1], "int32", 1)
+    a, b = fluid.layers.split(x, (3, -1), dim=1)
+    c, e = fluid.layers.split(x, [3, i], dim=d)
+    p, q = fluid.layers.split(x, 2, dim=-1)
+    assert a.shape == (-1, 3) and b.shape == (-1, 7) and p.shape == (-1, 5)
+    assert c.shape == (-1, -1)
+    xv = np.arange(20, dtype=np.float32).reshape(2, 10)
+    got = fluid.Executor().run(fresh, {"x": xv}, [a, b, c, e, p, q])
+    for g, w in zip(got, [xv[:, :3], xv[:, 3:]] * 2 + [xv[:, :5], xv[:, 5:]]):
+        np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("kw,cls,match", [
+    (dict(num_or_sections=2.1, dim=3), TypeError, "split: argument 'num_or_sections'"),
+    (dict(num_or_sections=2, dim=3.2), TypeError, "split: argument 'dim'"),
+    (dict(num_or_sections=4, dim=1), ValueError, r"\(4\) must divide dimension 1"),
+    (dict(num_or_sections=[2, 2], dim=1), ValueError, "does not fit dimension 1"),
+    (dict(num_or_sections=[-1, -1, 2], dim=1), ValueError, "at most one -1"),
+    (dict(num_or_sections=2, dim=2), ValueError, "split: argument 'dim'"),
+])
+def test_split_layer_errors(fresh, kw, cls, match):
+    with pytest.raises(cls, match=match):
+        fluid.layers.split(fluid.data("x", [2, 6], "float32"), **kw)
+    assert not fresh.global_block().ops
+
+
+@pytest.mark.parametrize("axis", [0, 1, 3, -1, -4])
+def test_stack(rng, axis):
+    xs = [rng.normal(size=(2, 3, 4)) for _ in range(3)]
+    want = np.empty(tuple(np.insert(np.array([2, 3, 4]), axis % 4, 3)))
+    for i, x in enumerate(xs):  # entry i along the new axis is xs[i]
+        want[(slice(None),) * (axis % 4) + (i,)] = x
+    case = _optest("stack", {"X": [(f"x{i}", x) for i, x in enumerate(xs)]}, {"Y": want},
+                   {"axis": axis})
+    case.check_output()
+    case.check_grad([f"x{i}" for i in range(3)], "Y")
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_unstack(rng, axis):
+    x = rng.normal(size=(2, 3, 4))
+    n = x.shape[axis]
+    ys = [np.take(x, i, axis=axis) for i in range(n)]
+    case = _optest("unstack", {"X": x}, {"Y": [(f"y{i}", y) for i, y in enumerate(ys)]},
+                   {"axis": axis, "num": n})
+    case.check_output()
+    case.check_grad(["X"], [f"y{i}" for i in range(n)])
+
+
+def test_stack_and_unstack_layers(fresh):
+    a = fluid.data("a", [-1, 4], "float64")
+    b = fluid.data("b", [-1, 4], "float64")
+    a.stop_gradient = False
+    s = fluid.layers.stack([a, b], axis=1)
+    u = fluid.layers.unstack(s, axis=2)
+    assert s.shape == (-1, 2, 4) and len(u) == 4 and u[0].shape == (-1, 2)
+    assert fluid.layers.stack(a).shape == (1, -1, 4)
+    da, = fluid.gradients(fluid.layers.reduce_sum(u[1]), [a])  # u[0], u[2], u[3] unused
+    av, bv = np.ones((3, 4)), np.zeros((3, 4))
+    sv, u1, g = fluid.Executor().run(fresh, {"a": av, "b": bv}, [s, u[1], da])
+    np.testing.assert_array_equal(sv, np.stack([av, bv], 1))
+    np.testing.assert_array_equal(u1, sv[:, :, 1])
+    np.testing.assert_array_equal(g, np.tile([0, 1, 0, 0], (3, 1)))
+    with pytest.raises(ValueError, match="stack: argument 'x'"):
+        fluid.layers.stack([])
+    with pytest.raises(ValueError, match="cannot be stacked"):
+        fluid.layers.stack([a, fluid.data("c", [-1, 5], "float64")])
+    with pytest.raises(ValueError, match="unstack: argument 'num' must be given"):
+        fluid.layers.unstack(a, axis=0)
+    with pytest.raises(ValueError, match=r"unstack: argument 'num' \(3\)"):
+        fluid.layers.unstack(a, axis=1, num=3)
