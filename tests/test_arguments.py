@@ -554,6 +554,22 @@ TABLE += [
           dict(x=ANY(VAR, LIST_OF(VAR, nonempty=True)), axis=INT(-3, 2))),
     Entry("unstack", "unstack", lambda c, **k: layers.unstack(**k), lambda c: dict(x=c.x),
           dict(x=VAR, axis=INT(-2, 1), num=ANY(NONE, lambda v, c: is_int(v) and v == 3))),
+    # the index and the ids are int Variables: none in the pool
+    Entry("gather", "gather", lambda c, **k: layers.gather(**k),
+          lambda c: dict(input=c.x, index=layers.fill_constant([2], "int64", 0)),
+          dict(input=VAR, index=NEVER, overwrite=BOOL)),
+    Entry("one_hot", "one_hot", lambda c, **k: layers.one_hot(**k),
+          lambda c: dict(input=layers.fill_constant([3, 1], "int64", 0), depth=3),
+          dict(input=NEVER, depth=INT(1, 2 ** 20), allow_out_of_range=BOOL)),
+    Entry("assign", "assign", lambda c, **k: layers.assign(**k), lambda c: dict(input=c.x),
+          # output: any Variable of the program (the trial's run would not feed x once
+          # an op writes it: tests/ops/test_shape15.py runs assign)
+          dict(input=ANY(VAR, lambda v, c: isinstance(v, np.ndarray) and v.dtype.name in (
+              "float32", "int32", "int64", "bool")), output=ANY(NONE, VAR)), run=False),
+    # an empty Variable for an op to write: nothing to run
+    Entry("create_tensor", "create_tensor", lambda c, **k: layers.create_tensor(**k),
+          lambda c: dict(dtype="float32"), dict(dtype=DTYPE, name=NAME, persistable=BOOL),
+          run=False),
 ]
 
 

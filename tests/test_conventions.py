@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NOT_FLOAT = {
     "reduce_all": "a logical reduction: X is bool",
     "reduce_any": "a logical reduction: X is bool",
+    "one_hot": "X holds int class ids",
+    "one_hot_v2": "X holds int class ids",
 }
 
 # Not differentiable by design, but declared in files other work was changing when this check

@@ -360,3 +360,90 @@ def test_stack_and_unstack_layers(fresh):
         fluid.layers.unstack(a, axis=0)
     with pytest.raises(ValueError, match=r"unstack: argument 'num' \(3\)"):
         fluid.layers.unstack(a, axis=1, num=3)
+
+
+@pytest.mark.parametrize("index", [[1, 3, 5], [2], [[0], [4]], []])
+@pytest.mark.parametrize("itype", ["int32", "int64"])
+def test_gather(rng, index, itype):
+    x = rng.normal(size=(6, 3))
+    ids = np.array(index, itype).reshape(-1)
+    want = np.stack([x[i] for i in ids]) if ids.size else np.empty((0, 3))
+    check_output("gather", {"X": x, "Index": np.array(index, itype).reshape(
+        (-1, 1) if np.ndim(index) == 2 else -1)}, {"Out": want})
+    if ids.size:
+        check_grad("gather", {"X": x, "Index": ids})
+
+
+def test_gather_gradient_of_a_repeated_row(rng):
+    x, ids = rng.normal(size=(4, 2)), np.array([1, 1, 3])
+    dout = np.array([[1.0, 2.0], [10.0, 20.0], [5.0, 5.0]])
+    for overwrite, row1 in ((False, [11.0, 22.0]), (True, [10.0, 20.0])):
+        g = run_op("gather_grad", {"X": x, "Index": ids, "Out@GRAD": dout},
+                   {"overwrite": overwrite}, outputs=("X@GRAD",))["X@GRAD"]
+        np.testing.assert_array_equal(g, [[0, 0], row1, [0, 0], [5, 5]])
+    check_grad("gather", {"X": x, "Index": ids}, {"overwrite": False})
+
+
+def _one_hot_ref(ids, depth):
+    out = np.zeros(ids.shape + (depth,), np.float32)
+    for idx in np.ndindex(*ids.shape):
+        if 0 <= ids[idx] < depth:
+            out[idx + (ids[idx],)] = 1
+    return out
+
+
+def test_one_hot(rng):
+    ids = rng.integers(0, 5, size=(6, 1))
+    check_output("one_hot", {"X": ids}, {"Out": _one_hot_ref(ids[:, 0], 5)}, {"depth": 5})
+    check_output("one_hot", {"X": ids, "depth_tensor": np.array([7], np.int32)},
+                 {"Out": _one_hot_ref(ids[:, 0], 7)})
+    ids2 = rng.integers(-1, 6, size=(2, 3)).astype(np.int32)
+    check_output("one_hot_v2", {"X": ids2}, {"Out": _one_hot_ref(ids2, 5).astype(np.float64)},
+                 {"depth": 5, "allow_out_of_range": True, "dtype": "float64"})
+    with pytest.raises(ValueError, match=r"X holds ids outside \[0, 5\), e.g. 5"):
+        run_op("one_hot_v2", {"X": np.array([1, 5])}, {"depth": 5})
+
+
+def test_one_hot_layers(fresh):
+    label = fluid.layers.data("label", [1], "int64")
+    ids = fluid.data("ids", [-1, 3], "int32")
+    a = fluid.layers.one_hot(label, depth=4)
+    b = fluid.one_hot(ids, depth=fluid.layers.fill_constant([1], "int32", 4))
+    assert a.shape == (-1, 4) and a.dtype == np.float32 and b.shape == (-1, 3, -1)
+    lv, iv = np.array([[0], [3]]), np.array([[1, 2, 3]], np.int32)
+    av, bv = fluid.Executor().run(fresh, {"label": lv, "ids": iv}, [a, b])
+    np.testing.assert_array_equal(av, _one_hot_ref(lv[:, 0], 4))
+    np.testing.assert_array_equal(bv, _one_hot_ref(iv, 4))
+    with pytest.raises(TypeError, match="one_hot: argument 'depth'"):
+        fluid.layers.one_hot(label, 4.1)
+    with pytest.raises(TypeError, match="one_hot: argument 'input'"):
+        fluid.layers.one_hot(fluid.data("f", [2, 1], "float32"), 4)
+    with pytest.raises(ValueError, match="last dimension of 1"):
+        fluid.layers.one_hot(ids, 4)
+
+
+def test_assign(rng, fresh):
+    x = rng.normal(size=(3, 4))
+    check_output("assign", {"X": x}, {"Out": x})
+    check_grad("assign", {"X": x})
+    for value in (rng.normal(size=(2, 3)).astype(np.float32), np.arange(4, dtype=np.int64),
+                  np.array([[True, False]]), np.array(7, np.int32)):
+        name = {"float32": "fp32_values", "int32": "int32_values", "int64": "int64_values",
+                "bool": "bool_values"}[value.dtype.name]
+        check_output("assign_value", {}, {"Out": value},
+                     {"shape": list(value.shape), "dtype": value.dtype.name,
+                      name: value.reshape(-1).tolist()})
+    v = fluid.data("v", [2], "float32")
+    out = fluid.layers.create_tensor("float32")
+    assert fluid.layers.assign(v, output=out) is out and out.shape == (2,)
+    c = fluid.layers.assign(np.array([[1.5, -2.0]], np.float32))
+    assert c.shape == (1, 2) and c.dtype == np.float32
+    got = fluid.Executor().run(fresh, {"v": np.array([1, 2], np.float32)}, [out, c])
+    np.testing.assert_array_equal(got[0], [1, 2])
+    np.testing.assert_array_equal(got[1], [[1.5, -2.0]])
+    for bad, cls in ((np.zeros(2, np.float64), TypeError), (np.zeros(2, np.uint8), TypeError),
+                     ([1.0], TypeError), (np.zeros(1024 * 1024 + 1, np.float32), ValueError)):
+        with pytest.raises(cls, match="assign: argument 'input'"):
+            fluid.layers.assign(bad)
+    with pytest.raises(ValueError, match="fp32_values holds 3 values, shape \\[2\\] needs 2"):
+        run_op("assign_value", {}, {"shape": [2], "dtype": "float32", "fp32_values": [1, 2, 3]})
