@@ -566,6 +566,13 @@ TABLE += [
           # an op writes it: tests/ops/test_shape15.py runs assign)
           dict(input=ANY(VAR, lambda v, c: isinstance(v, np.ndarray) and v.dtype.name in (
               "float32", "int32", "int64", "bool")), output=ANY(NONE, VAR)), run=False),
+    Entry("argmax", "argmax", lambda c, **k: layers.argmax(**k), lambda c: dict(x=c.x),
+          dict(x=VAR, axis=INT(-2, 1))),
+    Entry("argmin", "argmin", lambda c, **k: layers.argmin(**k), lambda c: dict(x=c.x),
+          dict(x=VAR, axis=INT(-2, 1))),
+    # k: 1 to 3 for x [3, 3]
+    Entry("topk", "topk", lambda c, **k: layers.topk(**k), lambda c: dict(input=c.x, k=2),
+          dict(input=X, k=INT(1, 3), name=NAME)),
     # an empty Variable for an op to write: nothing to run
     Entry("create_tensor", "create_tensor", lambda c, **k: layers.create_tensor(**k),
           lambda c: dict(dtype="float32"), dict(dtype=DTYPE, name=NAME, persistable=BOOL),

@@ -1,6 +1,6 @@
 """Shape and indexing layers with fluid 1.8's signatures: shape, squeeze, unsqueeze,
 transpose, t, flatten, slice, split, stack, unstack, gather, one_hot (and fluid.one_hot,
-fluid_one_hot here), assign, create_tensor. Each builds the op fluid 1.8's layer builds (the *2 ops, with XShape).
+fluid_one_hot here), assign, create_tensor, argmax, argmin, topk. Each builds the op fluid 1.8's layer builds (the *2 ops, with XShape).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .helper import LayerHelper, building, check_name
 
 __all__ = ["shape", "squeeze", "unsqueeze", "transpose", "t", "flatten", "slice", "split",
            "stack", "unstack", "gather", "one_hot",
-           "assign", "create_tensor"]
+           "assign", "create_tensor", "argmax", "argmin", "topk"]
 
 _ALL = ("float16", "float32", "float64", "int8", "int32", "int64", "bool", "uint8")
 
@@ -421,3 +421,57 @@ def create_tensor(dtype, name=None, persistable=False) -> Variable:
         raise ValueError(f"create_tensor: argument 'name': the program already has a variable "
                          f"'{name}'")
     return block.create_var(name, (), dtype, persistable=persistable)
+
+
+def _arg(layer, op_type, x, axis):
+    check_var_dtype(layer, "x", x, ("float32", "float64", "int8", "int32", "int64", "uint8",
+                                    "float16"))
+    rank = len(x.shape)
+    axis = check_int(layer, "axis", axis, lo=-rank, hi=max(rank - 1, 0))
+    return _append(op_type, {"X": x}, {"axis": axis}, None)
+
+
+def argmax(x, axis=0) -> Variable:
+    """The int64 index of the largest entry of `x` along `axis` (the first where several
+    tie); that dimension is dropped.
+
+    Example:
+        pred = fluid.layers.argmax(logits, axis=1)    # [N, C] -> [N]
+    """
+    return _arg("argmax", "arg_max", x, axis)
+
+
+def argmin(x, axis=0) -> Variable:
+    """The int64 index of the smallest entry of `x` along `axis` (the first where several
+    tie); that dimension is dropped.
+
+    Example:
+        nearest = fluid.layers.argmin(dist, axis=1)    # [N, M] -> [N]
+    """
+    return _arg("argmin", "arg_min", x, axis)
+
+
+def topk(input, k, name=None):
+    """The `k` largest entries of `input` along its last dimension, largest first, and
+    their int64 indices: (values, indices). `k` is an int or a 1-element int Variable (read
+    when the program runs).
+
+    Example:
+        values, indices = fluid.layers.topk(probs, k=5)    # [N, C] -> [N, 5] twice
+    """
+    check_var_dtype("topk", "input", input, ("float16", "float32", "float64", "int32", "int64"))
+    check_name("topk", name)
+    inputs, attrs = {"X": input}, {}
+    if isinstance(k, Variable):
+        inputs["K"] = _int_tensor("topk", "k", k, one=True)
+    else:
+        attrs["k"] = k = check_int("topk", "k", k, lo=1)
+        last = input.shape[-1] if input.shape else 0
+        if last != -1 and k > last:
+            raise ValueError(f"topk: argument 'k' ({k}) must be at most the last dimension "
+                             f"of argument 'input' ('{input.name}', shape {list(input.shape)})")
+    with building():
+        helper = LayerHelper("top_k", name)
+        values, indices = helper.tmp(name), helper.tmp()
+        helper.append_op("top_k", inputs, {"Out": values, "Indices": indices}, attrs)
+        return values, indices

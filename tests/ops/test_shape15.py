@@ -447,3 +447,53 @@ def test_assign(rng, fresh):
             fluid.layers.assign(bad)
     with pytest.raises(ValueError, match="fp32_values holds 3 values, shape \\[2\\] needs 2"):
         run_op("assign_value", {}, {"shape": [2], "dtype": "float32", "fp32_values": [1, 2, 3]})
+
+
+@pytest.mark.parametrize("op,find", [("arg_max", np.argmax), ("arg_min", np.argmin)])
+@pytest.mark.parametrize("shape,axis", [((3, 4, 5), 0), ((3, 4), -1), ((1,), 0)])
+def test_arg_min_max(rng, op, find, shape, axis):
+    x = np.round(rng.normal(size=shape), 1) * 1e300  # ties; huge values
+    want = np.empty(tuple(d for i, d in enumerate(shape) if i != axis % len(shape)), np.int64)
+    for idx in np.ndindex(*want.shape):  # the first index of the extreme value, by a scan
+        line = x[idx[:axis % len(shape)] + (slice(None),) + idx[axis % len(shape):]]
+        best = 0
+        for j, v in enumerate(line):
+            if (v > line[best]) if op == "arg_max" else (v < line[best]):
+                best = j
+        want[idx] = best
+    check_output(op, {"X": x}, {"Out": want}, {"axis": axis})
+    assert find(x, axis=axis).tolist() == want.tolist()
+    xi = rng.integers(-3, 3, size=shape).astype(np.int32)
+    check_output(op, {"X": xi}, {"Out": find(xi, axis).astype(np.int32)},
+                 {"axis": axis, "dtype": "int32"})
+
+
+def test_top_k(rng):
+    x = rng.normal(size=(4, 6))
+    x[0, :3] = 2.0  # a tie: the first comes first
+    order = np.array([sorted(range(6), key=lambda j: (-r[j], j))[:3] for r in x])
+    want = np.array([[r[j] for j in o] for r, o in zip(x, order)])
+    check_output("top_k", {"X": x}, {"Out": want, "Indices": order}, {"k": 3})
+    check_output("top_k", {"X": x, "K": np.array([3], np.int32)},
+                 {"Out": want, "Indices": order})
+    check_grad("top_k", {"X": rng.normal(size=(2, 3, 5))}, {"k": 2})
+    with pytest.raises(ValueError, match=r"k must be in \[1, 6\]"):
+        run_op("top_k", {"X": x}, {"k": 7})
+
+
+def test_argmax_argmin_topk_layers(fresh):
+    x = fluid.data("x", [-1, 4], "float32")
+    a, b = fluid.layers.argmax(x, axis=1), fluid.layers.argmin(x, axis=-1)
+    v, i = fluid.layers.topk(x, k=2)
+    assert a.shape == (-1,) and a.dtype == np.int64 and v.shape == (-1, 2)
+    assert i.dtype == np.int64
+    xv = np.array([[1, 5, 3, 0], [7, 2, 2, 9]], np.float32)
+    got = fluid.Executor().run(fresh, {"x": xv}, [a, b, v, i])
+    for g, w in zip(got, [[1, 3], [3, 1], [[5, 3], [9, 7]], [[1, 2], [3, 0]]]):
+        np.testing.assert_array_equal(g, w)
+    with pytest.raises(ValueError, match="argmax: argument 'axis'"):
+        fluid.layers.argmax(x, axis=2)
+    with pytest.raises(ValueError, match=r"topk: argument 'k' \(5\) must be at most"):
+        fluid.layers.topk(x, k=5)
+    with pytest.raises(TypeError, match="topk: argument 'k'"):
+        fluid.layers.topk(x, k=1.5)
