@@ -32,7 +32,7 @@ from .framework import (Block, Operator, Parameter, Program, Variable,  # noqa: 
                         default_main_program, default_startup_program, in_dygraph_mode,
                         program_guard, unique_name)
 from .layers.io import fluid_data as data  # noqa: E402
-from .layers.shape15 import fluid_one_hot as one_hot  # noqa: E402
+from .layers.shape15_values import fluid_one_hot as one_hot  # noqa: E402
 from .lod_tensor import LoDTensor, create_lod_tensor, create_random_int_lodtensor  # noqa: E402
 from .param_attr import ParamAttr  # noqa: E402
 from .place import CPUPlace, CUDAPlace, is_compiled_with_cuda  # noqa: E402

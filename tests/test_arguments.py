@@ -573,6 +573,23 @@ TABLE += [
     # k: 1 to 3 for x [3, 3]
     Entry("topk", "topk", lambda c, **k: layers.topk(**k), lambda c: dict(input=c.x, k=2),
           dict(input=X, k=INT(1, 3), name=NAME)),
+    Entry("zeros", "zeros", lambda c, **k: layers.zeros(**k),
+          lambda c: dict(shape=[2], dtype="float32"),
+          dict(shape=LIST_OF(INT(0, 2 ** 20), nonempty=True), dtype=DTYPE, force_cpu=BOOL),
+          run=False),
+    Entry("ones", "ones", lambda c, **k: layers.ones(**k),
+          lambda c: dict(shape=[2], dtype="float32"),
+          dict(shape=LIST_OF(INT(0, 2 ** 20), nonempty=True), dtype=DTYPE, force_cpu=BOOL),
+          run=False),
+    # out: any Variable of the program (not run: the trial would not feed x once written)
+    Entry("zeros_like", "zeros_like", lambda c, **k: layers.zeros_like(**k),
+          lambda c: dict(x=c.x), dict(x=VAR, out=ANY(NONE, VAR)), run=False),
+    Entry("ones_like", "ones_like", lambda c, **k: layers.ones_like(**k),
+          lambda c: dict(x=c.x), dict(x=VAR, out=ANY(NONE, VAR)), run=False),
+    Entry("reverse", "reverse", lambda c, **k: layers.reverse(**k),
+          lambda c: dict(x=c.x, axis=0),
+          dict(x=VAR, axis=lambda v, c: INT(-2, 1)(v, c) or LIST_OF(INT(-2, 1), nonempty=True)(
+              v, c))),
     # an empty Variable for an op to write: nothing to run
     Entry("create_tensor", "create_tensor", lambda c, **k: layers.create_tensor(**k),
           lambda c: dict(dtype="float32"), dict(dtype=DTYPE, name=NAME, persistable=BOOL),

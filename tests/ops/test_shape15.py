@@ -497,3 +497,31 @@ def test_argmax_argmin_topk_layers(fresh):
         fluid.layers.topk(x, k=5)
     with pytest.raises(TypeError, match="topk: argument 'k'"):
         fluid.layers.topk(x, k=1.5)
+
+
+@pytest.mark.parametrize("axis", [[0], [1], [-1, 0], [0, 1, 2]])
+def test_reverse(rng, axis):
+    x = rng.normal(size=(2, 3, 4))
+    want = x
+    for a in axis:  # x[::-1] along each axis, by explicit index arrays
+        want = np.take(want, np.arange(x.shape[a] - 1, -1, -1), axis=a)
+    check_output("reverse", {"X": x}, {"Out": want}, {"axis": axis})
+    check_grad("reverse", {"X": x}, {"axis": axis})
+
+
+def test_fill_zeros_like_and_the_filling_layers(fresh):
+    x = rng_x = np.arange(6, dtype=np.int64).reshape(2, 3)
+    check_output("fill_zeros_like", {"X": rng_x}, {"Out": np.zeros((2, 3), np.int64)})
+    v = fluid.data("v", [-1, 3], "float32")
+    z, o = fluid.layers.zeros_like(v), fluid.layers.ones_like(v)
+    zs, os_ = fluid.layers.zeros([2, 2], "int32"), fluid.layers.ones([3], "float64")
+    r = fluid.layers.reverse(v, axis=1)
+    assert z.shape == (-1, 3) and zs.dtype == np.int32 and os_.shape == (3,)
+    got = fluid.Executor().run(fresh, {"v": x.astype(np.float32)}, [z, o, zs, os_, r])
+    for g, w in zip(got, [np.zeros((2, 3)), np.ones((2, 3)), np.zeros((2, 2)), np.ones(3),
+                          x[:, ::-1]]):
+        np.testing.assert_array_equal(g, w)
+    with pytest.raises(ValueError, match="reverse: argument 'axis'"):
+        fluid.layers.reverse(v, axis=2)
+    with pytest.raises(TypeError, match="reverse: argument 'axis'"):
+        fluid.layers.reverse(v, axis="0")
