@@ -35,6 +35,7 @@ from .framework import (Block, Operator, Parameter, Program, Variable,  # noqa: 
 from .layers.io import fluid_data as data  # noqa: E402
 from . import input  # noqa: E402,A004  (fluid.input.embedding)
 from .layers.emb15 import embedding_v2 as embedding  # noqa: E402
+from .layers.shape15_values import fluid_one_hot as one_hot  # noqa: E402
 from .lod_tensor import LoDTensor, create_lod_tensor, create_random_int_lodtensor  # noqa: E402
 from .param_attr import ParamAttr  # noqa: E402
 from .place import CPUPlace, CUDAPlace, is_compiled_with_cuda  # noqa: E402
@@ -54,4 +55,4 @@ __all__ = [
     "debugger", "name_scope", "ParallelExecutor", "profiler", "require_version", "version",
     "metrics",
 ]
-__all__ += ["embedding", "input"]  # issue 15
+__all__ += ["embedding", "input", "one_hot"]  # issue 15

@@ -205,6 +205,7 @@ def _backward(block, targets, target_grads, wanted, no_grad) -> dict:
             continue
         for n in outs:
             done[n] = grads.finish(n, descs)
+        _zero_unused_outputs(op, block, done, descs)
         for desc in registry.OPS[op.type].grad(op):
             for slot, names in desc["inputs"].items():  # name the gradients this pass made
                 desc["inputs"][slot] = [done.get(n[:-len(GRAD_SUFFIX)], n)
@@ -237,6 +238,18 @@ def _backward(block, targets, target_grads, wanted, no_grad) -> dict:
         block.append_op(desc["type"], desc["inputs"], desc["outputs"], desc.get("attrs"),
                         role="backward")
     return done
+
+
+def _zero_unused_outputs(op, block, done, descs):
+    """For an op with zero_missing_grads (split, unstack): zeros as the gradient of each
+    output nobody differentiated, so that its grad op gets one for every output."""
+    if not registry.OPS[op.type].zero_missing_grads:
+        return
+    for n in op.output_arg_names:
+        if n not in done and not block.has_var(grad_var_name(n)):
+            done[n] = grad_var_name(n)
+            descs.append(dict(type="fill_any_like", inputs={"X": [n]},
+                              outputs={"Out": [done[n]]}, attrs={"value": 0.0}))
 
 
 class _Grads:

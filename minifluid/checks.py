@@ -23,7 +23,7 @@ __all__ = ["DTYPES", "VARTYPES", "dtype_name", "INT64_MAX", "check_bool", "check
            "check_float", "check_str", "check_dtype", "check_ints", "check_instance",
            "check_variable", "check_name", "is_bool", "is_int", "is_real", "attr_error",
            "wrong_attr", "DtypeNameError", "FluidAssertionError", "FLUID_DTYPES",
-           "check_var_dtype"]
+           "check_var_dtype", "Floats", "Bools"]
 
 DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8", "int8")
 # The dtypes fluid 1.8 names (its convert_dtype's list): one of these that a callable does
@@ -244,6 +244,15 @@ def check_name(where: str, name):
     return name
 
 
+class Floats(list):
+    """An op attr default: a list of numbers (assign_value's fp32_values); a plain list
+    default is a list of ints."""
+
+
+class Bools(list):
+    """An op attr default: a list of bools (assign_value's bool_values)."""
+
+
 def attr_problem(default, v):
     """(exception class, what is wrong) when `v` does not fit an op attr whose default is
     `default`, or None. Each value must have its default's type (an int may stand for a
@@ -264,6 +273,12 @@ def attr_problem(default, v):
         ok, what = is_int(v), "an int"
     elif isinstance(default, float):
         ok, what = is_real(v), "a number"
+    elif isinstance(default, Floats):
+        ok = isinstance(v, (list, tuple)) and all(is_real(i) for i in v)
+        what = "a list of numbers"
+    elif isinstance(default, Bools):
+        ok = isinstance(v, (list, tuple)) and all(is_bool(i) for i in v)
+        what = "a list of bools"
     elif isinstance(default, list):
         ok = isinstance(v, (list, tuple)) and all(is_int(i) for i in v)
         what = "a list of ints"
@@ -273,7 +288,8 @@ def attr_problem(default, v):
         return TypeError, f"must be {what}, got {given(v)}"
     if isinstance(default, float) and is_int(v) and abs(v) > FLOAT64_MAX:
         return ValueError, f"must fit float64, got {given(v)}"
-    ints = [v] if isinstance(default, int) else v if isinstance(default, list) else []
+    ints = [v] if isinstance(default, int) else v if isinstance(default, list) and not \
+        isinstance(default, (Floats, Bools)) else []
     if any(abs(i) > INT64_MAX for i in ints):
         return ValueError, f"must fit int64, got {given(v)}"
     return None

@@ -89,6 +89,9 @@ class OpDef:
         # bind(op, place) -> attrs each compiled plan adds for the kernel: state kept from
         # run to run of that plan (print's count of what it printed, its input's name)
         self.bind: Optional[Callable] = None
+        # With several outputs: the gradient of an output nobody differentiated is zeros
+        # (backward fills it), so that the grad op gets one for each (split, unstack).
+        self.zero_missing_grads = False
         self.grad: Optional[Callable] = None
         self.kernels: dict = {}  # (place kind, or None for any numpy-compatible place, dtype)
         self._half: dict = {}  # float32 kernel -> its float16 form (the float16 policy)

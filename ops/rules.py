@@ -55,8 +55,9 @@ def x_and_y(op):
 
 def int_tensor(v, what, one=False):
     """`v`, which must be an int32/int64 tensor: 1-D, or with `one` a single element."""
+    # a 1-element one may have a batch dimension: layers.data(shape=[1]) is [-1, 1]
     ok = v.dtype.name in ("int32", "int64") and (
-        len(v.shape) <= 1 and all(d in (1, -1) for d in v.shape) if one else len(v.shape) == 1)
+        all(d in (1, -1) for d in v.shape) if one else len(v.shape) == 1)
     if not ok:
         want = "a 1-element int32/int64 tensor" if one else "a 1-D int32/int64 tensor"
         raise TypeError(f"{what} ('{v.name}') must be {want}, got {v.dtype}{list(v.shape)}")

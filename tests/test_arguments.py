@@ -616,6 +616,108 @@ TABLE += [
 ]
 
 
+
+def unsqueezes_x(v, c):
+    """Whether `v` is unsqueeze's axes for [3, 3]: an int, or ints inserted one by one, each
+    in [-rank - 1, rank] of the shape built so far."""
+    axes = [v] if is_int(v) else v
+    if not isinstance(axes, (list, tuple)) or not all(is_int(a) for a in axes):
+        return False
+    rank = 2
+    for a in axes:
+        if not -rank - 1 <= a <= rank:
+            return False
+        rank += 1
+    return True
+
+
+def splits_3(v, c):
+    """Whether `v` is a list of split sizes of a dimension of 3."""
+    if not isinstance(v, (list, tuple)) or not v or not all(is_int(d) and d >= -1 for d in v):
+        return False
+    rest = sum(d for d in v if d != -1)
+    return rest == 3 if -1 not in v else list(v).count(-1) == 1 and rest <= 3
+
+
+# issue 15's shape layers (minifluid/layers/shape15.py), with fluid 1.8's signatures
+TABLE += [
+    Entry("shape", "shape", lambda c, **k: layers.shape(**k), lambda c: dict(input=c.x),
+          dict(input=VAR)),
+    # axes name dimensions of size 1: x [3, 3] has none, lr and loss ([1]) have one
+    Entry("squeeze", "squeeze", lambda c, **k: layers.squeeze(**k),
+          lambda c: dict(input=c.x, axes=[]),
+          dict(input=VAR, axes=lambda v, c: isinstance(v, (list, tuple)) and len(v) == 0,
+               name=NAME)),
+    Entry("unsqueeze", "unsqueeze", lambda c, **k: layers.unsqueeze(**k),
+          lambda c: dict(input=c.x, axes=[0]), dict(input=VAR, axes=unsqueezes_x, name=NAME)),
+    # perm: a permutation of [0, 1] (none in the pool but the valid call's)
+    Entry("transpose", "transpose", lambda c, **k: layers.transpose(**k),
+          lambda c: dict(x=c.x, perm=[1, 0]),
+          dict(x=X, perm=lambda v, c: isinstance(v, (list, tuple)) and list(v) in ([0, 1],
+                                                                                 [1, 0])
+               and all(is_int(d) for d in v), name=NAME)),
+    Entry("t", "t", lambda c, **k: layers.t(**k), lambda c: dict(input=c.x),
+          dict(input=VAR, name=NAME)),
+    Entry("flatten", "flatten", lambda c, **k: layers.flatten(**k), lambda c: dict(x=c.x),
+          dict(x=VAR, axis=INT(0, 2), name=NAME)),
+    # one axis: starts and ends one int each (or a 1-D int Variable: the pool's are float)
+    Entry("slice", "slice", lambda c, **k: layers.slice(**k),
+          lambda c: dict(input=c.x, axes=[0], starts=[0], ends=[1]),
+          dict(input=VAR, axes=lambda v, c: LIST_OF(INT(0, 1))(v, c) and len(v) == 1,
+               starts=lambda v, c: LIST_OF(INT(-2 ** 63))(v, c) and len(v) == 1,
+               ends=lambda v, c: LIST_OF(INT(-2 ** 63))(v, c) and len(v) == 1)),
+    # x is [3, 3]: 1 or 3 parts, or sizes adding up to 3 (one -1: the rest)
+    Entry("split", "split", lambda c, **k: layers.split(**k),
+          lambda c: dict(input=c.x, num_or_sections=3),
+          dict(input=X, num_or_sections=ANY(lambda v, c: is_int(v) and v in (1, 3), splits_3),
+               dim=INT(-2, 1), name=NAME)),
+    Entry("stack", "stack", lambda c, **k: layers.stack(**k), lambda c: dict(x=[c.x]),
+          dict(x=ANY(VAR, LIST_OF(VAR, nonempty=True)), axis=INT(-3, 2))),
+    Entry("unstack", "unstack", lambda c, **k: layers.unstack(**k), lambda c: dict(x=c.x),
+          dict(x=VAR, axis=INT(-2, 1), num=ANY(NONE, lambda v, c: is_int(v) and v == 3))),
+    # the index and the ids are int Variables: none in the pool
+    Entry("gather", "gather", lambda c, **k: layers.gather(**k),
+          lambda c: dict(input=c.x, index=layers.fill_constant([2], "int64", 0)),
+          dict(input=VAR, index=NEVER, overwrite=BOOL)),
+    Entry("one_hot", "one_hot", lambda c, **k: layers.one_hot(**k),
+          lambda c: dict(input=layers.fill_constant([3, 1], "int64", 0), depth=3),
+          dict(input=NEVER, depth=INT(1, 2 ** 20), allow_out_of_range=BOOL)),
+    Entry("assign", "assign", lambda c, **k: layers.assign(**k), lambda c: dict(input=c.x),
+          # output: any Variable of the program (the trial's run would not feed x once
+          # an op writes it: tests/ops/test_shape15.py runs assign)
+          dict(input=ANY(VAR, lambda v, c: isinstance(v, np.ndarray) and v.dtype.name in (
+              "float32", "int32", "int64", "bool")), output=ANY(NONE, VAR)), run=False),
+    Entry("argmax", "argmax", lambda c, **k: layers.argmax(**k), lambda c: dict(x=c.x),
+          dict(x=VAR, axis=INT(-2, 1))),
+    Entry("argmin", "argmin", lambda c, **k: layers.argmin(**k), lambda c: dict(x=c.x),
+          dict(x=VAR, axis=INT(-2, 1))),
+    # k: 1 to 3 for x [3, 3]
+    Entry("topk", "topk", lambda c, **k: layers.topk(**k), lambda c: dict(input=c.x, k=2),
+          dict(input=X, k=INT(1, 3), name=NAME)),
+    Entry("zeros", "zeros", lambda c, **k: layers.zeros(**k),
+          lambda c: dict(shape=[2], dtype="float32"),
+          dict(shape=LIST_OF(INT(0, 2 ** 20), nonempty=True), dtype=DTYPE, force_cpu=BOOL),
+          run=False),
+    Entry("ones", "ones", lambda c, **k: layers.ones(**k),
+          lambda c: dict(shape=[2], dtype="float32"),
+          dict(shape=LIST_OF(INT(0, 2 ** 20), nonempty=True), dtype=DTYPE, force_cpu=BOOL),
+          run=False),
+    # out: any Variable of the program (not run: the trial would not feed x once written)
+    Entry("zeros_like", "zeros_like", lambda c, **k: layers.zeros_like(**k),
+          lambda c: dict(x=c.x), dict(x=VAR, out=ANY(NONE, VAR)), run=False),
+    Entry("ones_like", "ones_like", lambda c, **k: layers.ones_like(**k),
+          lambda c: dict(x=c.x), dict(x=VAR, out=ANY(NONE, VAR)), run=False),
+    Entry("reverse", "reverse", lambda c, **k: layers.reverse(**k),
+          lambda c: dict(x=c.x, axis=0),
+          dict(x=VAR, axis=lambda v, c: INT(-2, 1)(v, c) or LIST_OF(INT(-2, 1), nonempty=True)(
+              v, c))),
+    # an empty Variable for an op to write: nothing to run
+    Entry("create_tensor", "create_tensor", lambda c, **k: layers.create_tensor(**k),
+          lambda c: dict(dtype="float32"), dict(dtype=DTYPE, name=NAME, persistable=BOOL),
+          run=False),
+]
+
+
 def _in_guard(guard, build):
     with guard:
         return build()

@@ -29,6 +29,8 @@ NOT_FLOAT = {
     "elementwise_floordiv": "fluid 1.8's floordiv has int32 and int64 kernels only",
     "reduce_all": "a logical reduction: X is bool",
     "reduce_any": "a logical reduction: X is bool",
+    "one_hot": "X holds int class ids",
+    "one_hot_v2": "X holds int class ids",
 }
 
 # Not differentiable by design, but declared in files other work was changing when this check
