@@ -10,7 +10,7 @@ import numpy as np
 from minifluid.place import get_array_module
 from minifluid.registry import grad_name, register_op
 
-from .rules import like, x_and_y
+from .rules import grads_like, like, x_and_y
 
 op = register_op("huber_loss", inputs=["X", "Y"], outputs=["Out", "Residual"],
                  attrs={"delta": 1.0}, doc=__doc__)
@@ -54,10 +54,7 @@ grad = register_op("huber_loss_grad", inputs=["Residual", grad_name("Out")],
                    wants_outputs=True)
 
 
-@grad.shape_rule
-def _(op):
-    r = op.in_var("Residual")
-    return {grad_name("X"): like(r), grad_name("Y"): like(r)}
+grad.shape_rule(grads_like("Residual", "X", "Y"))
 
 
 @grad.kernel("float32", "float64")

@@ -14,6 +14,7 @@ import numpy as np
 
 from minifluid.checks import dtype_name
 from minifluid.place import get_array_module
+from minifluid.registry import grad_name
 
 
 def like(v, dtype=None, shape=None):
@@ -222,3 +223,12 @@ def batch_size_like(op):
                          f"{shape}")
     shape[o] = x.shape[i]
     return tuple(shape)
+
+
+def grads_like(src, *slots):
+    """The rule of a grad op whose outputs S@GRAD (for each of `slots`) are all like input
+    `src` (a residual, a difference)."""
+    def rule(op):
+        spec = like(op.in_var(src))
+        return {grad_name(s): spec for s in slots}
+    return rule

@@ -12,7 +12,7 @@ import numpy as np
 from minifluid.place import get_array_module
 from minifluid.registry import grad_name, register_op
 
-from .rules import like, x_and_y
+from .rules import grads_like, like, x_and_y
 
 WEIGHTS = ["InsideWeight?", "OutsideWeight?"]
 op = register_op("smooth_l1_loss", inputs=["X", "Y", *WEIGHTS], outputs=["Diff", "Out"],
@@ -67,10 +67,7 @@ grad = register_op("smooth_l1_loss_grad", inputs=["Diff", *WEIGHTS, grad_name("O
                    wants_outputs=True)
 
 
-@grad.shape_rule
-def _(op):
-    d = op.in_var("Diff")
-    return {grad_name("X"): like(d), grad_name("Y"): like(d)}
+grad.shape_rule(grads_like("Diff", "X", "Y"))
 
 
 @grad.kernel("float32", "float64")
