@@ -166,14 +166,14 @@ class OpDef:
         self.grad = fn
         return fn
 
-    def default_grad(self, inputs=("X",), grads=("X",), outputs=()):
+    def default_grad(self, inputs=("X",), grads=("X",), outputs=(), dout="Out"):
         """Set the usual grad maker: one '<type>_grad' op that reads the forward slots
-        `inputs` and `outputs` and Out@GRAD, writes S@GRAD for each slot S in `grads`, and
-        has the forward op's attrs."""
+        `inputs` and `outputs` and the gradient of output `dout` (Out@GRAD), writes S@GRAD
+        for each slot S in `grads`, and has the forward op's attrs."""
         def make(op):
             ins = {s: op.input(s) for s in inputs}
             ins.update({s: op.output(s) for s in outputs})
-            ins[grad_name("Out")] = [grad_name(n) for n in op.output("Out")]
+            ins[grad_name(dout)] = [grad_name(n) for n in op.output(dout)]
             outs = {grad_name(s): [grad_name(n) for n in op.input(s)] for s in grads}
             return [dict(type=op.type + "_grad", inputs=ins, outputs=outs, attrs=dict(op.attrs))]
         self.grad = make

@@ -90,13 +90,7 @@ def _(op):
     return like(x, shape=shape)
 
 
-@op.grad_maker
-def _(op):
-    return [dict(type="cross_entropy_grad",
-                 inputs={"X": op.input("X"), "Label": op.input("Label"),
-                         grad_name("Y"): [grad_name(n) for n in op.output("Y")]},
-                 outputs={grad_name("X"): [grad_name(n) for n in op.input("X")]},
-                 attrs=dict(op.attrs))]
+op.default_grad(inputs=("X", "Label"), dout="Y")
 
 
 @op.kernel("float32", "float64")

@@ -27,13 +27,7 @@ def _(op):
     return {"Out": like(x), "Residual": like(x)}
 
 
-@op.grad_maker
-def _(op):
-    return [dict(type="huber_loss_grad",
-                 inputs={"Residual": op.output("Residual"),
-                         grad_name("Out"): [grad_name(n) for n in op.output("Out")]},
-                 outputs={grad_name(s): [grad_name(n) for n in op.input(s)] for s in "XY"},
-                 attrs=dict(op.attrs))]
+op.default_grad(inputs=(), grads=("X", "Y"), outputs=("Residual",))
 
 
 def _delta(delta, dtype):

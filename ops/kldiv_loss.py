@@ -24,13 +24,9 @@ def _(op):
                          f"{list(x.shape)}, got {t.dtype}{list(t.shape)}")
     return like(x) if reduction == "none" else like(x, shape=(1,))
 
-@op.grad_maker
-def _(op):
-    return [dict(type="kldiv_loss_grad",
-                 inputs={"X": op.input("X"), "Target": op.input("Target"),
-                         grad_name("Loss"): [grad_name(n) for n in op.output("Loss")]},
-                 outputs={grad_name("X"): [grad_name(n) for n in op.input("X")]},
-                 attrs=dict(op.attrs))]
+
+op.default_grad(inputs=("X", "Target"), dout="Loss")
+
 
 def _scale(x, reduction):
     n = x.size if reduction == "mean" else x.shape[0] if reduction == "batchmean" else 1

@@ -26,13 +26,7 @@ def _(op):
     return like(p)
 
 
-@op.grad_maker
-def _(op):
-    return [dict(type="log_loss_grad",
-                 inputs={"Predicted": op.input("Predicted"), "Labels": op.input("Labels"),
-                         grad_name("Loss"): [grad_name(n) for n in op.output("Loss")]},
-                 outputs={grad_name("Predicted"): [grad_name(n) for n in op.input("Predicted")]},
-                 attrs=dict(op.attrs))]
+op.default_grad(inputs=("Predicted", "Labels"), grads=("Predicted",), dout="Loss")
 
 
 @op.kernel("float32", "float64")

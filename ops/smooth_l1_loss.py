@@ -34,14 +34,8 @@ def _(op):
     return {"Diff": like(x), "Out": like(x, shape=(x.shape[0], 1))}
 
 
-@op.grad_maker
-def _(op):
-    ins = {s: op.input(s) for s in ("InsideWeight", "OutsideWeight") if op.input(s)}
-    return [dict(type="smooth_l1_loss_grad",
-                 inputs={"Diff": op.output("Diff"), **ins,
-                         grad_name("Out"): [grad_name(n) for n in op.output("Out")]},
-                 outputs={grad_name(s): [grad_name(n) for n in op.input(s)] for s in "XY"},
-                 attrs=dict(op.attrs))]
+op.default_grad(inputs=("InsideWeight", "OutsideWeight"), grads=("X", "Y"),
+                outputs=("Diff",))
 
 
 def _sigma2(sigma, dtype):

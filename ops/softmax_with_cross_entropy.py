@@ -50,13 +50,8 @@ def _(op):
     return {"Softmax": like(x), "Loss": like(x, shape=loss)}
 
 
-@op.grad_maker
-def _(op):
-    return [dict(type="softmax_with_cross_entropy_grad",
-                 inputs={"Softmax": op.output("Softmax"), "Label": op.input("Label"),
-                         grad_name("Loss"): [grad_name(n) for n in op.output("Loss")]},
-                 outputs={grad_name("Logits"): [grad_name(n) for n in op.input("Logits")]},
-                 attrs=dict(op.attrs))]
+op.default_grad(inputs=("Label",), grads=("Logits",), outputs=("Softmax",),
+                dout="Loss")
 
 
 def _labels(xp, label, n, axis, ignore_index):
