@@ -99,7 +99,9 @@ def softmax_with_cross_entropy(logits, label, soft_label=False, ignore_index=IGN
 def accuracy(input, label, k=1, correct=None, total=None) -> Variable:
     """The fraction of rows of `input` ([N, D] scores) whose `label` ([N, 1] int64) is among
     their k highest scores, as fluid 1.8 builds it: a top_k op, then an accuracy op. Its
-    Correct and Total counts (int32 [1]) go to `correct` and `total` when given.
+    Correct and Total counts (int32 [1]) go to `correct` and `total` when given; an int64
+    variable given there (youtube_dnn's `create_tensor(dtype='int64')`) holds int32 counts
+    afterwards, as the tensor fluid's kernel wrote into it did.
 
     Example:
         predict = fluid.layers.fc(input=x, size=10, act='softmax')
@@ -111,8 +113,9 @@ def accuracy(input, label, k=1, correct=None, total=None) -> Variable:
     width = input.shape[-1] if input.shape else 0
     check_int(where, "k", k, 1, width if width > 0 else None)
     for arg, v in (("correct", correct), ("total", total)):
-        if check_variable(where, arg, v, none=True) is not None and v.dtype.name != "int32":
-            raise TypeError(f"{where}: argument '{arg}' must be an int32 Variable, got "
+        if check_variable(where, arg, v, none=True) is not None and \
+                v.dtype.name not in ("int32", "int64"):
+            raise TypeError(f"{where}: argument '{arg}' must be an int32 or int64 Variable, got "
                             f"'{v.name}' of {v.dtype}")
     try:
         with building():

@@ -74,3 +74,17 @@ def test_accuracy_layer_as_fluid_builds_it(rng):
     top2 = np.argsort(-xs, 1)[:, :2]
     want = np.mean([ys[i, 0] in top2[i] for i in range(20)])
     assert np.isclose(got[0], want) and n[0] == round(want * 20)
+
+
+def test_accuracy_total_may_be_an_int64_tensor(rng):
+    # youtube_dnn passes total=create_tensor(dtype='int64'); fluid's kernel writes int32 counts
+    main, startup = fluid.Program(), fluid.Program()
+    with fluid.program_guard(main, startup), fluid.unique_name.guard():
+        x = fluid.data("x", [None, 3], "float32")
+        y = fluid.data("y", [None, 1], "int64")
+        total = layers.create_tensor(dtype="int64")
+        acc = layers.accuracy(x, y, total=total)
+    xs, ys = rng.normal(size=(7, 3)).astype("float32"), rng.integers(0, 3, (7, 1))
+    got, n = fluid.Executor(fluid.CPUPlace()).run(main, feed={"x": xs, "y": ys},
+                                                   fetch_list=[acc, total])
+    assert n.tolist() == [7] and np.isclose(got[0], np.mean(xs.argmax(1) == ys[:, 0]))
