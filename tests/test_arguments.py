@@ -508,6 +508,25 @@ TABLE += [
           lambda c: dict(x=c.x), dict(x=VAR, threshold=ANY(NONE, FLOAT()))),
 ]
 
+# issue 15's ranking losses (layers/loss15b.py): label, left and right are [N, 1] (or [N])
+# float32 of one batch size, which no Variable of the pool is; bpr_loss's label is int64
+
+
+def _col(c, value=1.0):
+    return layers.fill_constant([3, 1], "float32", value)
+
+
+TABLE += [
+    Entry("margin_rank_loss", "margin_rank_loss", lambda c, **k: layers.margin_rank_loss(**k),
+          lambda c: dict(label=_col(c), left=_col(c, 0.5), right=_col(c, 0.25)),
+          dict(label=NEVER, left=NEVER, right=NEVER, margin=FLOAT(), name=NAME)),
+    Entry("rank_loss", "rank_loss", lambda c, **k: layers.rank_loss(**k),
+          lambda c: dict(label=_col(c), left=_col(c, 0.5), right=_col(c, 0.25)),
+          dict(label=NEVER, left=NEVER, right=NEVER, name=NAME)),
+    Entry("bpr_loss", "bpr_loss", lambda c, **k: layers.bpr_loss(**k),
+          lambda c: dict(input=c.x, label=_labels(c)), dict(input=X, label=NEVER, name=NAME)),
+]
+
 LEARNING_RATE = ANY(LR, FLOAT(0, ints=False))
 REGULARIZATION = ANY(NONE, INSTANCE(L2Decay))
 TABLE += [
