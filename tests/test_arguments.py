@@ -525,6 +525,18 @@ TABLE += [
           dict(label=NEVER, left=NEVER, right=NEVER, name=NAME)),
     Entry("bpr_loss", "bpr_loss", lambda c, **k: layers.bpr_loss(**k),
           lambda c: dict(input=c.x, label=_labels(c)), dict(input=X, label=NEVER, name=NAME)),
+    # label and fg_num int32 (the pool has none); gamma >= 0 and alpha in [0, 1] (the paper's)
+    Entry("sigmoid_focal_loss", "sigmoid_focal_loss",
+          lambda c, **k: layers.sigmoid_focal_loss(**k),
+          lambda c: dict(x=c.x, label=layers.fill_constant([3, 1], "int32", 1),
+                         fg_num=layers.fill_constant([1], "int32", 2)),
+          dict(x=X, label=NEVER, fg_num=NEVER, gamma=FLOAT(0), alpha=FLOAT(0, 1))),
+    # input and label [N, 1] float: the pool has none; the lower bound below the upper one
+    Entry("teacher_student_sigmoid_loss", "teacher_student_sigmoid_loss",
+          lambda c, **k: layers.teacher_student_sigmoid_loss(**k),
+          lambda c: dict(input=_col(c, 0.5), label=_col(c, 1.5)),
+          dict(input=NEVER, label=NEVER, soft_max_up_bound=FLOAT(-15, open_lo=True),
+               soft_max_lower_bound=FLOAT(hi=15, open_hi=True))),
 ]
 
 LEARNING_RATE = ANY(LR, FLOAT(0, ints=False))
