@@ -537,6 +537,14 @@ TABLE += [
           lambda c: dict(input=_col(c, 0.5), label=_col(c, 1.5)),
           dict(input=NEVER, label=NEVER, soft_max_up_bound=FLOAT(-15, open_lo=True),
                soft_max_lower_bound=FLOAT(hi=15, open_hi=True))),
+    # compositions of other layers: labels [B] (B = 3 here), label [N, 1] int64
+    Entry("npair_loss", "npair_loss", lambda c, **k: layers.npair_loss(**k),
+          lambda c: dict(anchor=c.x, positive=c.x,
+                         labels=layers.fill_constant([3], "int64", 1)),
+          dict(anchor=X, positive=X, labels=NEVER, l2_reg=FLOAT())),
+    Entry("dice_loss", "dice_loss", lambda c, **k: layers.dice_loss(**k),
+          lambda c: dict(input=c.x, label=_labels(c)),
+          dict(input=X, label=NEVER, epsilon=FLOAT(0), name=NAME)),
 ]
 
 LEARNING_RATE = ANY(LR, FLOAT(0, ints=False))

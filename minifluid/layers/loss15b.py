@@ -1,14 +1,16 @@
 """fluid 1.8's ranking and other losses (its layers/loss.py, layers/nn.py and
 layers/detection.py): margin_rank_loss, rank_loss, bpr_loss, sigmoid_focal_loss,
-teacher_student_sigmoid_loss."""
+teacher_student_sigmoid_loss, and npair_loss and dice_loss, which fluid composes of other
+layers, as these do."""
 from __future__ import annotations
 
-from ..checks import check_float, check_var_dtype
+from ..checks import check_float, check_name, check_var_dtype
 from ..framework import Variable
+from .helper import building
 from .loss15 import _one_op
 
 __all__ = ["margin_rank_loss", "rank_loss", "bpr_loss", "sigmoid_focal_loss",
-           "teacher_student_sigmoid_loss"]
+           "teacher_student_sigmoid_loss", "npair_loss", "dice_loss"]
 
 FLOATS = ("float16", "float32", "float64")
 
@@ -99,3 +101,90 @@ def teacher_student_sigmoid_loss(input, label, soft_max_up_bound=15.0,
     lo = check_float(where, "soft_max_lower_bound", soft_max_lower_bound, hi=up, open_hi=True)
     return _one_op(where, where, {"X": ("input", input), "Label": ("label", label)}, ["Y"],
                    {"soft_max_up_bound": up, "soft_max_lower_bound": lo})["Y"]
+
+
+def npair_loss(anchor, positive, labels, l2_reg=0.002) -> Variable:
+    """The N-pair loss (Sohn 2016) of embeddings `anchor` and `positive` ([B, D] float32 or
+    float64) with class `labels` ([B]): the soft-label cross entropy of softmax(anchor
+    positive^T) rows against the rows of same-class indicators, each normalised to sum 1,
+    averaged, plus l2_reg / 4 times the mean squared norms of anchor and positive. Returns
+    [1].
+
+    Composed of other layers as fluid 1.8 composes it; the [B, B] label matrix is labels
+    broadcast against their transpose (fluid uses expand), so B may be unknown until the
+    program runs.
+
+    Example:
+        loss = fluid.layers.npair_loss(anchor, positive, labels, l2_reg=0.002)
+    """
+    from .. import layers  # the package: these layers live in several modules
+    where = "npair_loss"
+    check_var_dtype(where, "anchor", anchor, ("float32", "float64"))
+    check_var_dtype(where, "positive", positive, ("float32", "float64"))
+    check_var_dtype(where, "labels", labels, ("float32", "float64", "int64"))
+    l2_reg = check_float(where, "l2_reg", l2_reg)
+    _npair_shapes(anchor, positive, labels)
+    dtype = anchor.dtype.name
+    def mean_square_norm(v):
+        return layers.reduce_mean(layers.reduce_sum(layers.square(v), 1))
+
+    with building():
+        col = layers.reshape(labels, [-1, 1])
+        grid = layers.elementwise_add(col, layers.scale(layers.transpose(col, [1, 0]), 0.0))
+        same = layers.cast(layers.equal(grid, layers.transpose(grid, [1, 0])), dtype)  # [B, B]
+        targets = layers.elementwise_div(same, layers.reduce_sum(same, dim=1, keep_dim=True))
+        l2 = layers.scale(layers.elementwise_add(mean_square_norm(anchor),
+                                                 mean_square_norm(positive)), 0.25 * l2_reg)
+        similarity = layers.matmul(anchor, positive, transpose_y=True)
+        ce = layers.softmax_with_cross_entropy(similarity, targets, soft_label=True)  # [B, 1]
+        ce = layers.reduce_mean(layers.reduce_sum(layers.elementwise_mul(targets, ce), 0))
+        return layers.elementwise_add(l2, ce)
+
+
+def _npair_shapes(anchor, positive, labels):
+    a, p, lab = (list(v.shape) for v in (anchor, positive, labels))
+    if len(a) != 2 or a[0] == 0 or len(p) != 2 or any(
+            -1 not in (i, j) and i != j for i, j in zip(a, p)):
+        raise ValueError(f"npair_loss: arguments 'anchor' and 'positive' must be [B, D] "
+                         f"embeddings of one shape, got {a} and {p}")
+    if anchor.dtype != positive.dtype:
+        raise TypeError(f"npair_loss: arguments 'anchor' and 'positive' must have one dtype, "
+                        f"got {anchor.dtype} and {positive.dtype}")
+    if not (len(lab) == 1 or (len(lab) == 2 and lab[1] == 1)) or -1 not in (lab[0], a[0]) \
+            and lab[0] != a[0]:
+        raise ValueError(f"npair_loss: argument 'labels' must be [B] (B = {a[0]}, anchor's "
+                         f"rows), got {lab}")
+
+
+def dice_loss(input, label, epsilon=0.00001, name=None) -> Variable:
+    """1 - 2 |X . Y| / (|X| + |Y| + epsilon), averaged over the batch: the Dice loss of
+    probabilities `input` ([N, ..., D] float32/float64) against class ids `label`
+    ([N, ..., 1] int64/int32), one-hot encoded; sums run over every dimension but the first.
+    Returns [1].
+
+    Composed of other layers as fluid 1.8 composes it (one_hot, reduce_sum, reduce_mean);
+    `name` is checked and, as in fluid, not used.
+
+    Example:
+        loss = fluid.layers.dice_loss(input=fluid.layers.sigmoid(x), label=label)
+    """
+    from .. import layers  # the package: these layers live in several modules
+    where = "dice_loss"
+    check_var_dtype(where, "input", input, ("float32", "float64"))
+    check_var_dtype(where, "label", label, ("int64", "int32"))
+    epsilon = check_float(where, "epsilon", epsilon, lo=0.0)
+    check_name(where, name)  # and unused, as in fluid: the loss is reduce_mean's output
+    shape, lshape = list(input.shape), list(label.shape)
+    if len(shape) < 2 or shape[-1] < 1 or len(lshape) != len(shape) or lshape[-1] != 1 or any(
+            -1 not in (i, j) and i != j for i, j in zip(shape[:-1], lshape[:-1])):
+        raise ValueError(f"dice_loss: argument 'label' must be [N, ..., 1] for argument "
+                         f"'input' [N, ..., D] (D known), got {lshape} and {shape}")
+    dims = list(range(1, len(shape)))
+    with building():
+        onehot = layers.cast(layers.one_hot(label, depth=shape[-1]), input.dtype.name)
+        inse = layers.reduce_sum(layers.elementwise_mul(input, onehot), dim=dims)
+        denominator = layers.elementwise_add(layers.reduce_sum(input, dim=dims),
+                                             layers.reduce_sum(onehot, dim=dims))
+        score = layers.elementwise_div(layers.scale(inse, 2.0),
+                                       layers.scale(denominator, 1.0, epsilon))
+        return layers.reduce_mean(layers.scale(score, -1.0, 1.0))
