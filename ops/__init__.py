@@ -17,3 +17,5 @@ from . import where_index  # noqa: F401,E402  (issue 15's math ops)
 from . import batch_norm, layer_norm, lookup_table  # noqa: F401,E402  (issue 15)
 from . import (arg_min_max, assign, fill_zeros_like, gather, one_hot, reverse,  # noqa: F401,E402
                shape, slice, split, squeeze, stack, top_k, transpose)  # (issue 15)
+from . import bpr_loss, margin_rank_loss, rank_loss  # noqa: F401,E402  (issue 15's losses)
+from . import sigmoid_focal_loss, teacher_student_sigmoid_loss  # noqa: F401,E402  (issue 15)

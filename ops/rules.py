@@ -232,3 +232,20 @@ def grads_like(src, *slots):
         spec = like(op.in_var(src))
         return {grad_name(s): spec for s in slots}
     return rule
+
+
+# Stable logistic pieces (the ranking and focal losses' kernels)
+
+def softplus(x):
+    """log(1 + exp(x)) as max(x, 0) + log1p(exp(-|x|)): exp never overflows, and the loss of
+    a large x is x, not inf."""
+    xp = get_array_module(x)
+    return xp.maximum(x, x.dtype.type(0)) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x)) from exp(-|x|) only: no overflow, and sigmoid(-x) = 1 - sigmoid(x)
+    is accurate where it is tiny."""
+    xp = get_array_module(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))

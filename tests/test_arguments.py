@@ -508,6 +508,45 @@ TABLE += [
           lambda c: dict(x=c.x), dict(x=VAR, threshold=ANY(NONE, FLOAT()))),
 ]
 
+# issue 15's ranking losses (layers/loss15b.py): label, left and right are [N, 1] (or [N])
+# float32 of one batch size, which no Variable of the pool is; bpr_loss's label is int64
+
+
+def _col(c, value=1.0):
+    return layers.fill_constant([3, 1], "float32", value)
+
+
+TABLE += [
+    Entry("margin_rank_loss", "margin_rank_loss", lambda c, **k: layers.margin_rank_loss(**k),
+          lambda c: dict(label=_col(c), left=_col(c, 0.5), right=_col(c, 0.25)),
+          dict(label=NEVER, left=NEVER, right=NEVER, margin=FLOAT(), name=NAME)),
+    Entry("rank_loss", "rank_loss", lambda c, **k: layers.rank_loss(**k),
+          lambda c: dict(label=_col(c), left=_col(c, 0.5), right=_col(c, 0.25)),
+          dict(label=NEVER, left=NEVER, right=NEVER, name=NAME)),
+    Entry("bpr_loss", "bpr_loss", lambda c, **k: layers.bpr_loss(**k),
+          lambda c: dict(input=c.x, label=_labels(c)), dict(input=X, label=NEVER, name=NAME)),
+    # label and fg_num int32 (the pool has none); gamma >= 0 and alpha in [0, 1] (the paper's)
+    Entry("sigmoid_focal_loss", "sigmoid_focal_loss",
+          lambda c, **k: layers.sigmoid_focal_loss(**k),
+          lambda c: dict(x=c.x, label=layers.fill_constant([3, 1], "int32", 1),
+                         fg_num=layers.fill_constant([1], "int32", 2)),
+          dict(x=X, label=NEVER, fg_num=NEVER, gamma=FLOAT(0), alpha=FLOAT(0, 1))),
+    # input and label [N, 1] float: the pool has none; the lower bound below the upper one
+    Entry("teacher_student_sigmoid_loss", "teacher_student_sigmoid_loss",
+          lambda c, **k: layers.teacher_student_sigmoid_loss(**k),
+          lambda c: dict(input=_col(c, 0.5), label=_col(c, 1.5)),
+          dict(input=NEVER, label=NEVER, soft_max_up_bound=FLOAT(-15, open_lo=True),
+               soft_max_lower_bound=FLOAT(hi=15, open_hi=True))),
+    # compositions of other layers: labels [B] (B = 3 here), label [N, 1] int64
+    Entry("npair_loss", "npair_loss", lambda c, **k: layers.npair_loss(**k),
+          lambda c: dict(anchor=c.x, positive=c.x,
+                         labels=layers.fill_constant([3], "int64", 1)),
+          dict(anchor=X, positive=X, labels=NEVER, l2_reg=FLOAT())),
+    Entry("dice_loss", "dice_loss", lambda c, **k: layers.dice_loss(**k),
+          lambda c: dict(input=c.x, label=_labels(c)),
+          dict(input=X, label=NEVER, epsilon=FLOAT(0), name=NAME)),
+]
+
 LEARNING_RATE = ANY(LR, FLOAT(0, ints=False))
 REGULARIZATION = ANY(NONE, INSTANCE(L2Decay))
 TABLE += [
