@@ -948,3 +948,18 @@ def test_every_public_entry_point_is_in_the_table():
     missing += [n for n in ("fluid.data", "gradients", "append_backward", "fluid.embedding")
                 if n not in labels]
     assert not missing, f"public entry points the fuzzer does not try: {missing}"
+
+# issue 15's indexing layers (minifluid/layers/shape15c.py); the indices are int Variables,
+# none in the pool
+TABLE += [
+    Entry("argsort", "argsort", lambda c, **k: layers.argsort(**k), lambda c: dict(input=c.x),
+          dict(input=VAR, axis=INT(-2, 1), descending=BOOL, name=NAME)),
+    # index [1, 2]: input must have rank >= 2 (x; lr and loss are [1])
+    Entry("gather_nd", "gather_nd", lambda c, **k: layers.gather_nd(**k),
+          lambda c: dict(input=c.x, index=layers.fill_constant([1, 2], "int64", 0)),
+          dict(input=X, index=NEVER, name=NAME)),
+    # index [3]: updates must be [3, 3] float32 like x
+    Entry("scatter", "scatter", lambda c, **k: layers.scatter(**k),
+          lambda c: dict(input=c.x, index=layers.fill_constant([3], "int64", 0), updates=c.x),
+          dict(input=X, index=NEVER, updates=X, name=NAME, overwrite=BOOL)),
+]
