@@ -963,3 +963,18 @@ TABLE += [
           lambda c: dict(input=c.x, index=layers.fill_constant([3], "int64", 0), updates=c.x),
           dict(input=X, index=NEVER, updates=X, name=NAME, overwrite=BOOL)),
 ]
+
+PADS_4 = lambda v, c: LIST_OF(INT(0))(v, c) and len(v) == 4  # noqa: E731 (x [3, 3])
+TABLE += [
+    Entry("pad", "pad", lambda c, **k: layers.pad(**k),
+          lambda c: dict(x=c.x, paddings=[0, 1, 2, 0]),
+          dict(x=X, paddings=PADS_4, pad_value=FLOAT(finite=False), name=NAME)),
+    # a 4-D input: x as [1, 1, 3, 3]; reflect pads by less than 3, NHWC pads dims 1 and 2
+    Entry("pad2d", "pad2d", lambda c, **k: layers.pad2d(**k),
+          lambda c: dict(input=layers.fill_constant([1, 1, 3, 3], "float32", 1.0)),
+          dict(input=NEVER, paddings=PADS_4, mode=ONE_OF("constant", "reflect", "edge"),
+               pad_value=FLOAT(finite=False), data_format=ONE_OF("NCHW", "NHWC"), name=NAME)),
+    Entry("pad_constant_like", "pad_constant_like", lambda c, **k: layers.pad_constant_like(**k),
+          lambda c: dict(x=c.x, y=c.x),
+          dict(x=X, y=X, pad_value=FLOAT(finite=False), name=NAME)),
+]

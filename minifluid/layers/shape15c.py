@@ -1,14 +1,16 @@
-"""Indexing layers with fluid 1.8's signatures: argsort, gather_nd, scatter (shape15.py and
-shape15_values.py have issue 15's other shape and indexing layers).
+"""Indexing and padding layers with fluid 1.8's signatures: argsort, gather_nd, scatter, pad,
+pad2d, pad_constant_like (shape15.py and shape15_values.py have issue 15's other shape and
+indexing layers).
 """
 from __future__ import annotations
 
-from ..checks import check_bool, check_int, check_var_dtype
+from ..checks import (check_bool, check_float, check_int, check_ints, check_str, check_var_dtype,
+                      check_variable)
 from ..framework import Variable
 from .helper import LayerHelper, building, check_name
-from .shape15 import _append
+from .shape15 import _append, _int_tensor
 
-__all__ = ["argsort", "gather_nd", "scatter"]
+__all__ = ["argsort", "gather_nd", "scatter", "pad", "pad2d", "pad_constant_like"]
 
 _INDEXED = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8", "int8")
 
@@ -86,3 +88,85 @@ def scatter(input, index, updates, name=None, overwrite=True) -> Variable:
     check_bool("scatter", "overwrite", overwrite)
     return _append("scatter", {"X": input, "Ids": index, "Updates": updates},
                    {"overwrite": bool(overwrite)}, name)
+
+
+_PADDED = ("float16", "float32", "float64", "int32", "int64")
+
+
+def pad(x, paddings, pad_value=0., name=None) -> Variable:
+    """`x` with `pad_value` entries added on its borders: paddings[2 * i] before dimension i
+    and paddings[2 * i + 1] after it (2 ints >= 0 per dimension).
+
+    Example:
+        y = fluid.layers.pad(x, paddings=[0, 1, 2, 3])    # [2, 3] -> [3, 8]
+    """
+    check_var_dtype("pad", "x", x, _PADDED)
+    paddings = check_ints("pad", "paddings", paddings, lo=0,
+                          what="a list of ints >= 0, 2 per dimension of x")
+    if len(paddings) != 2 * len(x.shape):
+        raise ValueError(f"pad: argument 'paddings' must hold 2 ints per dimension of argument "
+                         f"'x' ('{x.name}', rank {len(x.shape)}), got {paddings}")
+    pad_value = check_float("pad", "pad_value", pad_value, finite=False)
+    check_name("pad", name)
+    return _append("pad", {"X": x}, {"paddings": paddings, "pad_value": pad_value}, name)
+
+
+def pad2d(input, paddings=[0, 0, 0, 0], mode="constant", pad_value=0.0,  # noqa: B006
+          data_format="NCHW", name=None) -> Variable:
+    """The height and width of a 4-D image batch `input` grown by paddings = [top, bottom,
+    left, right] (4 ints >= 0, or a 1-D int32 Variable of 4 read when the program runs).
+    mode 'constant' fills in `pad_value`, 'reflect' mirrors about the edge (each padding
+    smaller than its dimension), 'edge' repeats the edge. `data_format` is 'NCHW' or 'NHWC'.
+
+    Example:
+        y = fluid.layers.pad2d(img, paddings=[1, 1, 2, 2], mode="reflect")
+    """
+    check_var_dtype("pad2d", "input", input, _PADDED)
+    if len(input.shape) != 4:
+        raise ValueError(f"pad2d: argument 'input' must be 4-D (an image batch), got "
+                         f"'{input.name}' of shape {list(input.shape)}")
+    mode = check_str("pad2d", "mode", mode, ("constant", "reflect", "edge"))
+    pad_value = check_float("pad2d", "pad_value", pad_value, finite=False)
+    data_format = check_str("pad2d", "data_format", data_format, ("NCHW", "NHWC"))
+    check_name("pad2d", name)
+    inputs, attrs = {"X": input}, {"mode": mode, "pad_value": pad_value,
+                                   "data_format": data_format}
+    if isinstance(paddings, Variable):
+        _int_tensor("pad2d", "paddings", paddings)
+        if paddings.shape[0] not in (4, -1):
+            raise ValueError(f"pad2d: argument 'paddings' must hold 4 ints, got "
+                             f"'{paddings.name}' of shape {list(paddings.shape)}")
+        inputs["Paddings"], attrs["paddings"] = paddings, []
+    else:
+        what = "4 ints >= 0 [top, bottom, left, right], or a 1-D int Variable"
+        attrs["paddings"] = check_ints("pad2d", "paddings", paddings, lo=0, what=what)
+        if len(attrs["paddings"]) != 4:
+            raise ValueError(f"pad2d: argument 'paddings' must be {what}, got {paddings!r}")
+        dims = (2, 3) if data_format == "NCHW" else (1, 2)
+        for k, d in enumerate(input.shape[a] for a in dims):
+            most = max(attrs["paddings"][2 * k:2 * k + 2])
+            if mode == "reflect" and d != -1 and most >= d:
+                raise ValueError(f"pad2d: argument 'paddings' ({paddings}) must be smaller "
+                                 f"than the dimension it pads with mode='reflect' ("
+                                 f"'{input.name}' of shape {list(input.shape)}, "
+                                 f"{data_format})")
+    return _append("pad2d", inputs, attrs, name)
+
+
+def pad_constant_like(x, y, pad_value=0., name=None) -> Variable:
+    """`y` grown after each dimension with `pad_value` entries up to the shape of `x` (of
+    y's rank, no dimension smaller). Only y gets a gradient.
+
+    Example:
+        y2 = fluid.layers.pad_constant_like(x, y)    # x [4, 6], y [2, 5] -> [4, 6]
+    """
+    check_variable("pad_constant_like", "x", x)
+    check_var_dtype("pad_constant_like", "y", y, ("float32", "float64", "int32", "int64"))
+    if len(x.shape) != len(y.shape) or any(-1 not in (a, b) and a < b
+                                           for a, b in zip(x.shape, y.shape)):
+        raise ValueError(f"pad_constant_like: argument 'x' must have the rank of argument 'y' "
+                         f"and no smaller dimension, got '{x.name}' of shape {list(x.shape)} "
+                         f"and '{y.name}' of shape {list(y.shape)}")
+    pad_value = check_float("pad_constant_like", "pad_value", pad_value, finite=False)
+    check_name("pad_constant_like", name)
+    return _append("pad_constant_like", {"X": x, "Y": y}, {"pad_value": pad_value}, name)
