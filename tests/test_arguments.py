@@ -978,3 +978,18 @@ TABLE += [
           lambda c: dict(x=c.x, y=c.x),
           dict(x=X, y=X, pad_value=FLOAT(finite=False), name=NAME)),
 ]
+
+ONE_D = lambda v, c: v is c.lr or (c._loss is not None and v is c._loss)  # noqa: E731 ([1])
+INDEX_DTYPE = lambda v, c: DTYPE(v, c) and np.dtype(v).name in ("int32", "int64")  # noqa: E731
+TABLE += [
+    Entry("unique", "unique", lambda c, **k: layers.unique(**k), lambda c: dict(x=c.lr),
+          dict(x=ONE_D, dtype=INDEX_DTYPE)),
+    Entry("unique_with_counts", "unique_with_counts",
+          lambda c, **k: layers.unique_with_counts(**k), lambda c: dict(x=c.lr),
+          dict(x=ONE_D, dtype=INDEX_DTYPE)),
+    # x [3, 3] as weights; min < max (1.0 and 0.0 by default), both finite
+    Entry("sampling_id", "sampling_id", lambda c, **k: layers.sampling_id(**k),
+          lambda c: dict(x=c.x),
+          dict(x=X, min=FLOAT(hi=1.0, open_hi=True), max=FLOAT(lo=0.0, open_lo=True),
+               seed=INT(0, 2 ** 31 - 1), dtype=DTYPE)),
+]

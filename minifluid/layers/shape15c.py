@@ -1,16 +1,18 @@
 """Indexing and padding layers with fluid 1.8's signatures: argsort, gather_nd, scatter, pad,
-pad2d, pad_constant_like (shape15.py and shape15_values.py have issue 15's other shape and
-indexing layers).
+pad2d, pad_constant_like, unique, unique_with_counts, sampling_id (shape15.py and
+shape15_values.py have issue 15's other shape and indexing layers).
 """
 from __future__ import annotations
 
-from ..checks import (check_bool, check_float, check_int, check_ints, check_str, check_var_dtype,
-                      check_variable)
+from ..checks import (check_bool, check_dtype, check_float, check_int, check_ints, check_str,
+                      check_var_dtype, check_variable)
 from ..framework import Variable
+from ..vartype import convert_np_dtype_to_dtype_
 from .helper import LayerHelper, building, check_name
 from .shape15 import _append, _int_tensor
 
-__all__ = ["argsort", "gather_nd", "scatter", "pad", "pad2d", "pad_constant_like"]
+__all__ = ["argsort", "gather_nd", "scatter", "pad", "pad2d", "pad_constant_like", "unique",
+           "unique_with_counts", "sampling_id"]
 
 _INDEXED = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8", "int8")
 
@@ -170,3 +172,70 @@ def pad_constant_like(x, y, pad_value=0., name=None) -> Variable:
     pad_value = check_float("pad_constant_like", "pad_value", pad_value, finite=False)
     check_name("pad_constant_like", name)
     return _append("pad_constant_like", {"X": x, "Y": y}, {"pad_value": pad_value}, name)
+
+
+def _unique(layer, x, dtype, slots):
+    check_var_dtype(layer, "x", x, ("float32", "float64", "int32", "int64"))
+    dtype = check_dtype(layer, "dtype", dtype, ("int32", "int64"))
+    if len(x.shape) != 1:
+        raise ValueError(f"{layer}: argument 'x' must be 1-D, got '{x.name}' of shape "
+                         f"{list(x.shape)}")
+    with building():
+        helper = LayerHelper(layer)
+        outs = {s: helper.tmp() for s in slots}
+        helper.append_op(layer, {"X": x}, outs,
+                         {"dtype": int(convert_np_dtype_to_dtype_(dtype))})
+    return tuple(outs.values())
+
+
+def unique(x, dtype="int32") -> tuple:
+    """The distinct values of the 1-D `x`, in the order they first appear, and for each entry
+    of x the position of its value among them (of `dtype`, int32 or int64).
+
+    Returns:
+        (out, index): out[index[i]] == x[i]
+
+    Example:
+        out, index = fluid.layers.unique(x)    # x [2, 3, 3, 1] -> [2, 3, 1], [0, 1, 1, 2]
+    """
+    return _unique("unique", x, dtype, ("Out", "Index"))
+
+
+def unique_with_counts(x, dtype="int32") -> tuple:
+    """unique, and how many times each distinct value occurs in `x` (of `dtype`).
+
+    Returns:
+        (out, index, count)
+
+    Example:
+        out, index, count = fluid.layers.unique_with_counts(x)    # count [1, 2, 1]
+    """
+    return _unique("unique_with_counts", x, dtype, ("Out", "Index", "Count"))
+
+
+def sampling_id(x, min=0.0, max=1.0, seed=0, dtype="float32") -> Variable:  # noqa: A002
+    """One id per row of `x` ([N, K] float32/float64 weights, each row summing to about 1)
+    drawn from the row's distribution: with r ~ U[min, max), the first j at which
+    r - x[i, 0] - ... - x[i, j] < 0 (K - 1 if none). seed 0 draws fresh entropy on each
+    run; another seed gives the same ids on every run (fluid 1.8's values on the CPU).
+
+    Returns:
+        [N] int64 ids, whatever `dtype` says: fluid 1.8's kernel writes int64 (`dtype` is
+        checked, and otherwise unused, as there).
+
+    Example:
+        probs = fluid.layers.softmax(logits)
+        ids = fluid.layers.sampling_id(probs, seed=1)
+    """
+    check_var_dtype("sampling_id", "x", x, ("float32", "float64"))
+    if len(x.shape) != 2:
+        raise ValueError(f"sampling_id: argument 'x' must be 2-D [N, K], got '{x.name}' of "
+                         f"shape {list(x.shape)}")
+    lo = check_float("sampling_id", "min", min)
+    hi = check_float("sampling_id", "max", max)
+    if not lo < hi:
+        raise ValueError(f"sampling_id: argument 'min' ({lo}) must be less than argument "
+                         f"'max' ({hi})")
+    seed = check_int("sampling_id", "seed", seed, lo=0, hi=2 ** 31 - 1)
+    check_dtype("sampling_id", "dtype", dtype)
+    return _append("sampling_id", {"X": x}, {"min": lo, "max": hi, "seed": seed}, None)
