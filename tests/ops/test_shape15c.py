@@ -31,7 +31,7 @@ def test_argsort(rng, shape, axis, descending):
                    {"axis": axis, "descending": descending})
 
 
-@pytest.mark.parametrize("dtype", ["uint8", "int16", "int32", "int64", "float32"])
+@pytest.mark.parametrize("dtype", ["uint8", "int16", "int32", "int64", "float16", "float32"])
 def test_argsort_keeps_ties_in_order_for_every_dtype(dtype):
     info = np.iinfo(dtype) if dtype[0] in "ui" else np.finfo(dtype)
     x = np.array([[3, info.max, 1, info.min, 3, 1]], dtype)  # the extremes do not wrap
