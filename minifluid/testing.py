@@ -314,6 +314,8 @@ class OpTest(unittest.TestCase):
         opdef = get_op(op_type)
         outputs = getattr(self, "outputs", None) or {}
         attrs = {k: v for k, v in (getattr(self, "attrs", None) or {}).items() if v is not None}
+        # a numpy array for a list attr (pad's paddings), as Paddle's op desc takes it
+        attrs = {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in attrs.items()}
         unknown = sorted(set(opdef.drop_ignored(attrs)) - set(opdef.attrs))
         if unknown:  # fluid 1.8's append_op set only the attrs the op declares
             warnings.warn(f"{type(self).__name__}: op '{op_type}' has no attr(s) {unknown}; "

@@ -15,6 +15,8 @@ from . import clip  # noqa: F401,E402  (issue 15's math ops)
 from . import cumsum  # noqa: F401,E402  (issue 15's math ops)
 from . import where_index  # noqa: F401,E402  (issue 15's math ops)
 from . import batch_norm, layer_norm, lookup_table  # noqa: F401,E402  (issue 15)
+from . import (argsort, gather_nd, pad, pad2d, sampling_id, scatter,  # noqa: F401,E402
+               unique)  # (issue 15)
 from . import (arg_min_max, assign, fill_zeros_like, gather, one_hot, reverse,  # noqa: F401,E402
                shape, slice, split, squeeze, stack, top_k, transpose)  # (issue 15)
 from . import bpr_loss, margin_rank_loss, rank_loss  # noqa: F401,E402  (issue 15's losses)

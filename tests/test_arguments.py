@@ -987,3 +987,48 @@ def test_every_public_entry_point_is_in_the_table():
     missing += [n for n in ("fluid.data", "gradients", "append_backward", "fluid.embedding")
                 if n not in labels]
     assert not missing, f"public entry points the fuzzer does not try: {missing}"
+
+# issue 15's indexing layers (minifluid/layers/shape15c.py); the indices are int Variables,
+# none in the pool
+TABLE += [
+    Entry("argsort", "argsort", lambda c, **k: layers.argsort(**k), lambda c: dict(input=c.x),
+          dict(input=VAR, axis=INT(-2, 1), descending=BOOL, name=NAME)),
+    # index [1, 2]: input must have rank >= 2 (x; lr and loss are [1])
+    Entry("gather_nd", "gather_nd", lambda c, **k: layers.gather_nd(**k),
+          lambda c: dict(input=c.x, index=layers.fill_constant([1, 2], "int64", 0)),
+          dict(input=X, index=NEVER, name=NAME)),
+    # index [3]: updates must be [3, 3] float32 like x
+    Entry("scatter", "scatter", lambda c, **k: layers.scatter(**k),
+          lambda c: dict(input=c.x, index=layers.fill_constant([3], "int64", 0), updates=c.x),
+          dict(input=X, index=NEVER, updates=X, name=NAME, overwrite=BOOL)),
+]
+
+PADS_4 = lambda v, c: LIST_OF(INT(0))(v, c) and len(v) == 4  # noqa: E731 (x [3, 3])
+TABLE += [
+    Entry("pad", "pad", lambda c, **k: layers.pad(**k),
+          lambda c: dict(x=c.x, paddings=[0, 1, 2, 0]),
+          dict(x=X, paddings=PADS_4, pad_value=FLOAT(finite=False), name=NAME)),
+    # a 4-D input: x as [1, 1, 3, 3]; reflect pads by less than 3, NHWC pads dims 1 and 2
+    Entry("pad2d", "pad2d", lambda c, **k: layers.pad2d(**k),
+          lambda c: dict(input=layers.fill_constant([1, 1, 3, 3], "float32", 1.0)),
+          dict(input=NEVER, paddings=PADS_4, mode=ONE_OF("constant", "reflect", "edge"),
+               pad_value=FLOAT(finite=False), data_format=ONE_OF("NCHW", "NHWC"), name=NAME)),
+    Entry("pad_constant_like", "pad_constant_like", lambda c, **k: layers.pad_constant_like(**k),
+          lambda c: dict(x=c.x, y=c.x),
+          dict(x=X, y=X, pad_value=FLOAT(finite=False), name=NAME)),
+]
+
+ONE_D = lambda v, c: v is c.lr or (c._loss is not None and v is c._loss)  # noqa: E731 ([1])
+INDEX_DTYPE = lambda v, c: DTYPE(v, c) and np.dtype(v).name in ("int32", "int64")  # noqa: E731
+TABLE += [
+    Entry("unique", "unique", lambda c, **k: layers.unique(**k), lambda c: dict(x=c.lr),
+          dict(x=ONE_D, dtype=INDEX_DTYPE)),
+    Entry("unique_with_counts", "unique_with_counts",
+          lambda c, **k: layers.unique_with_counts(**k), lambda c: dict(x=c.lr),
+          dict(x=ONE_D, dtype=INDEX_DTYPE)),
+    # x [3, 3] as weights; min < max (1.0 and 0.0 by default), both finite
+    Entry("sampling_id", "sampling_id", lambda c, **k: layers.sampling_id(**k),
+          lambda c: dict(x=c.x),
+          dict(x=X, min=FLOAT(hi=1.0, open_hi=True), max=FLOAT(lo=0.0, open_lo=True),
+               seed=INT(0, 2 ** 31 - 1), dtype=DTYPE)),
+]
