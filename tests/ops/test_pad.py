@@ -50,11 +50,11 @@ def _source(o, n, mode):
 def _pad2d_by_loop(x, pads, mode, value, nhwc):
     img = np.moveaxis(x, 3, 1) if nhwc else x  # as NCHW
     n, c, h, w = img.shape
-    t, b, l, r = pads
-    out = np.empty((n, c, h + t + b, w + l + r), x.dtype)
-    for i in range(h + t + b):
-        for j in range(w + l + r):
-            y, z = i - t, j - l
+    top, bottom, left, right = pads
+    out = np.empty((n, c, h + top + bottom, w + left + right), x.dtype)
+    for i in range(h + top + bottom):
+        for j in range(w + left + right):
+            y, z = i - top, j - left
             if mode == "constant":
                 out[:, :, i, j] = img[:, :, y, z] if 0 <= y < h and 0 <= z < w else value
             else:
