@@ -717,6 +717,18 @@ TABLE += [
           run=False),
 ]
 
+# issue 15's shape layers, part 2 (minifluid/layers/shape15b.py)
+TABLE += [
+    # x [3, 3]: two times >= 1 (the pool's Variables are float, not int times)
+    Entry("expand", "expand", lambda c, **k: layers.expand(**k),
+          lambda c: dict(x=c.x, expand_times=[1, 2]),
+          dict(x=X, expand_times=lambda v, c: LIST_OF(INT(1))(v, c) and len(v) == 2,
+               name=NAME)),
+    # target_tensor: rank 2, each dimension a multiple of 3 (x itself)
+    Entry("expand_as", "expand_as", lambda c, **k: layers.expand_as(**k),
+          lambda c: dict(x=c.x, target_tensor=c.x), dict(x=X, target_tensor=X, name=NAME)),
+]
+
 
 def _in_guard(guard, build):
     with guard:

@@ -1,0 +1,146 @@
+"""Issue 15's shape ops, part 2: expand, expand_as; their layers. Expected values are numpy
+formulas written here (index arithmetic, not the kernels' calls); gradients are checked in
+float64."""
+import numpy as np
+import pytest
+
+import minifluid as fluid
+from minifluid.testing import check_grad, check_output
+
+
+def tiled(x, times):
+    """Out[i_0, ..., i_k] = X[i_0 % x_0, ..., i_k % x_k], Out of shape x_i * times_i."""
+    return x[np.ix_(*[np.arange(d * t) % d for d, t in zip(x.shape, times)])]
+
+
+@pytest.mark.parametrize("shape,times", [((5,), [3]), ((3, 4), [2, 3]), ((2, 1, 3), [1, 1, 1]),
+                                         ((2, 3, 1, 2), [3, 2, 1, 2]), ((0, 2), [3, 2]),
+                                         ((1, 1, 1, 1, 1, 2), [2, 1, 1, 1, 2, 1])])
+def test_expand(rng, shape, times):
+    x = rng.normal(size=shape) * 1e300  # values pass through untouched
+    check_output("expand", {"X": x}, {"Out": tiled(x, times)}, {"expand_times": times})
+    if x.size:
+        check_grad("expand", {"X": rng.normal(size=shape)}, {"expand_times": times})
+
+
+def test_expand_gradient_sums_the_tiles():
+    # d/dx of sum(w * tile(x, [3])) for x of one element: the sum of w
+    x, w = np.array([2.0]), np.array([1.0, 10.0, 100.0])
+    main = fluid.Program()
+    with fluid.program_guard(main, fluid.Program()):
+        xv, wv = fluid.data("x", [1], "float64"), fluid.data("w", [3], "float64")
+        xv.stop_gradient = False
+        y = fluid.layers.expand(xv, [3])
+        dx, = fluid.gradients(fluid.layers.reduce_sum(y * wv), [xv])
+    np.testing.assert_array_equal(fluid.Executor().run(main, {"x": x, "w": w}, [dx])[0],
+                                  [111.0])
+
+
+def test_expand_times_from_tensors(rng):
+    x = rng.normal(size=(3, 4))
+    want = tiled(x, [2, 3])
+    check_output("expand", {"X": x, "ExpandTimes": np.array([2, 3], np.int32)}, {"Out": want})
+    ts = [np.array([2], np.int64), np.array([3], np.int32)]
+    check_output("expand", {"X": x, "expand_times_tensor": ts}, {"Out": want},
+                 {"expand_times": [-1, 3]})
+    check_grad("expand", {"X": x, "ExpandTimes": np.array([2, 3], np.int32)})
+    check_grad("expand", {"X": x, "expand_times_tensor": ts}, {"expand_times": [-1, -1]})
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "bool", "float16"])
+def test_expand_other_dtypes(rng, dtype):
+    x = (rng.normal(size=(2, 3)) * 5).astype(dtype)
+    check_output("expand", {"X": x}, {"Out": tiled(x, [2, 1])}, {"expand_times": [2, 1]})
+
+
+@pytest.mark.parametrize("inputs,attrs,match", [
+    ({}, {"expand_times": [2]}, r"expand_times \[2\] must have one value per dimension"),
+    ({}, {"expand_times": [2, 0]}, r"must hold ints >= 1"),
+    ({"ExpandTimes": np.array([2.0, 1.0])}, {}, r"ExpandTimes .* must be a 1-D int32/int64"),
+    ({"expand_times_tensor": [np.array([2], np.int32)]}, {"expand_times": [-1, 1]},
+     r"expand_times_tensor holds 1 tensors; X .* has rank 2"),
+])
+def test_expand_bad_times_fail_when_built(inputs, attrs, match):
+    from minifluid.testing import run_op
+    with pytest.raises((ValueError, TypeError), match=match):
+        run_op("expand", {"X": np.zeros((2, 3)), **inputs}, attrs)
+
+
+def test_expand_bad_times_tensor_fails_when_run(fresh):
+    x = fluid.data("x", [2, 3], "float32")
+    t = fluid.data("t", [2], "int32")
+    y = fluid.layers.expand(x, t)
+    with pytest.raises(ValueError, match=r"expand: the expand times \[0, 1\] must be 2 ints"):
+        fluid.Executor().run(fresh, {"x": np.zeros((2, 3), np.float32),
+                                     "t": np.array([0, 1], np.int32)}, [y])
+
+
+@pytest.mark.parametrize("shape,target", [((5,), (10,)), ((3, 4), (6, 4)),
+                                          ((1, 1, 3, 2), (2, 3, 6, 2)), ((2, 3), (0, 3))])
+def test_expand_as(rng, shape, target):
+    x = rng.normal(size=shape)
+    times = [n // d for d, n in zip(shape, target)]
+    t = np.zeros(target, np.int32)  # only its shape matters: any dtype
+    check_output("expand_as", {"X": x, "target_tensor": t}, {"Out": tiled(x, times)})
+    if np.prod(target):
+        check_grad("expand_as", {"X": x, "target_tensor": t})
+
+
+def test_expand_as_mismatch_fails(fresh):
+    from minifluid.testing import run_op
+    with pytest.raises(ValueError, match=r"must be a multiple of X's"):
+        run_op("expand_as", {"X": np.zeros((2, 3)), "target_tensor": np.zeros((3, 3))})
+    with pytest.raises(ValueError, match=r"must have the rank of X"):
+        run_op("expand_as", {"X": np.zeros((2, 3)), "target_tensor": np.zeros((2, 3, 1))})
+    x = fluid.data("x", [-1, 3], "float32")
+    y = fluid.layers.expand_as(x, fluid.data("t", [-1, 6], "float32"))
+    assert y.shape == (-1, 6)
+    with pytest.raises(ValueError, match=r"expand_as: each dimension of target_tensor"):
+        fluid.Executor().run(fresh, {"x": np.zeros((2, 3), np.float32),
+                                     "t": np.zeros((3, 6), np.float32)}, [y])
+
+
+def test_expand_layers(fresh):
+    x = fluid.data("x", [-1, 3], "float32")
+    two = fluid.layers.fill_constant([1], "int32", 2)
+    t = fluid.data("t", [2], "int64")
+    a = fluid.layers.expand(x, [2, 3])
+    b = fluid.layers.expand(x, [two, 3])
+    c = fluid.layers.expand(x, t)
+    d = fluid.layers.expand_as(x, fluid.layers.fill_constant([4, 6], "int64", 0))
+    assert a.shape == (-1, 9) and b.shape == (-1, 9) and c.shape == (-1, -1)
+    assert d.shape == (4, 6)
+    ops = [op for op in fresh.global_block().ops if op.type.startswith("expand")]
+    assert [op.type for op in ops] == ["expand"] * 3 + ["expand_as"]
+    assert ops[1].attr("expand_times") == [-1, 3] and two.stop_gradient and t.stop_gradient
+    xv = np.arange(6, dtype=np.float32).reshape(2, 3)
+    got = fluid.Executor().run(fresh, {"x": xv, "t": np.array([1, 2], np.int64)}, [a, b, c, d])
+    for g, w in zip(got, [tiled(xv, [2, 3]), tiled(xv, [2, 3]), tiled(xv, [1, 2]),
+                          tiled(xv, [2, 2])]):
+        np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("call,cls,match", [
+    (lambda x: fluid.layers.expand(x, 2), TypeError, "expand: argument 'expand_times'"),
+    (lambda x: fluid.layers.expand(x, [2]), ValueError,
+     "expand: argument 'expand_times' must have one value per dimension"),
+    (lambda x: fluid.layers.expand(x, [2, 0]), ValueError, "expand: argument 'expand_times'"),
+    (lambda x: fluid.layers.expand(x, [2, 1.5]), TypeError, "expand: argument 'expand_times'"),
+    (lambda x: fluid.layers.expand(x, fluid.data("f", [2], "float32")), TypeError,
+     "expand: argument 'expand_times' must be a Variable of int32, int64"),
+    (lambda x: fluid.layers.expand(fluid.data("u", [2], "uint8"), [2]), TypeError,
+     "expand: argument 'x'"),
+    (lambda x: fluid.layers.expand(fluid.data("b", [2], "bool"), [2]), ValueError,
+     "expand: a bool argument 'x' .* must have stop_gradient False"),
+    (lambda x: fluid.layers.expand_as(x, fluid.data("y", [5, 3], "float32")), ValueError,
+     "expand_as: each dimension of argument 'target_tensor'"),
+    (lambda x: fluid.layers.expand_as(x, fluid.data("y", [2], "float32")), ValueError,
+     "expand_as: argument 'target_tensor' .* must have the rank"),
+    (lambda x: fluid.layers.expand_as(x, fluid.data("y", [2, 3], "float16")), TypeError,
+     "expand_as: argument 'target_tensor'"),
+])
+def test_expand_layer_errors(fresh, call, cls, match):
+    x = fluid.data("x", [2, 3], "float32")
+    with pytest.raises(cls, match=match):
+        call(x)
+    assert len(fresh.global_block().ops) == 0
