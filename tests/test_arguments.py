@@ -727,7 +727,31 @@ TABLE += [
     # target_tensor: rank 2, each dimension a multiple of 3 (x itself)
     Entry("expand_as", "expand_as", lambda c, **k: layers.expand_as(**k),
           lambda c: dict(x=c.x, target_tensor=c.x), dict(x=X, target_tensor=X, name=NAME)),
+    # range(0, 10, 2, "int32"): whole numbers in int32 that keep 0 -> 10 by 2 a valid range,
+    # or 1-element Variables (lr, loss: cast). Not run: the loss's value may not fit.
+    Entry("range", "range", lambda c, **k: layers.range(**k),
+          lambda c: dict(start=0, end=10, step=2, dtype="int32"),
+          dict(start=ANY(LR, lambda v, c: _whole(v) and -2 ** 31 <= v <= 10),
+               end=ANY(LR, lambda v, c: _whole(v) and 0 <= v < 2 ** 31),
+               step=ANY(LR, lambda v, c: _whole(v) and 1 <= v < 2 ** 31),
+               dtype=FLOAT_DTYPE("float32", "float64", "int32", "int64")), run=False),
+    # linspace(0, 10, 5, "float32"): finite numbers in float32, or float32 [1] Variables
+    Entry("linspace", "linspace", lambda c, **k: layers.linspace(**k),
+          lambda c: dict(start=0, stop=10, num=5, dtype="float32"),
+          dict(start=ANY(LR, FLOAT(-3.4e38, 3.4e38)), stop=ANY(LR, FLOAT(-3.4e38, 3.4e38)),
+               num=INT(1, 2 ** 31 - 1), dtype=FLOAT_DTYPE("float32", "float64"))),
+    Entry("eye", "eye", lambda c, **k: layers.eye(**k), lambda c: dict(num_rows=2),
+          dict(num_rows=INT(0, 2 ** 31 - 1), num_columns=ANY(NONE, INT(0, 2 ** 31 - 1)),
+               batch_shape=ANY(NONE, LIST_OF(INT(1, 2 ** 20))),
+               dtype=FLOAT_DTYPE("float16", "float32", "float64", "int32", "int64"))),
+    # a 1-D Variable (lr, loss) or a float32/int32/int64 numpy array (none in the pool)
+    Entry("diag", "diag", lambda c, **k: layers.diag(**k), lambda c: dict(diagonal=c.lr),
+          dict(diagonal=LR)),
 ]
+
+
+def _whole(v):
+    return is_real(v) and math.isfinite(v) and v == int(v)
 
 
 def _in_guard(guard, build):

@@ -1,14 +1,19 @@
-"""Issue 15's shape layers, part 2, with fluid 1.8's signatures: expand, expand_as.
-Each builds the op fluid 1.8's layer builds.
+"""Issue 15's shape layers, part 2, with fluid 1.8's signatures: expand, expand_as, range,
+linspace, eye, diag. Each builds the op fluid 1.8's layer builds.
 """
 from __future__ import annotations
 
-from ..checks import check_instance, check_var_dtype, is_int
+import math
+
+import numpy as np
+
+from ..checks import (check_dtype, check_instance, check_int, check_var_dtype, is_int,
+                      is_real)
 from ..framework import Variable
 from .helper import building, check_name
 from .shape15 import _append, _int_tensor
 
-__all__ = ["expand", "expand_as"]
+__all__ = ["expand", "expand_as", "range", "linspace", "eye", "diag"]
 
 _EXPANDS = ("bool", "float32", "float64", "int32", "int64")
 
@@ -89,3 +94,150 @@ def expand_as(x, target_tensor, name=None) -> Variable:
                              f"must be a multiple of argument 'x''s ('{x.name}', shape "
                              f"{list(x.shape)})")
     return _append("expand_as", {"X": x, "target_tensor": target_tensor}, {}, name)
+
+
+def _bound(where, arg, v, dtype, what):
+    """A bound of range or linspace: a 1-element Variable (cast to `dtype` when it differs,
+    as fluid 1.8's range does; `dtype` None: kept), or a number made a [1] constant."""
+    from .nn import cast
+    from .tensor import fill_constant
+    if isinstance(v, Variable):
+        check_var_dtype(where, arg, v, ("float32", "float64", "int32", "int64"))
+        if any(d not in (1, -1) for d in v.shape):
+            raise ValueError(f"{where}: argument '{arg}' must be a 1-element Variable, got "
+                             f"'{v.name}' of shape {list(v.shape)}")
+        return v if dtype is None or v.dtype.name == dtype else cast(v, dtype)
+    if not is_real(v) or not math.isfinite(v):
+        raise TypeError(f"{where}: argument '{arg}' must be {what}, got {v!r}")
+    info = np.iinfo(dtype) if np.dtype(dtype).kind == "i" else np.finfo(dtype)
+    if info.dtype.kind == "i" and v != int(v):
+        raise ValueError(f"{where}: argument '{arg}' must be a whole number for dtype {dtype}, "
+                         f"got {v!r}")
+    if not info.min <= v <= info.max:
+        raise ValueError(f"{where}: argument '{arg}' ({v!r}) does not fit dtype {dtype}")
+    return fill_constant([1], dtype, v)
+
+
+def range(start, end, step, dtype) -> Variable:  # noqa: A001 -- fluid's name
+    """The 1-D tensor [start, start + step, ...] up to end (excluded), of `dtype` (float32,
+    float64, int32 or int64), as numpy's arange. Each bound is a number or a 1-element
+    Variable (cast to `dtype`, read when the program runs); step must not be 0 and must point
+    from start to end. The length is known when the program runs (shape [-1]).
+
+    Example:
+        r = fluid.layers.range(0, 10, 2, "int32")    # [0, 2, 4, 6, 8]
+    """
+    dtype = check_dtype("range", "dtype", dtype, ("float32", "float64", "int32", "int64"))
+    what = "a number or a 1-element Variable"
+    consts = [v for v in (start, end, step) if not isinstance(v, Variable)]
+    with building():
+        ins = {slot: _bound("range", arg, v, dtype, what) for slot, arg, v in (
+            ("Start", "start", start), ("End", "end", end), ("Step", "step", step))}
+        if len(consts) == 3:  # all known: fluid 1.8's run-time checks, now
+            if step == 0:
+                raise ValueError("range: argument 'step' must not be 0")
+            if (start < end and step < 0) or (start > end and step > 0):
+                raise ValueError(f"range: argument 'step' ({step}) must be > 0 when start "
+                                 f"({start}) < end ({end}) and < 0 when start > end")
+        out = _append("range", ins, {}, None)
+    out.stop_gradient = True
+    return out
+
+
+def linspace(start, stop, num, dtype) -> Variable:
+    """`num` evenly spaced values from start to stop (both included; num = 1 gives [start]),
+    of `dtype` (float32 or float64). start and stop are numbers or 1-element float32/float64
+    Variables (the result then has start's dtype, as in fluid 1.8); num is an int >= 1 or a
+    1-element int32 Variable. Variables are read when the program runs.
+
+    Example:
+        v = fluid.layers.linspace(0, 10, 5, "float32")    # [0, 2.5, 5, 7.5, 10]
+    """
+    from .tensor import fill_constant
+    dtype = check_dtype("linspace", "dtype", dtype, ("float32", "float64"))
+    what = "a number or a 1-element float32/float64 Variable"
+    for arg, v in (("start", start), ("stop", stop)):
+        if isinstance(v, Variable):
+            check_var_dtype("linspace", arg, v, ("float32", "float64"))
+    if isinstance(num, Variable):
+        _int_tensor("linspace", "num", num, one=True)
+        check_var_dtype("linspace", "num", num, ("int32",))
+    else:
+        num = check_int("linspace", "num", num, lo=1, hi=2 ** 31 - 1)
+    with building():
+        first = _bound("linspace", "start", start, None if isinstance(start, Variable)
+                       else dtype, what)
+        last = _bound("linspace", "stop", stop, dtype, what)
+        if last.dtype != first.dtype:
+            raise TypeError(f"linspace: argument 'stop' ('{last.name}', {last.dtype}) must "
+                            f"have the dtype of argument 'start' ({first.dtype})")
+        if not isinstance(num, Variable):
+            num = fill_constant([1], "int32", num)
+        return _append("linspace", {"Start": first, "Stop": last, "Num": num}, {}, None)
+
+
+def eye(num_rows, num_columns=None, batch_shape=None, dtype="float32") -> Variable:
+    """The identity matrix [num_rows, num_columns] (num_columns None: num_rows) of `dtype`
+    (float16, float32, float64, int32 or int64), repeated over leading dimensions
+    `batch_shape` (a list of ints >= 1) when given. As in fluid 1.8, a num_rows or
+    num_columns that is not an int >= 0 is a TypeError.
+
+    Example:
+        i = fluid.layers.eye(2, 3, batch_shape=[4])    # [4, 2, 3]
+    """
+    for arg, v in (("num_rows", num_rows), ("num_columns", num_columns)):
+        if (v is not None or arg == "num_rows") and (not is_int(v) or v < 0):
+            raise TypeError(f"eye: argument '{arg}' must be an int >= 0"
+                            f"{' or None' if arg == 'num_columns' else ''}, got {v!r}")
+    if num_rows > 2 ** 31 - 1 or (num_columns or 0) > 2 ** 31 - 1:
+        raise ValueError(f"eye: arguments 'num_rows' and 'num_columns' must be < 2**31, got "
+                         f"{num_rows} and {num_columns}")
+    dtype = check_dtype("eye", "dtype", dtype, ("float16", "float32", "float64", "int32",
+                                                "int64"))
+    if batch_shape is not None and (not isinstance(batch_shape, (list, tuple)) or not all(
+            is_int(d) and d >= 1 for d in batch_shape)):
+        raise TypeError(f"eye: argument 'batch_shape' must be a list of ints >= 1 or None, got "
+                        f"{batch_shape!r}")
+    from .shape15 import stack
+    rows = int(num_rows)
+    columns = rows if num_columns is None else int(num_columns)
+    with building():
+        out = _append("eye", {}, {"num_rows": rows, "num_columns": columns, "dtype": dtype},
+                      None)
+        out.stop_gradient = True
+        for n in reversed(list(batch_shape or [])):  # fluid 1.8 stacks copies
+            out = stack([out] * int(n), axis=0)
+    out.stop_gradient = True
+    return out
+
+
+_DIAGS = ("float32", "float64", "int32", "int64")
+
+
+def diag(diagonal) -> Variable:
+    """The square matrix with `diagonal` (a 1-D Variable of float32, float64, int32 or
+    int64, or a numpy array of float32, int32 or int64, stored in the program as assign
+    stores it) on its diagonal, zeros elsewhere.
+
+    Example:
+        d = fluid.layers.diag(np.arange(3, 6, dtype="int32"))    # [[3,0,0],[0,4,0],[0,0,5]]
+    """
+    from .shape15_values import assign
+    if isinstance(diagonal, np.ndarray):
+        if diagonal.dtype.name not in ("float32", "int32", "int64"):
+            raise TypeError(f"diag: argument 'diagonal' as a numpy array must be of float32, "
+                            f"int32 or int64 (what assign stores), got {diagonal.dtype}")
+    elif not isinstance(diagonal, Variable):
+        raise TypeError(f"diag: argument 'diagonal' must be a Variable or a numpy array, got "
+                        f"{type(diagonal).__name__}")
+    else:
+        check_var_dtype("diag", "diagonal", diagonal, _DIAGS)
+    if len(diagonal.shape) != 1:
+        raise ValueError(f"diag: argument 'diagonal' must be 1-D, got shape "
+                         f"{list(diagonal.shape)}")
+    with building():
+        if isinstance(diagonal, np.ndarray):
+            diagonal = assign(diagonal)
+        out = _append("diag", {"Diagonal": diagonal}, {}, None)
+    out.stop_gradient = True
+    return out

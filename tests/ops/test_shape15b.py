@@ -144,3 +144,131 @@ def test_expand_layer_errors(fresh, call, cls, match):
     with pytest.raises(cls, match=match):
         call(x)
     assert len(fresh.global_block().ops) == 0
+
+
+def _count(start, end, step):
+    """How many of start, start + step, ... lie before end (step's side)."""
+    n = 0
+    while (start + n * step < end) if step > 0 else (start + n * step > end):
+        n += 1
+    return n
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64"])
+@pytest.mark.parametrize("case", [(0, 5, 1), (0, 5, 2), (10, 1, -2), (-1, -10, -2), (3, 3, 1),
+                                  (0, 1, 0.2), (-2.5, 2.5, 0.5), (1e9, 1e9 + 10, 3)])
+def test_range(dtype, case):
+    if dtype.startswith("int") and any(v != int(v) for v in case):
+        return
+    s, e, d = (np.array([v], dtype) for v in case)
+    first, last, step = (float(a[0]) for a in (s, e, d))  # the bounds as the dtype holds them
+    want = np.array([first + i * step for i in np.arange(_count(first, last, step))],
+                    np.float64).astype(dtype)
+    check_output("range", {"Start": s, "End": e, "Step": d}, {"Out": want}, atol=1e-6)
+
+
+@pytest.mark.parametrize("case,match", [((0, 5, 0), "Step must not be 0"),
+                                        ((0, 5, -1), r"Step \(-1\) must be > 0"),
+                                        ((5, 0, 1), r"Step \(1\) must be > 0")])
+def test_range_bad_steps_fail_when_run(case, match):
+    from minifluid.testing import run_op
+    with pytest.raises(ValueError, match=match):
+        run_op("range", {k: np.array([v], np.int64) for k, v in zip(("Start", "End", "Step"),
+                                                                      case)})
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("start,stop,num", [(0, 10, 11), (10, 0, 11), (10, 0, 1), (-1e30, 1e30, 5),
+                                            (0.5, 0.5, 3), (0, 1, 1000)])
+def test_linspace(dtype, start, stop, num):
+    want = np.array([start + i * (stop - start) / (num - 1) if num > 1 else start
+                     for i in np.arange(num)], np.float64).astype(dtype)
+    check_output("linspace", {"Start": np.array([start], dtype), "Stop": np.array([stop], dtype),
+                              "Num": np.array([num], np.int32)}, {"Out": want}, rtol=1e-6)
+
+
+def test_linspace_num_0_fails_when_run():
+    from minifluid.testing import run_op
+    with pytest.raises(ValueError, match="linspace: Num must be > 0, got 0"):
+        run_op("linspace", {"Start": np.zeros(1), "Stop": np.ones(1),
+                            "Num": np.zeros(1, np.int32)})
+
+
+@pytest.mark.parametrize("attrs,shape", [({"num_rows": 3}, (3, 3)),
+                                         ({"num_rows": 2, "num_columns": 5}, (2, 5)),
+                                         ({"num_rows": 7, "num_columns": 1}, (7, 1)),
+                                         ({"num_rows": 0}, (0, 0))])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64", "float16"])
+def test_eye(attrs, shape, dtype):
+    want = np.array([[i == j for j in range(shape[1])] for i in range(shape[0])],
+                    dtype).reshape(shape)
+    check_output("eye", {}, {"Out": want}, {**attrs, "dtype": dtype})
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64"])
+@pytest.mark.parametrize("n", [1, 4, 0])
+def test_diag(rng, dtype, n):
+    d = (rng.normal(size=n) * 1e30).astype(dtype) if dtype.startswith("f") else \
+        rng.integers(-9, 9, size=n).astype(dtype)
+    want = np.zeros((n, n), dtype)
+    for i in range(n):
+        want[i, i] = d[i]
+    check_output("diag", {"Diagonal": d}, {"Out": want})
+
+
+def test_range_linspace_eye_diag_layers(fresh):
+    one = fluid.layers.fill_constant([1], "int64", 1)
+    r1 = fluid.layers.range(0, 10, 2, "int32")
+    r2 = fluid.layers.range(one, 4.0, 0.5, "float32")  # the int64 start is cast
+    l1 = fluid.layers.linspace(0, 10, 5, "float32")
+    l2 = fluid.layers.linspace(fluid.layers.fill_constant([1], "float64", 1.0), 2,
+                               fluid.layers.fill_constant([1], "int32", 3), "float64")
+    e1 = fluid.layers.eye(2, 3, batch_shape=[4, 2], dtype="int64")
+    e2 = fluid.layers.eye(3)
+    d1 = fluid.layers.diag(np.arange(3, 6, dtype="int32"))
+    d2 = fluid.layers.diag(fluid.layers.fill_constant([2], "float64", 1.5))
+    assert r1.shape == (-1,) and r1.dtype == np.int32 and r2.dtype == np.float32
+    assert l2.dtype == np.float64 and e1.shape == (4, 2, 2, 3) and e2.dtype == np.float32
+    assert d1.shape == (3, 3) and all(v.stop_gradient for v in (r1, e1, d1))
+    got = fluid.Executor().run(fresh, {}, [r1, r2, l1, l2, e1, e2, d1, d2])
+    eye23 = np.array([[1, 0, 0], [0, 1, 0]])
+    for g, w in zip(got, [[0, 2, 4, 6, 8], [1, 1.5, 2, 2.5, 3, 3.5], [0, 2.5, 5, 7.5, 10],
+                          [1, 1.5, 2], np.broadcast_to(eye23, (4, 2, 2, 3)), np.identity(3),
+                          [[3, 0, 0], [0, 4, 0], [0, 0, 5]], [[1.5, 0], [0, 1.5]]]):
+        np.testing.assert_array_equal(g, w)
+    assert got[4].dtype == np.int64 and got[6].dtype == np.int32
+
+
+@pytest.mark.parametrize("call,cls,match", [
+    (lambda: fluid.layers.range(0, 10, 0, "int32"), ValueError, "range: argument 'step'"),
+    (lambda: fluid.layers.range(0, 10, -1, "int32"), ValueError, "range: argument 'step'"),
+    (lambda: fluid.layers.range(0, 10, 0.5, "int32"), ValueError,
+     "range: argument 'step' must be a whole number"),
+    (lambda: fluid.layers.range(0, "10", 1, "int32"), TypeError, "range: argument 'end'"),
+    (lambda: fluid.layers.range(0, 10, 1, "bool"), TypeError, "range: argument 'dtype'"),
+    (lambda: fluid.layers.range(fluid.data("v", [3], "int32"), 10, 1, "int32"), ValueError,
+     "range: argument 'start' must be a 1-element Variable"),
+    (lambda: fluid.layers.linspace(0, 1, 0, "float32"), ValueError, "linspace: argument 'num'"),
+    (lambda: fluid.layers.linspace(0, 1, 2, "int32"), TypeError, "linspace: argument 'dtype'"),
+    (lambda: fluid.layers.linspace(fluid.data("v", [1], "int32"), 1, 2, "float32"), TypeError,
+     "linspace: argument 'start'"),
+    (lambda: fluid.layers.linspace(fluid.data("v", [1], "float64"), 1, 2, "float32"),
+     TypeError, "linspace: argument 'stop' .* must have the dtype of argument 'start'"),
+    (lambda: fluid.layers.linspace(0, 1, fluid.data("n", [1], "int64"), "float32"), TypeError,
+     "linspace: argument 'num'"),
+    (lambda: fluid.layers.eye(-1), TypeError, "eye: argument 'num_rows'"),
+    (lambda: fluid.layers.eye(10, num_columns=5.2), TypeError, "eye: argument 'num_columns'"),
+    (lambda: fluid.layers.eye(2, batch_shape=[0]), TypeError, "eye: argument 'batch_shape'"),
+    (lambda: fluid.layers.eye(2, dtype="bool"), TypeError, "eye: argument 'dtype'"),
+    (lambda: fluid.layers.diag([1, 2, 3]), TypeError, "diag: argument 'diagonal'"),
+    (lambda: fluid.layers.diag(np.ones(3)), TypeError, "diag: argument 'diagonal' as a numpy"),
+    (lambda: fluid.layers.diag(np.ones((2, 2), "float32")), ValueError,
+     "diag: argument 'diagonal' must be 1-D"),
+    (lambda: fluid.layers.diag(fluid.data("b", [2], "bool")), TypeError,
+     "diag: argument 'diagonal'"),
+])
+def test_range_linspace_eye_diag_layer_errors(fresh, call, cls, match):
+    n = len(fresh.global_block().ops)
+    with pytest.raises(cls, match=match):
+        call()
+    assert len(fresh.global_block().ops) == n
