@@ -747,6 +747,15 @@ TABLE += [
     # a 1-D Variable (lr, loss) or a float32/int32/int64 numpy array (none in the pool)
     Entry("diag", "diag", lambda c, **k: layers.diag(**k), lambda c: dict(diagonal=c.lr),
           dict(diagonal=LR)),
+    # one axis: one int32 each for starts, ends and strides (a stride not 0); the pool's
+    # Variables are float, not int bounds
+    Entry("strided_slice", "strided_slice", lambda c, **k: layers.strided_slice(**k),
+          lambda c: dict(input=c.x, axes=[0], starts=[0], ends=[1], strides=[1]),
+          dict(input=VAR, axes=lambda v, c: LIST_OF(INT(0, 1))(v, c) and len(v) == 1,
+               starts=lambda v, c: LIST_OF(INT(-2 ** 31, 2 ** 31 - 1))(v, c) and len(v) == 1,
+               ends=lambda v, c: LIST_OF(INT(-2 ** 31, 2 ** 31 - 1))(v, c) and len(v) == 1,
+               strides=lambda v, c: LIST_OF(INT(-2 ** 31, 2 ** 31 - 1))(v, c) and len(v) == 1
+               and v[0] != 0)),
 ]
 
 

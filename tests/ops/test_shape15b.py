@@ -272,3 +272,103 @@ def test_range_linspace_eye_diag_layer_errors(fresh, call, cls, match):
     with pytest.raises(cls, match=match):
         call()
     assert len(fresh.global_block().ops) == n
+
+
+def _picked(d, start, end, stride):
+    """The indices Python's x[start:end:stride] picks from a dimension of size d, written
+    out: bounds made >= 0 by adding d, then clipped; an end of -1 with a negative stride
+    stands for 'through index 0' (fluid 1.8's rule)."""
+    if stride < 0 and end == -1:
+        end = -d - 1
+    s = start + d if start < 0 else start
+    e = end + d if end < 0 else end
+    if stride > 0:
+        s, e = min(max(s, 0), d), min(max(e, 0), d)
+        return [i for i in np.arange(s, e) if (i - s) % stride == 0]
+    s, e = min(max(s, -1), d - 1), min(max(e, -1), d - 1)
+    return [i for i in np.arange(s, e, -1) if (s - i) % -stride == 0]
+
+
+def strided_ref(x, axes, starts, ends, strides):
+    out = x
+    for a, s, e, st in zip(axes, starts, ends, strides):
+        out = np.take(out, np.array(_picked(x.shape[a], s, e, st), np.int64), axis=a)
+    return out
+
+
+@pytest.mark.parametrize("shape,axes,starts,ends,strides", [
+    ((10,), [0], [-4], [-3], [1]), ((10,), [0], [5], [0], [-1]), ((10,), [0], [-1], [-3], [-1]),
+    ((10,), [0], [7], [-1], [-2]), ((3, 4, 5), [0, 1, 2], [0, -1, 0], [2, -3, 5], [1, -1, 1]),
+    ((3, 4, 5, 6), [0, 1, 2, 3], [1, 0, 0, 0], [2, 2, 3, 4], [1, 1, 1, 2]),
+    ((5, 6), [1], [100], [-100], [-2]), ((5, 6), [0, 1], [-100, 1], [100, 1], [3, 1]),
+    ((2, 3, 4, 5, 6, 7), [5], [1], [7], [3])])
+def test_strided_slice(rng, shape, axes, starts, ends, strides):
+    x = rng.normal(size=shape)
+    attrs = {"axes": axes, "starts": starts, "ends": ends, "strides": strides}
+    check_output("strided_slice", {"Input": x * 1e300},
+                 {"Out": strided_ref(x * 1e300, axes, starts, ends, strides)}, attrs)
+    if strided_ref(x, axes, starts, ends, strides).size:
+        check_grad("strided_slice", {"Input": x}, attrs, inputs_to_check=("Input",))
+
+
+def test_strided_slice_from_tensors_and_decrease_axis(rng):
+    x = rng.normal(size=(3, 4, 5))
+    want = strided_ref(x, [0, 2], [2, 4], [3, 0], [1, -2])[0]
+    i32 = lambda *v: np.array(v, np.int32)  # noqa: E731
+    attrs = {"axes": [0, 2], "decrease_axis": [0], "infer_flags": [-1, -1]}
+    for ins in ({"StartsTensor": i32(2, 4), "EndsTensor": i32(3, 0), "StridesTensor": i32(1, -2)},
+                {"StartsTensorList": [i32(2), i32(4)], "EndsTensorList": [i32(3), i32(0)],
+                 "StridesTensorList": [i32(1), i32(-2)]}):
+        check_output("strided_slice", {"Input": x, **ins}, {"Out": want}, attrs)
+        check_grad("strided_slice", {"Input": x, **ins}, attrs, inputs_to_check=("Input",))
+    # fluid's x[i] for a Variable i = -1: start -1, end i + 1 = 0 means the last index
+    check_output("strided_slice", {"Input": x, "StartsTensorList": [i32(-1)],
+                                   "EndsTensorList": [i32(0)]},
+                 {"Out": x[-1]}, {"axes": [0], "strides": [1], "decrease_axis": [0],
+                                  "infer_flags": [-1]})
+
+
+@pytest.mark.parametrize("attrs,match", [
+    ({"axes": [0], "starts": [0], "ends": [1], "strides": [0]}, r"must not hold 0"),
+    ({"axes": [3], "starts": [0], "ends": [1], "strides": [1]}, r"axes \[3\] must be distinct"),
+    ({"axes": [0], "starts": [0, 1], "ends": [1], "strides": [1]}, r"starts \(2 values\)"),
+    ({"axes": [0], "starts": [0], "ends": [2], "strides": [1], "decrease_axis": [0]},
+     r"decrease_axis \[0\]: dimension 0 of the slice"),
+])
+def test_strided_slice_bad_attrs_fail_when_built(attrs, match):
+    from minifluid.testing import run_op
+    with pytest.raises(ValueError, match=match):
+        run_op("strided_slice", {"Input": np.zeros((3, 4))}, attrs)
+
+
+def test_strided_slice_layer(fresh):
+    x = fluid.data("x", [3, 4, 5, 6], "float64")
+    m3, m1 = (fluid.layers.fill_constant([1], "int32", v) for v in (-3, -1))
+    t = fluid.data("t", [3], "int32")
+    a = fluid.layers.strided_slice(x, [0, 1, 2], [-3, 0, 2], [3, 100, -1], [1, 1, 1])
+    b = fluid.layers.strided_slice(x, [0, 1, 3], [m3, 0, 2], [3, 100, m1], [1, 2, 1])
+    c = fluid.layers.strided_slice(x, [0, 1, 2], t, t + 2, [1, 1, 1])
+    d = fluid.layers.strided_slice(x, [3], [-1], [-1], [-1])
+    assert a.shape == (3, 4, 2, 6) and b.shape == (-1, 2, 5, -1) and c.shape == (-1, -1, -1, 6)
+    assert d.shape == (3, 4, 5, 6) and m3.stop_gradient and t.stop_gradient
+    xv = np.arange(360, dtype=np.float64).reshape(3, 4, 5, 6)
+    got = fluid.Executor().run(fresh, {"x": xv, "t": np.array([1, 0, 2], np.int32)},
+                               [a, b, c, d])
+    for g, w in zip(got, [xv[-3:3, 0:100, 2:-1], xv[-3:3, 0:100:2, :, 2:-1], xv[1:3, 0:2, 2:4],
+                          xv[..., ::-1]]):
+        np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("kw,cls,match", [
+    (dict(axes=[0], starts=[0], ends=[1], strides=[0]), ValueError, "argument 'strides'"),
+    (dict(axes=[2], starts=[0], ends=[1], strides=[1]), ValueError, "argument 'axes'"),
+    (dict(axes=[0], starts=0, ends=[1], strides=[1]), TypeError, "argument 'starts'"),
+    (dict(axes=[0], starts=[0], ends=[1, 2], strides=[1]), ValueError, "argument 'ends'"),
+    (dict(axes=[0], starts=[0], ends=[1], strides=[1.5]), TypeError, "argument 'strides'"),
+    (dict(axes=[0], starts=[2 ** 40], ends=[1], strides=[1]), ValueError, "argument 'starts' must hold int32"),
+])
+def test_strided_slice_layer_errors(fresh, kw, cls, match):
+    x = fluid.data("x", [3, 4], "float32")
+    with pytest.raises(cls, match="strided_slice: " + match):
+        fluid.layers.strided_slice(x, **kw)
+    assert len(fresh.global_block().ops) == 0
