@@ -307,3 +307,94 @@ def _strided(where, input, axes, parts, decrease_axis, op_type="strided_slice"):
             inputs[slot] = [v if isinstance(v, Variable) else _constant(where, arg, v, what)
                             for v in values]
         return _append(op_type, inputs, attrs, None)
+
+
+_BIG = 2 ** 31 - 1  # an end past every dimension (the ops' bounds are int32)
+
+
+def _getitem(var, item):
+    """Variable.__getitem__, as fluid 1.8 builds it: `item` is an int, a slice or a
+    1-element int Variable, or a tuple of them, one per leading dimension. An int or a
+    Variable index drops its dimension (decrease_axis); slice bounds and steps may be ints,
+    None or 1-element int Variables (read when the program runs), with Python's rules. Builds
+    a slice op where every step is 1, else strided_slice (also for a Variable index: fluid
+    1.8's strided_slice reads its -1 as the last index); x[:] is x itself."""
+    with building():  # a refused index leaves no ops behind (x[i] appends some first)
+        return _getitem_ops("Variable.__getitem__", var, item)
+
+
+def _getitem_ops(where, var, item):
+    items = list(item) if isinstance(item, tuple) else [item]
+    if len(items) > len(var.shape):
+        raise IndexError(f"{where}: too many indices ({len(items)}) for '{var.name}' of shape "
+                         f"{list(var.shape)}")
+    axes, starts, ends, steps, decrease = [], [], [], [], []
+    for dim, it in enumerate(items):
+        d = var.shape[dim]
+        if isinstance(it, Variable):
+            _int_tensor(where, "item", it, one=True)
+            axes.append(dim), decrease.append(dim)
+            starts.append(it), ends.append(_plus_one(it)), steps.append(1)
+        elif is_int(it):
+            i = int(it)
+            if d >= 0 and not -d <= i < d:
+                raise IndexError(f"{where}: index {i} is out of range for dimension {dim} "
+                                 f"(size {d}) of '{var.name}'")
+            axes.append(dim), decrease.append(dim)
+            starts.append(i), ends.append(i + 1 if i != -1 else _BIG), steps.append(1)
+        elif isinstance(it, slice):
+            part = _slice_part(where, var, dim, it)
+            if part is not None:
+                axes.append(dim)
+                for to, v in zip((starts, ends, steps), part):
+                    to.append(v)
+        else:
+            raise TypeError(f"{where}: an index must be an int, a slice or a 1-element int "
+                            f"Variable (or a tuple of them), got {it!r:.40} "
+                            f"({type(it).__name__})")
+    if not axes:
+        return var
+    strided = any(isinstance(v, Variable) or v != 1 for v in steps) or any(
+        isinstance(it, Variable) for it in items)
+    parts = {"starts": starts, "ends": ends}
+    if strided:
+        parts["strides"] = steps
+    return _strided(where, var, axes, parts, decrease,
+                    op_type="strided_slice" if strided else "slice")
+
+
+def _plus_one(i):
+    end = i + 1  # a scale op, in i's int dtype
+    end.stop_gradient = True
+    return end
+
+
+def _slice_part(where, var, dim, it):
+    """(start, end, step) of one slice index, or None for a whole dimension (x[:])."""
+    start, stop, step = it.start, it.stop, it.step
+    for name, v in (("start", start), ("stop", stop), ("step", step)):
+        if v is not None and not is_int(v) and not isinstance(v, Variable):
+            raise TypeError(f"{where}: a slice's {name} must be an int, None or a 1-element "
+                            f"int Variable, got {v!r:.40}")
+        if isinstance(v, Variable):
+            _int_tensor(where, f"slice {name}", v, one=True)
+    if start is None and stop is None and step is None:
+        return None
+    step = 1 if step is None else step
+    if is_int(step) and step == 0:
+        raise ValueError(f"{where}: a slice's step must not be 0")
+    backward = is_int(step) and step < 0
+    if start is None:
+        start = -1 if backward else 0
+    if stop is None:
+        stop = -1 if backward else _BIG  # -1: through index 0, with a negative stride
+    elif backward and is_int(stop) and stop == -1:  # Python's -1 here: the last index
+        d = var.shape[dim]
+        if d < 0:
+            raise ValueError(f"{where}: a slice stop of -1 with a negative step needs "
+                             f"dimension {dim} of '{var.name}' known at build time; write "
+                             f"its size - 1")
+        stop = d - 1
+    if isinstance(step, Variable) and stop is None:
+        raise ValueError(f"{where}: a slice with a Variable step needs an explicit stop")
+    return start, stop, step

@@ -372,3 +372,77 @@ def test_strided_slice_layer_errors(fresh, kw, cls, match):
     with pytest.raises(cls, match="strided_slice: " + match):
         fluid.layers.strided_slice(x, **kw)
     assert len(fresh.global_block().ops) == 0
+
+
+def _ix(d):
+    return np.arange(d)
+
+
+@pytest.mark.parametrize("index", [
+    np.s_[1], np.s_[-1], np.s_[-3], np.s_[1:3], np.s_[:, 2], np.s_[::2], np.s_[::-1],
+    np.s_[-1:2:-1], np.s_[5:-100:-2], np.s_[1, ::-2, 3], np.s_[:, 1:, -1], np.s_[0, 0, 0],
+    np.s_[-3:3, 0:100:2, -1:2:-1], np.s_[:], np.s_[2:1], np.s_[3::-1], np.s_[:, :-1:-1],
+    np.s_[:, 2:-1:-1], np.s_[1, :, :, ::3], np.s_[-2, -100:100, 4:], np.s_[:, :, :, -1:]])
+def test_getitem_is_numpy_indexing(fresh, index):
+    x = fluid.data("x", [3, 4, 5, 6], "float64")
+    xv = np.arange(360, dtype=np.float64).reshape(3, 4, 5, 6)
+    y = x[index]
+    want = xv[index]
+    assert y.shape == (want.shape or (1,)), (y.shape, want.shape)
+    got, = fluid.Executor().run(fresh, {"x": xv}, [y])
+    np.testing.assert_array_equal(got, want.reshape(want.shape or (1,)))
+
+
+def test_getitem_with_variables(fresh):
+    x = fluid.data("x", [3, 4, 5, 6], "float64")
+    m1, m3, two = (fluid.layers.fill_constant([1], "int32", v) for v in (-1, -3, 2))
+    i = fluid.data("i", [1], "int64")
+    ys = [x[m3:3:1, 0:100:2, :, m1:2:m1], x[m1, 0:100:2, :, -1:2:-1], x[i], x[:, i, two],
+          x[two:, ::two], x[two:]]
+    assert ys[0].shape == (-1, 2, 5, -1) and ys[2].shape == (4, 5, 6)
+    xv = np.arange(360, dtype=np.float64).reshape(3, 4, 5, 6)
+    got = fluid.Executor().run(fresh, {"x": xv, "i": np.array([1], np.int64)}, ys)
+    for g, w in zip(got, [xv[-3:3, 0:100:2, :, -1:2:-1], xv[-1, 0:100:2, :, -1:2:-1], xv[1],
+                          xv[:, 1, 2], xv[2:, ::2], xv[2:]]):
+        np.testing.assert_array_equal(g, w)
+    ops = [op.type for op in fresh.global_block().ops]
+    assert "strided_slice" in ops and "slice" in ops
+
+
+def test_getitem_gradient(fresh):
+    x = fluid.data("x", [3, 4], "float64")
+    x.stop_gradient = False
+    y = fluid.layers.reduce_sum(x[1, ::-2]) + fluid.layers.reduce_sum(x[:2, 1:3]) * 10
+    dx, = fluid.gradients(y, [x])
+    got, = fluid.Executor().run(fresh, {"x": np.zeros((3, 4))}, [dx])
+    want = np.zeros((3, 4))
+    want[1, 3] = want[1, 1] = 1
+    want[:2, 1:3] += 10
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("index,cls,match", [
+    (np.s_[3], IndexError, r"index 3 is out of range for dimension 0 \(size 3\)"),
+    (np.s_[0, 0, 0], IndexError, r"too many indices \(3\)"),
+    (np.s_[0.5], TypeError, "an index must be an int, a slice"),
+    (np.s_[None], TypeError, "an index must be an int, a slice"),
+    (np.s_[...], TypeError, "an index must be an int, a slice"),
+    (np.s_[::0], ValueError, "a slice's step must not be 0"),
+    (np.s_[1:2.5], TypeError, "a slice's stop must be an int"),
+    (np.s_[0, :2.0], TypeError, "a slice's stop must be an int"),
+])
+def test_getitem_errors(fresh, index, cls, match):
+    x = fluid.data("x", [3, 4], "float32")
+    with pytest.raises(cls, match=r"Variable.__getitem__: " + match):
+        x[index]
+    assert len(fresh.global_block().ops) == 0
+
+
+def test_getitem_stop_minus_one_backward_needs_a_known_dimension(fresh):
+    x = fluid.data("x", [-1, 4], "float32")
+    with pytest.raises(ValueError, match="a slice stop of -1 with a negative step"):
+        x[:, 3:-1:-1] and x[5:-1:-1]
+    assert x[:, 3:-1:-1].shape == (-1, 0)
+    i = fluid.data("i", [1], "float32")
+    with pytest.raises(TypeError, match="Variable.__getitem__: argument 'item'"):
+        x[i]
