@@ -581,6 +581,10 @@ TABLE += [
     _init_entry(Normal, dict(loc=FLOAT(), scale=FLOAT(0), seed=SEED)),
     _init_entry(Xavier, dict(uniform=BOOL, fan_in=FAN, fan_out=FAN, seed=SEED)),
     _init_entry(MSRA, dict(uniform=BOOL, fan_in=FAN, seed=SEED)),
+    # the weight of fc(x, 2): a numeric numpy array of shape [3, 2] (none in the pool)
+    _init_entry(fluid.initializer.NumpyArrayInitializer, dict(
+        value=lambda v, c: isinstance(v, np.ndarray) and v.shape == (3, 2)),
+        lambda c: dict(value=np.ones((3, 2), "float32"))),
     Entry("ParamAttr", "ParamAttr",
           lambda c, **k: layers.fc(c.x, 2, param_attr=fluid.ParamAttr(**k)), lambda c: {},
           dict(name=ANY(NONE, STR), initializer=ANY(NONE, INSTANCE(Constant)),
@@ -756,6 +760,13 @@ TABLE += [
                ends=lambda v, c: LIST_OF(INT(-2 ** 31, 2 ** 31 - 1))(v, c) and len(v) == 1,
                strides=lambda v, c: LIST_OF(INT(-2 ** 31, 2 ** 31 - 1))(v, c) and len(v) == 1
                and v[0] != 0)),
+    # shape: ints >= 1; an int dtype needs an initializer (the default Xavier draws floats)
+    Entry("create_parameter", "create_parameter", lambda c, **k: layers.create_parameter(**k),
+          lambda c: dict(shape=[2], dtype="float32"),
+          dict(shape=LIST_OF(INT(1, 2 ** 20), nonempty=True),
+               dtype=FLOAT_DTYPE("float16", "float32", "float64"), name=NAME,
+               attr=ANY(NONE, INSTANCE(fluid.ParamAttr)), is_bias=BOOL,
+               default_initializer=ANY(NONE, INSTANCE(Constant)))),
 ]
 
 

@@ -1,5 +1,6 @@
 """Issue 15's shape layers, part 2, with fluid 1.8's signatures: expand, expand_as, range,
-linspace, eye, diag, strided_slice. Each builds the op fluid 1.8's layer builds.
+linspace, eye, diag, strided_slice, create_parameter; and Variable.__getitem__
+(math_op_patch installs _getitem). Each builds the op fluid 1.8's layer builds.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from ..framework import Variable
 from .helper import building, check_name
 from .shape15 import _append, _constant, _int_tensor
 
-__all__ = ["expand", "expand_as", "range", "linspace", "eye", "diag", "strided_slice"]
+__all__ = ["expand", "expand_as", "range", "linspace", "eye", "diag", "strided_slice",
+           "create_parameter"]
 
 _EXPANDS = ("bool", "float32", "float64", "int32", "int64")
 
@@ -398,3 +400,47 @@ def _slice_part(where, var, dim, it):
     if isinstance(step, Variable) and stop is None:
         raise ValueError(f"{where}: a slice with a Variable step needs an explicit stop")
     return start, stop, step
+
+
+_PARAM_DTYPES = ("bool", "float16", "float32", "float64", "int8", "int32", "int64", "uint8")
+
+
+def create_parameter(shape, dtype, name=None, attr=None, is_bias=False,
+                     default_initializer=None) -> Variable:
+    """A new parameter of `shape` (a list, tuple or 1-D numpy array of ints >= 1) and `dtype`,
+    initialised in the startup program by attr.initializer, else `default_initializer`,
+    else Constant(0.0) when is_bias, else Xavier(). `name` names it when attr (a ParamAttr)
+    is None; attr.name otherwise.
+
+    Example:
+        w = fluid.layers.create_parameter(shape=[784, 200], dtype="float32")
+    """
+    import copy
+
+    from ..initializer import Initializer
+    from ..param_attr import ParamAttr
+    from .helper import LayerHelper
+    where = "create_parameter"
+    what = "a list, tuple or 1-D numpy array of ints >= 1"
+    check_instance(where, "shape", shape, (list, tuple, np.ndarray), what)
+    if isinstance(shape, np.ndarray) and shape.ndim != 1:
+        raise ValueError(f"{where}: argument 'shape' must be {what}, got an array of shape "
+                         f"{list(shape.shape)}")
+    shape = check_ints(where, "shape", list(shape), lo=1, what=what)
+    dtype = check_dtype(where, "dtype", dtype, _PARAM_DTYPES)
+    check_name(where, name)
+    check_instance(where, "attr", attr, ParamAttr, "a ParamAttr", none=True)
+    if not isinstance(is_bias, (bool, np.bool_)):
+        raise TypeError(f"{where}: argument 'is_bias' must be a bool, got {is_bias!r}")
+    check_instance(where, "default_initializer", default_initializer, Initializer,
+                   "an Initializer", none=True)
+    if not shape:
+        raise ValueError(f"{where}: argument 'shape' must be {what}, got []")
+    attr = ParamAttr(name=name) if attr is None else copy.copy(attr)
+    if attr.initializer is None and default_initializer is not None:
+        attr.initializer = default_initializer
+    if attr.initializer is None and not is_bias and np.dtype(dtype).kind != "f":
+        raise TypeError(f"{where}: argument 'dtype' ({dtype}) needs an initializer (attr's "
+                        f"or default_initializer): the default, Xavier, draws floats")
+    with building():
+        return LayerHelper(where).create_parameter(attr, shape, dtype, is_bias=bool(is_bias))

@@ -446,3 +446,85 @@ def test_getitem_stop_minus_one_backward_needs_a_known_dimension(fresh):
     i = fluid.data("i", [1], "float32")
     with pytest.raises(TypeError, match="Variable.__getitem__: argument 'item'"):
         x[i]
+
+
+def test_create_parameter(fresh):
+    from minifluid.initializer import Constant, NumpyArrayInitializer
+    startup = fluid.default_startup_program()
+    w = fluid.layers.create_parameter([3, 2], "float32")
+    b = fluid.layers.create_parameter((2,), "float32", name="bias", is_bias=True)
+    v = np.arange(6, dtype=np.float32).reshape(3, 2) - 2.5
+    n = fluid.layers.create_parameter(np.array([3, 2]), "float32",
+                                      default_initializer=NumpyArrayInitializer(v))
+    a = fluid.layers.create_parameter([2], "float64", name="ignored",
+                                      attr=fluid.ParamAttr(name="c", initializer=Constant(4.0)),
+                                      default_initializer=NumpyArrayInitializer(v))
+    h = fluid.layers.create_parameter([3, 2], "float16", attr=fluid.ParamAttr(
+        initializer=NumpyArrayInitializer(v)))
+    i = fluid.layers.create_parameter([2], "int64", attr=fluid.ParamAttr(
+        initializer=NumpyArrayInitializer(np.array([7, -2 ** 40]))))
+    assert isinstance(w, fluid.framework.Parameter) and w.name == "create_parameter_0.w_0"
+    assert b.name == "bias" and a.name == "c" and w.shape == (3, 2) and h.dtype == np.float16
+    assert not w.stop_gradient and w.trainable
+    exe = fluid.Executor()
+    exe.run(startup)
+    got = exe.run(fresh, {}, [w, b, n, a, h, i])
+    limit = np.sqrt(6 / 5)  # Xavier for [3, 2]
+    assert (np.abs(got[0]) <= limit).all() and got[0].std() > 0
+    np.testing.assert_array_equal(got[1], [0, 0])
+    np.testing.assert_array_equal(got[2], v)
+    np.testing.assert_array_equal(got[3], [4, 4])
+    np.testing.assert_array_equal(got[4], v.astype(np.float16))
+    assert got[4].dtype == np.float16
+    np.testing.assert_array_equal(got[5], [7, -2 ** 40])
+
+
+def test_create_parameter_trains(fresh):
+    x = fluid.data("x", [4, 3], "float32")
+    w = fluid.layers.create_parameter([3, 1], "float32", default_initializer=fluid.initializer.
+                                      NumpyArrayInitializer(np.ones((3, 1), np.float32)))
+    loss = fluid.layers.mean(fluid.layers.matmul(x, w))
+    fluid.optimizer.SGD(0.5).minimize(loss)
+    exe = fluid.Executor()
+    exe.run(fluid.default_startup_program())
+    for _ in range(2):  # dloss/dw = 1, lr 0.5: 1 -> 0.5 -> 0
+        got, = exe.run(fresh, {"x": np.ones((4, 3), np.float32)}, [w])
+    np.testing.assert_allclose(got, np.zeros((3, 1)))
+
+
+@pytest.mark.parametrize("call,cls,match", [
+    (lambda: fluid.layers.create_parameter(1, np.float32), TypeError, "argument 'shape'"),
+    (lambda: fluid.layers.create_parameter([1.0, 2.0], "float32"), TypeError,
+     "argument 'shape'"),
+    (lambda: fluid.layers.create_parameter([0, 2], "float32"), ValueError, "argument 'shape'"),
+    (lambda: fluid.layers.create_parameter([1, 2, 3], np.float32, attr=np.arange(6)),
+     TypeError, "argument 'attr'"),
+    (lambda: fluid.layers.create_parameter([1, 2, 3], np.float32,
+                                           default_initializer=np.arange(6)),
+     TypeError, "argument 'default_initializer'"),
+    (lambda: fluid.layers.create_parameter([2], "complex64"), ValueError, "argument 'dtype'"),
+    (lambda: fluid.layers.create_parameter([], "float32"), ValueError, "argument 'shape'"),
+    (lambda: fluid.layers.create_parameter([2], "int32"), TypeError,
+     r"argument 'dtype' \(int32\) needs an initializer"),
+    (lambda: fluid.layers.create_parameter([2], "float32", is_bias=1), TypeError,
+     "argument 'is_bias'"),
+])
+def test_create_parameter_errors(fresh, call, cls, match):
+    with pytest.raises(cls, match="create_parameter: " + match):
+        call()
+    assert not fresh.global_block().vars
+
+
+def test_numpy_array_initializer_errors(fresh):
+    from minifluid.initializer import NumpyArrayInitializer
+    with pytest.raises(TypeError, match="NumpyArrayInitializer: argument 'value' must be a"):
+        NumpyArrayInitializer([1, 2])
+    startup = fluid.default_startup_program()
+    before = (len(startup.global_block().ops), set(startup.global_block().vars))
+    for shape, dtype, match in (([3], "float32", r"argument 'value' has shape \[2\], not the shape \[3\]"),
+                                ([2], "float64", "argument 'value' cannot fill .* of float64")):
+        with pytest.raises(ValueError, match="NumpyArrayInitializer: " + match):
+            fluid.layers.create_parameter(shape, dtype, default_initializer=(
+                NumpyArrayInitializer(np.ones(2))))
+        assert (len(startup.global_block().ops), set(startup.global_block().vars)) == before
+        assert not fresh.global_block().vars
