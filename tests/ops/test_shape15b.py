@@ -365,7 +365,8 @@ def test_strided_slice_layer(fresh):
     (dict(axes=[0], starts=0, ends=[1], strides=[1]), TypeError, "argument 'starts'"),
     (dict(axes=[0], starts=[0], ends=[1, 2], strides=[1]), ValueError, "argument 'ends'"),
     (dict(axes=[0], starts=[0], ends=[1], strides=[1.5]), TypeError, "argument 'strides'"),
-    (dict(axes=[0], starts=[2 ** 40], ends=[1], strides=[1]), ValueError, "argument 'starts' must hold int32"),
+    (dict(axes=[0], starts=[2 ** 40], ends=[1], strides=[1]), ValueError,
+     "argument 'starts' must hold int32"),
 ])
 def test_strided_slice_layer_errors(fresh, kw, cls, match):
     x = fluid.data("x", [3, 4], "float32")
@@ -521,8 +522,9 @@ def test_numpy_array_initializer_errors(fresh):
         NumpyArrayInitializer([1, 2])
     startup = fluid.default_startup_program()
     before = (len(startup.global_block().ops), set(startup.global_block().vars))
-    for shape, dtype, match in (([3], "float32", r"argument 'value' has shape \[2\], not the shape \[3\]"),
-                                ([2], "float64", "argument 'value' cannot fill .* of float64")):
+    for shape, dtype, match in (
+            ([3], "float32", r"argument 'value' has shape \[2\], not the shape \[3\]"),
+            ([2], "float64", "argument 'value' cannot fill .* of float64")):
         with pytest.raises(ValueError, match="NumpyArrayInitializer: " + match):
             fluid.layers.create_parameter(shape, dtype, default_initializer=(
                 NumpyArrayInitializer(np.ones(2))))
