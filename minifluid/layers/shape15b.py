@@ -149,7 +149,8 @@ def range(start, end, step, dtype) -> Variable:  # noqa: A001 -- fluid's name
 def linspace(start, stop, num, dtype) -> Variable:
     """`num` evenly spaced values from start to stop (both included; num = 1 gives [start]),
     of `dtype` (float32 or float64). start and stop are numbers or 1-element float32/float64
-    Variables (the result then has start's dtype, as in fluid 1.8); num is an int >= 1 or a
+    Variables (the result then has start's dtype, as in fluid 1.8, and so has a number
+    stop); num is an int >= 1 or a
     1-element int32 Variable. Variables are read when the program runs.
 
     Example:
@@ -169,7 +170,9 @@ def linspace(start, stop, num, dtype) -> Variable:
     with building():
         first = _bound("linspace", "start", start, None if isinstance(start, Variable)
                        else dtype, what)
-        last = _bound("linspace", "stop", stop, dtype, what)
+        # a number stop takes a Variable start's dtype (fluid 1.8's `dtype` would not match)
+        last = _bound("linspace", "stop", stop, None if isinstance(stop, Variable)
+                      else first.dtype.name, what)
         if last.dtype != first.dtype:
             raise TypeError(f"linspace: argument 'stop' ('{last.name}', {last.dtype}) must "
                             f"have the dtype of argument 'start' ({first.dtype})")

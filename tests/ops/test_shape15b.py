@@ -223,6 +223,7 @@ def test_range_linspace_eye_diag_layers(fresh):
     l1 = fluid.layers.linspace(0, 10, 5, "float32")
     l2 = fluid.layers.linspace(fluid.layers.fill_constant([1], "float64", 1.0), 2,
                                fluid.layers.fill_constant([1], "int32", 3), "float64")
+    l3 = fluid.layers.linspace(fluid.layers.fill_constant([1], "float64", 1.0), 0, 3, "float32")
     e1 = fluid.layers.eye(2, 3, batch_shape=[4, 2], dtype="int64")
     e2 = fluid.layers.eye(3)
     d1 = fluid.layers.diag(np.arange(3, 6, dtype="int32"))
@@ -230,11 +231,13 @@ def test_range_linspace_eye_diag_layers(fresh):
     assert r1.shape == (-1,) and r1.dtype == np.int32 and r2.dtype == np.float32
     assert l2.dtype == np.float64 and e1.shape == (4, 2, 2, 3) and e2.dtype == np.float32
     assert d1.shape == (3, 3) and all(v.stop_gradient for v in (r1, e1, d1))
-    got = fluid.Executor().run(fresh, {}, [r1, r2, l1, l2, e1, e2, d1, d2])
+    assert l3.dtype == np.float64  # start's dtype, as in fluid 1.8
+    got = fluid.Executor().run(fresh, {}, [r1, r2, l1, l2, e1, e2, d1, d2, l3])
     eye23 = np.array([[1, 0, 0], [0, 1, 0]])
     for g, w in zip(got, [[0, 2, 4, 6, 8], [1, 1.5, 2, 2.5, 3, 3.5], [0, 2.5, 5, 7.5, 10],
                           [1, 1.5, 2], np.broadcast_to(eye23, (4, 2, 2, 3)), np.identity(3),
-                          [[3, 0, 0], [0, 4, 0], [0, 0, 5]], [[1.5, 0], [0, 1.5]]]):
+                          [[3, 0, 0], [0, 4, 0], [0, 0, 5]], [[1.5, 0], [0, 1.5]],
+                          [1, 0.5, 0]]):
         np.testing.assert_array_equal(g, w)
     assert got[4].dtype == np.int64 and got[6].dtype == np.int32
 
@@ -252,7 +255,8 @@ def test_range_linspace_eye_diag_layers(fresh):
     (lambda: fluid.layers.linspace(0, 1, 2, "int32"), TypeError, "linspace: argument 'dtype'"),
     (lambda: fluid.layers.linspace(fluid.data("v", [1], "int32"), 1, 2, "float32"), TypeError,
      "linspace: argument 'start'"),
-    (lambda: fluid.layers.linspace(fluid.data("v", [1], "float64"), 1, 2, "float32"),
+    (lambda: fluid.layers.linspace(fluid.data("v", [1], "float64"),
+                                   fluid.data("w", [1], "float32"), 2, "float32"),
      TypeError, "linspace: argument 'stop' .* must have the dtype of argument 'start'"),
     (lambda: fluid.layers.linspace(0, 1, fluid.data("n", [1], "int64"), "float32"), TypeError,
      "linspace: argument 'num'"),
