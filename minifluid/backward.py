@@ -103,6 +103,11 @@ def gradients(targets, inputs, target_gradients=None, no_grad_set=None):
     return [block.var(grads[v.name]) if v.name in grads else None for v in inputs]
 
 
+# fluid 1.8's module also has calc_gradient (outside __all__), what its gradients calls;
+# the signature is the same
+calc_gradient = gradients
+
+
 def _sequence(where, what, value, kinds, one=None) -> list:
     """`value` as a list: a list or tuple (kinds), or a single `one`."""
     if one is not None and isinstance(value, one):

@@ -5,6 +5,7 @@
     Normal(loc, scale)     gaussian_random
     Xavier(uniform=True)   U(+-sqrt(6 / (fan_in + fan_out))) or N(0, 2 / (fan_in + fan_out))
     MSRA(uniform=True)     U(+-sqrt(6 / fan_in)) or N(0, 2 / fan_in)
+    NumpyArrayInitializer(value)   assign_value: the array's values, stored in the program
 
 A seed of 0 takes the program's `random_seed` (offset by the op's position, so two
 parameters of one shape still differ); when that is 0 too, every run draws fresh values.
@@ -17,7 +18,7 @@ from .checks import check_bool, check_float, check_int, name_of
 
 __all__ = ["Initializer", "Constant", "Uniform", "Normal", "Xavier", "MSRA",
            "ConstantInitializer", "UniformInitializer", "NormalInitializer",
-           "XavierInitializer", "MSRAInitializer"]
+           "XavierInitializer", "MSRAInitializer", "NumpyArrayInitializer"]
 
 
 class Initializer:
@@ -125,6 +126,51 @@ class MSRA(Initializer):
             limit = math.sqrt(6.0 / fan_in)
             return Uniform(-limit, limit, self.seed).op(var)
         return Normal(0.0, math.sqrt(2.0 / fan_in), self.seed).op(var)
+
+
+class NumpyArrayInitializer(Initializer):
+    """The values of numpy array `value` (of the parameter's shape), put in the program by an
+    assign_value op, as fluid 1.8's. The parameter is float32, int32 (fluid 1.8's two),
+    int64 or bool; a float16 one gets the values as float32 and a cast, as in fluid 1.8.
+    float64 is refused, as there: assign_value holds float32 values."""
+
+    _VALUES = {"float32": ("fp32_values", float), "int32": ("int32_values", int),
+               "int64": ("int64_values", int), "bool": ("bool_values", bool)}
+
+    def __init__(self, value):
+        import numpy as np
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"NumpyArrayInitializer: argument 'value' must be a numpy array, "
+                            f"got {type(value).__name__}")
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"NumpyArrayInitializer: argument 'value' must hold numbers, got "
+                            f"{value.dtype}")
+        if value.size > 1024 ** 3:  # fluid 1.8's limit
+            raise ValueError(f"NumpyArrayInitializer: argument 'value' has {value.size} "
+                             f"elements, more than {1024 ** 3}; load it from a file instead")
+        self.value = value
+
+    def __call__(self, var, block):
+        dtype = name_of(var.dtype)
+        if tuple(self.value.shape) != tuple(var.shape):
+            raise ValueError(f"NumpyArrayInitializer: argument 'value' has shape "
+                             f"{list(self.value.shape)}, not the shape {list(var.shape)} of "
+                             f"'{var.name}'")
+        stored = "float32" if dtype == "float16" else dtype
+        if stored not in self._VALUES:
+            raise ValueError(f"NumpyArrayInitializer: argument 'value' cannot fill "
+                             f"'{var.name}' of {dtype}: the values go into float16, float32, "
+                             f"int32, int64 or bool parameters only")
+        slot, cast = self._VALUES[stored]
+        attrs = {"shape": list(var.shape), "dtype": stored,
+                 slot: [cast(v) for v in self.value.astype(stored).flat]}
+        if stored == dtype:
+            return block.append_op("assign_value", outputs={"Out": [var]}, attrs=attrs)
+        from .framework import unique_name
+        tmp = block.create_var(unique_name.generate(f"numpy_array_init.{var.name}.tmp"))
+        block.append_op("assign_value", outputs={"Out": [tmp]}, attrs=attrs)
+        return block.append_op("cast", inputs={"X": [tmp]}, outputs={"Out": [var]},
+                               attrs={"in_dtype": stored, "out_dtype": dtype})
 
 
 ConstantInitializer, UniformInitializer, NormalInitializer = Constant, Uniform, Normal

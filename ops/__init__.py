@@ -21,3 +21,6 @@ from . import (arg_min_max, assign, fill_zeros_like, gather, one_hot, reverse,  
                shape, slice, split, squeeze, stack, top_k, transpose)  # (issue 15)
 from . import bpr_loss, margin_rank_loss, rank_loss  # noqa: F401,E402  (issue 15's losses)
 from . import sigmoid_focal_loss, teacher_student_sigmoid_loss  # noqa: F401,E402  (issue 15)
+from . import expand  # noqa: F401,E402  (issue 15's shape ops, part 2)
+from . import eye, range  # noqa: F401,E402  (issue 15's shape ops, part 2)
+from . import strided_slice  # noqa: F401,E402  (issue 15's shape ops, part 2)

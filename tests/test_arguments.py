@@ -620,6 +620,10 @@ TABLE += [
     _init_entry(Normal, dict(loc=FLOAT(), scale=FLOAT(0), seed=SEED)),
     _init_entry(Xavier, dict(uniform=BOOL, fan_in=FAN, fan_out=FAN, seed=SEED)),
     _init_entry(MSRA, dict(uniform=BOOL, fan_in=FAN, seed=SEED)),
+    # the weight of fc(x, 2): a numeric numpy array of shape [3, 2] (none in the pool)
+    _init_entry(fluid.initializer.NumpyArrayInitializer, dict(
+        value=lambda v, c: isinstance(v, np.ndarray) and v.shape == (3, 2)),
+        lambda c: dict(value=np.ones((3, 2), "float32"))),
     Entry("ParamAttr", "ParamAttr",
           lambda c, **k: layers.fc(c.x, 2, param_attr=fluid.ParamAttr(**k)), lambda c: {},
           dict(name=ANY(NONE, STR), initializer=ANY(NONE, INSTANCE(Constant)),
@@ -755,6 +759,58 @@ TABLE += [
           lambda c: dict(dtype="float32"), dict(dtype=DTYPE, name=NAME, persistable=BOOL),
           run=False),
 ]
+
+# issue 15's shape layers, part 2 (minifluid/layers/shape15b.py)
+TABLE += [
+    # x [3, 3]: two times >= 1 (the pool's Variables are float, not int times)
+    Entry("expand", "expand", lambda c, **k: layers.expand(**k),
+          lambda c: dict(x=c.x, expand_times=[1, 2]),
+          dict(x=X, expand_times=lambda v, c: LIST_OF(INT(1))(v, c) and len(v) == 2,
+               name=NAME)),
+    # target_tensor: rank 2, each dimension a multiple of 3 (x itself)
+    Entry("expand_as", "expand_as", lambda c, **k: layers.expand_as(**k),
+          lambda c: dict(x=c.x, target_tensor=c.x), dict(x=X, target_tensor=X, name=NAME)),
+    # range(0, 10, 2, "int32"): whole numbers in int32 that keep 0 -> 10 by 2 a valid range,
+    # or 1-element Variables (lr, loss: cast). Not run: the loss's value may not fit.
+    Entry("range", "range", lambda c, **k: layers.range(**k),
+          lambda c: dict(start=0, end=10, step=2, dtype="int32"),
+          dict(start=ANY(LR, lambda v, c: _whole(v) and -2 ** 31 <= v <= 10),
+               end=ANY(LR, lambda v, c: _whole(v) and 0 <= v < 2 ** 31),
+               step=ANY(LR, lambda v, c: _whole(v) and 1 <= v < 2 ** 31),
+               dtype=FLOAT_DTYPE("float32", "float64", "int32", "int64")), run=False),
+    # linspace(0, 10, 5, "float32"): finite numbers in float32, or float32 [1] Variables
+    Entry("linspace", "linspace", lambda c, **k: layers.linspace(**k),
+          lambda c: dict(start=0, stop=10, num=5, dtype="float32"),
+          dict(start=ANY(LR, FLOAT(-3.4e38, 3.4e38)), stop=ANY(LR, FLOAT(-3.4e38, 3.4e38)),
+               num=INT(1, 2 ** 31 - 1), dtype=FLOAT_DTYPE("float32", "float64"))),
+    Entry("eye", "eye", lambda c, **k: layers.eye(**k), lambda c: dict(num_rows=2),
+          dict(num_rows=INT(0, 2 ** 31 - 1), num_columns=ANY(NONE, INT(0, 2 ** 31 - 1)),
+               batch_shape=ANY(NONE, LIST_OF(INT(1, 2 ** 20))),
+               dtype=FLOAT_DTYPE("float16", "float32", "float64", "int32", "int64"))),
+    # a 1-D Variable (lr, loss) or a float32/int32/int64 numpy array (none in the pool)
+    Entry("diag", "diag", lambda c, **k: layers.diag(**k), lambda c: dict(diagonal=c.lr),
+          dict(diagonal=LR)),
+    # one axis: one int32 each for starts, ends and strides (a stride not 0); the pool's
+    # Variables are float, not int bounds
+    Entry("strided_slice", "strided_slice", lambda c, **k: layers.strided_slice(**k),
+          lambda c: dict(input=c.x, axes=[0], starts=[0], ends=[1], strides=[1]),
+          dict(input=VAR, axes=lambda v, c: LIST_OF(INT(0, 1))(v, c) and len(v) == 1,
+               starts=lambda v, c: LIST_OF(INT(-2 ** 31, 2 ** 31 - 1))(v, c) and len(v) == 1,
+               ends=lambda v, c: LIST_OF(INT(-2 ** 31, 2 ** 31 - 1))(v, c) and len(v) == 1,
+               strides=lambda v, c: LIST_OF(INT(-2 ** 31, 2 ** 31 - 1))(v, c) and len(v) == 1
+               and v[0] != 0)),
+    # shape: ints >= 1; an int dtype needs an initializer (the default Xavier draws floats)
+    Entry("create_parameter", "create_parameter", lambda c, **k: layers.create_parameter(**k),
+          lambda c: dict(shape=[2], dtype="float32"),
+          dict(shape=LIST_OF(INT(1, 2 ** 20), nonempty=True),
+               dtype=FLOAT_DTYPE("float16", "float32", "float64"), name=NAME,
+               attr=ANY(NONE, INSTANCE(fluid.ParamAttr)), is_bias=BOOL,
+               default_initializer=ANY(NONE, INSTANCE(Constant)))),
+]
+
+
+def _whole(v):
+    return is_real(v) and math.isfinite(v) and v == int(v)
 
 
 def _in_guard(guard, build):

@@ -17,6 +17,8 @@ from .ops import *  # noqa: F401,F403
 from .ops import __all__ as _ops
 from .shape15 import *  # noqa: F401,F403
 from .shape15 import __all__ as _shape15
+from .shape15b import *  # noqa: F401,F403
+from .shape15b import __all__ as _shape15b
 from .shape15c import *  # noqa: F401,F403
 from .shape15c import __all__ as _shape15c
 from .shape15_values import *  # noqa: F401,F403
@@ -28,4 +30,5 @@ monkey_patch_variable()
 
 __all__ = ["data", "fill_constant", "full_like", "create_global_var", "sum", "sums",
            "fill_constant_batch_size_like", "Print", "square_error_cost"] + _nn + _ops + \
-    _loss15 + _loss15b + _math15 + _emb15 + _shape15 + _shape15_values + _shape15c
+    _loss15 + _loss15b + _math15 + _emb15 + _shape15 + _shape15_values + _shape15b + \
+    _shape15c

@@ -110,6 +110,8 @@ def _rdiv(x, n):
 
 
 def monkey_patch_variable():
+    from .shape15b import _getitem  # x[i], x[a:b:k] (issue 15)
+    Variable.__getitem__ = _getitem
     Variable.__add__ = _binary("__add__", "elementwise_add", lambda x, n: _scale(x, 1, n))
     Variable.__radd__ = _binary("__radd__", "elementwise_add", lambda x, n: _scale(x, 1, n))
     Variable.__sub__ = _binary("__sub__", "elementwise_sub", lambda x, n: _scale(x, 1, -n))
