@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import registry
+from .run_lod import lod_source
 from .lod_tensor import LoDTensor
 from .selected_rows import SelectedRows
 
@@ -91,20 +91,4 @@ def _fed_lengths(feed, source) -> list:
 def lod_sources(program, feed_names, fetch_names) -> list:
     """For each fetch, the fed variable whose LoD it has (None: no LoD)."""
     block = program.global_block()
-    producer = {}
-    for op in block.ops:
-        for n in op.output_arg_names:
-            producer.setdefault(n, op)  # the first writer: later ones update in place
-    fed, out = set(feed_names), []
-    for name in fetch_names:
-        seen = set()
-        while name is not None and name not in fed:
-            op = producer.get(name)
-            if op is None or name in seen or block.var(name).lod_level == 0:
-                name = None
-                break
-            seen.add(name)
-            name = next((op.input(s)[0] for s in registry.OPS[op.type].inputs if op.input(s)),
-                        None)
-        out.append(name)
-    return out
+    return [lod_source(block, name, feed_names) for name in fetch_names]

@@ -715,6 +715,13 @@ TABLE += [
     Entry("create_tensor", "create_tensor", lambda c, **k: layers.create_tensor(**k),
           lambda c: dict(dtype="float32"), dict(dtype=DTYPE, name=NAME, persistable=BOOL),
           run=False),
+    # int64 tags only (the pool's Variables are float); run=False: a run needs a LoD feed
+    Entry("chunk_eval", "chunk_eval", lambda c, **k: layers.chunk_eval(**k),
+          lambda c: dict(input=layers.cast(c.x, "int64"), label=layers.cast(c.x, "int64"),
+                         chunk_scheme="IOB", num_chunk_types=2),
+          dict(input=NEVER, label=NEVER, chunk_scheme=ONE_OF("IOB", "IOE", "IOBES", "plain"),
+               num_chunk_types=INT(1), excluded_chunk_types=ANY(NONE, LIST_OF(INT(0))),
+               seq_length=NONE), run=False),
 ]
 
 

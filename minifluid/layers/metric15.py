@@ -1,0 +1,53 @@
+"""Sequence metric layers with fluid 1.8 signatures (issue 15): chunk_eval, edit_distance."""
+from __future__ import annotations
+
+from ..checks import check_int, check_ints, check_str, check_var_dtype
+from .helper import LayerHelper, building
+
+__all__ = ["chunk_eval"]
+
+SCHEMES = ("IOB", "IOE", "IOBES", "plain")
+
+
+def chunk_eval(input, label, chunk_scheme, num_chunk_types, excluded_chunk_types=None,
+               seq_length=None):
+    """Precision, recall and F1 of the chunks tagged in `input` (predicted tag ids, int64)
+    against `label`, under `chunk_scheme` ('IOB', 'IOE', 'IOBES' or 'plain') with
+    `num_chunk_types` types (tag id = type * tags_per_type + tag; type num_chunk_types is
+    outside). The sequences are the LoD of `input` and `label` (LoDTensors of [T, 1]) or,
+    with `seq_length` (int64 [N]), the first seq_length[i] tags of the padded rows [N, T]
+    (or [N, T, 1]). Chunks of `excluded_chunk_types` are not counted.
+
+    Returns (precision, recall, f1_score, num_infer_chunks, num_label_chunks,
+    num_correct_chunks): float32 [1] the first three, int64 [1] the counts (feed those to
+    fluid.metrics.ChunkEvaluator to add up batches).
+
+    Example:
+        tags = fluid.data("tags", [None, 1], "int64", lod_level=1)
+        gold = fluid.data("gold", [None, 1], "int64", lod_level=1)
+        p, r, f1, n_infer, n_label, n_correct = fluid.layers.chunk_eval(
+            tags, gold, chunk_scheme="IOB", num_chunk_types=3)
+    """
+    where = "chunk_eval"
+    check_var_dtype(where, "input", input, ("int64",))
+    check_var_dtype(where, "label", label, ("int64",))
+    check_str(where, "chunk_scheme", chunk_scheme, SCHEMES)
+    check_int(where, "num_chunk_types", num_chunk_types, 1)
+    excluded = [] if excluded_chunk_types is None else check_ints(
+        where, "excluded_chunk_types", excluded_chunk_types, 0)
+    check_var_dtype(where, "seq_length", seq_length, ("int64",), none=True)
+    ins = {"Inference": input, "Label": label}
+    if seq_length is not None:
+        ins["SeqLength"] = seq_length
+    try:
+        with building():
+            helper = LayerHelper(where)
+            outs = [helper.tmp() for _ in range(6)]
+            helper.append_op(where, ins, dict(zip(
+                ["Precision", "Recall", "F1-Score", "NumInferChunks", "NumLabelChunks",
+                 "NumCorrectChunks"], outs)),
+                {"num_chunk_types": int(num_chunk_types), "chunk_scheme": chunk_scheme,
+                 "excluded_chunk_types": excluded})
+    except ValueError as e:  # the op's slots are Inference and Label: name the arguments
+        raise ValueError(f"{where}(input='{input.name}', label='{label.name}'): {e}") from None
+    return tuple(outs)
