@@ -18,3 +18,4 @@ from . import batch_norm, layer_norm, lookup_table  # noqa: F401,E402  (issue 15
 from . import (arg_min_max, assign, fill_zeros_like, gather, one_hot, reverse,  # noqa: F401,E402
                shape, slice, split, squeeze, stack, top_k, transpose)  # (issue 15)
 from . import chunk_eval  # noqa: F401,E402  (issue 15's metrics)
+from . import edit_distance, sequence_erase  # noqa: F401,E402  (issue 15's metrics)

@@ -40,25 +40,25 @@ def _(op):
     infer, label = op.in_var("Inference"), op.in_var("Label")
     for slot, v in (("Inference", infer), ("Label", label)):
         if v.dtype.name not in ("int32", "int64"):
-            raise TypeError(f"chunk_eval: {slot} ('{v.name}') must be an int64 tensor of tag "
+            raise TypeError(f"{slot} ('{v.name}') must be an int64 tensor of tag "
                             f"ids, got {v.dtype}")
     if tuple(infer.shape) != tuple(label.shape):
-        raise ValueError(f"chunk_eval: Inference ('{infer.name}') and Label ('{label.name}') "
+        raise ValueError(f"Inference ('{infer.name}') and Label ('{label.name}') "
                          f"must have one shape, got {list(infer.shape)} and "
                          f"{list(label.shape)}")
     if op.input("SeqLength"):
         s = infer.shape
         if not (len(s) == 2 or len(s) == 3 and s[2] in (1, -1)):
-            raise ValueError(f"chunk_eval: with SeqLength, Inference ('{infer.name}') must be "
+            raise ValueError(f"with SeqLength, Inference ('{infer.name}') must be "
                              f"padded [N, T] or [N, T, 1], got {list(s)}")
         if len(op.in_var("SeqLength").shape) > 2:
-            raise ValueError(f"chunk_eval: SeqLength must have rank 1 or 2, got shape "
+            raise ValueError(f"SeqLength must have rank 1 or 2, got shape "
                              f"{list(op.in_var('SeqLength').shape)}")
     if op.attr("chunk_scheme") not in SCHEMES:
-        raise ValueError(f"chunk_eval: chunk_scheme must be one of {sorted(SCHEMES)}, got "
+        raise ValueError(f"chunk_scheme must be one of {sorted(SCHEMES)}, got "
                          f"{op.attr('chunk_scheme')!r}")
     if op.attr("num_chunk_types") < 1:
-        raise ValueError(f"chunk_eval: num_chunk_types must be >= 1, got "
+        raise ValueError(f"num_chunk_types must be >= 1, got "
                          f"{op.attr('num_chunk_types')}")
     return {s: ((1,), np.float32 if i < 3 else np.int64) for i, s in enumerate(OUTS)}
 

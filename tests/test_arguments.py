@@ -722,7 +722,16 @@ TABLE += [
           dict(input=NEVER, label=NEVER, chunk_scheme=ONE_OF("IOB", "IOE", "IOBES", "plain"),
                num_chunk_types=INT(1), excluded_chunk_types=ANY(NONE, LIST_OF(INT(0))),
                seq_length=NONE), run=False),
+    Entry("edit_distance", "edit_distance", lambda c, **k: layers.edit_distance(**k),
+          lambda c: dict(input=_id_column(c), label=_id_column(c)),
+          dict(input=NEVER, label=NEVER, normalized=BOOL,
+               ignored_tokens=ANY(NONE, LIST_OF(INT(-2 ** 63))), input_length=NONE,
+               label_length=NONE), run=False),
 ]
+
+
+def _id_column(c):  # int64 [3, 1]: a LoD-shaped column of ids
+    return layers.cast(layers.reduce_sum(c.x, dim=1, keep_dim=True), "int64")
 
 
 def _in_guard(guard, build):

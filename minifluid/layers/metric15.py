@@ -1,10 +1,10 @@
 """Sequence metric layers with fluid 1.8 signatures (issue 15): chunk_eval, edit_distance."""
 from __future__ import annotations
 
-from ..checks import check_int, check_ints, check_str, check_var_dtype
+from ..checks import check_bool, check_int, check_ints, check_str, check_var_dtype
 from .helper import LayerHelper, building
 
-__all__ = ["chunk_eval"]
+__all__ = ["chunk_eval", "edit_distance"]
 
 SCHEMES = ("IOB", "IOE", "IOBES", "plain")
 
@@ -51,3 +51,55 @@ def chunk_eval(input, label, chunk_scheme, num_chunk_types, excluded_chunk_types
     except ValueError as e:  # the op's slots are Inference and Label: name the arguments
         raise ValueError(f"{where}(input='{input.name}', label='{label.name}'): {e}") from None
     return tuple(outs)
+
+
+def edit_distance(input, label, normalized=True, ignored_tokens=None, input_length=None,
+                  label_length=None):
+    """The Levenshtein distance from each sequence of ids in `input` (hypotheses, int64) to
+    the sequence of `label` (references) it pairs with, divided by the reference's length
+    when `normalized`. The sequences are the LoD of `input` and `label` ([T, 1]
+    LoDTensors) or, with `input_length` and `label_length` (int64 [N]), the first ids of
+    the rows of padded [N, T] tensors. Ids in `ignored_tokens` are taken out first (a
+    sequence_erase op on each, which needs LoD input, as in fluid).
+
+    Returns (distance float32 [N, 1], sequence_num int64 [1]); fluid.metrics.EditDistance
+    adds them up over batches.
+
+    Example:
+        hyp = fluid.data("hyp", [None, 1], "int64", lod_level=1)
+        ref = fluid.data("ref", [None, 1], "int64", lod_level=1)
+        distance, seq_num = fluid.layers.edit_distance(hyp, ref, normalized=False)
+    """
+    where = "edit_distance"
+    check_var_dtype(where, "input", input, ("int64",))
+    check_var_dtype(where, "label", label, ("int64",))
+    normalized = check_bool(where, "normalized", normalized)
+    tokens = [] if ignored_tokens is None else check_ints(where, "ignored_tokens",
+                                                          ignored_tokens)
+    check_var_dtype(where, "input_length", input_length, ("int64",), none=True)
+    check_var_dtype(where, "label_length", label_length, ("int64",), none=True)
+    if (input_length is None) != (label_length is None):
+        raise ValueError(f"{where}: give both input_length and label_length (padded input) "
+                         f"or neither (LoD input), got only "
+                         f"{'input_length' if label_length is None else 'label_length'}")
+    names = f"input='{input.name}', label='{label.name}'"
+    try:
+        with building():
+            helper = LayerHelper(where)
+            if tokens:  # fluid 1.8 erases them with sequence_erase ops
+                erased = []
+                for v in (input, label):
+                    out = helper.tmp()
+                    helper.append_op("sequence_erase", {"X": v}, {"Out": out},
+                                     {"tokens": tokens})
+                    erased.append(out)
+                input, label = erased
+            ins = {"Hyps": input, "Refs": label}
+            if input_length is not None:
+                ins.update(HypsLength=input_length, RefsLength=label_length)
+            distance, seq_num = helper.tmp(), helper.tmp()
+            helper.append_op(where, ins, {"Out": distance, "SequenceNum": seq_num},
+                             {"normalized": normalized})
+    except ValueError as e:  # the op's slots are Hyps and Refs: name the arguments
+        raise ValueError(f"{where}({names}): {e}") from None
+    return distance, seq_num

@@ -61,7 +61,8 @@ def run_chunk_eval(seqs_i, seqs_l, n_types, scheme, excluded=None, padded=False)
             y = fluid.data("y", [None, 1], "int64", lod_level=1)
             outs = layers.chunk_eval(x, y, scheme, n_types, excluded)
             lens = [[len(s) for s in seqs_i]]
-            flat = lambda seqs: np.array([t for s in seqs for t in s], np.int64).reshape(-1, 1)  # noqa
+            flat = lambda seqs: np.array(  # noqa: E731
+                [t for s in seqs for t in s], np.int64).reshape(-1, 1)
             feed = {"x": fluid.create_lod_tensor(flat(seqs_i), lens, fluid.CPUPlace()),
                     "y": fluid.create_lod_tensor(flat(seqs_l), lens, fluid.CPUPlace())}
     return fluid.Executor(fluid.CPUPlace()).run(main, feed=feed, fetch_list=list(outs))
