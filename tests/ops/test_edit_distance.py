@@ -5,6 +5,7 @@ import pytest
 
 import minifluid as fluid
 from minifluid import layers
+from minifluid.testing import OpTest
 
 
 def ref_distance(a, b):
@@ -137,3 +138,31 @@ def test_edit_distance_metric_adds_up_batches(rng):
         metric.update([1.0], 1)
     metric.reset()
     assert metric.seq_num == 0
+
+
+class TestSequenceEraseOpTest(OpTest):
+    """Paddle's OpTest form: an (array, lod) input reaches a kernel that reads LoD."""
+
+    def setUp(self):
+        self.op_type = "sequence_erase"
+        x = np.array([[1], [2], [3], [2], [5], [2]], np.int64)
+        self.inputs = {"X": (x, [[2, 0, 4]])}
+        self.attrs = {"tokens": [2]}
+        self.outputs = {"Out": np.array([[1], [3], [5]], np.int64)}
+
+    def test_check_output(self):
+        self.check_output()
+
+
+def test_edit_distance_op_test_form():
+    class Case(OpTest):
+        def runTest(self):
+            pass
+    case = Case()
+    case.op_type = "edit_distance"
+    case.inputs = {"Hyps": (np.array([[1], [2], [3]], np.int64), [[1, 2]]),
+                   "Refs": (np.array([[1], [3], [3], [4]], np.int64), [[3, 1]])}
+    case.attrs = {"normalized": False}
+    case.outputs = {"Out": np.array([[2], [2]], np.float32),
+                    "SequenceNum": np.array([2], np.int64)}
+    case.check_output()
