@@ -33,7 +33,9 @@ from .data_feeder import to_feed_array
 from .dataloader import feed_of
 from .fetched import fetch_values
 from .framework import EMPTY, Program, Variable, default_main_program, rerun_shape_rules
+from .lod_tensor import LoDTensor
 from .place import CPUPlace
+from .run_lod import with_lod
 from .scope import Scope, global_scope, scope_guard  # noqa: F401 (re-exported)
 from .selected_rows import SelectedRows, checked, read_by
 
@@ -70,6 +72,7 @@ class _Plan:
         self._slot_feeds(block, feeds, updated)
         available, last_use = set(feeds), {}
         self.reads = []  # persistables read from the scope
+        self.lods = None  # {variable name: LoD} of this run, where a kernel reads LoD
         self.steps = [self._bind(block, op, k, available, last_use) for k, op in enumerate(ops)]
         self._lifetimes(block, ops, fetch_names, last_use)
         self._slot_fetches(block, feeds, fetch_names, available)
@@ -143,6 +146,10 @@ class _Plan:
             step.fn = registry.get_kernel(op.type, self.place, dtype, half)
         except NotImplementedError as e:
             raise NotImplementedError(f"{e}\n  needed by {op.where()}") from None
+        if opdef.lod or opdef.lod_out:  # the kernel reads (or gives) LoD: see run_lod.py
+            if self.lods is None:
+                self.lods, self.lod_made = {}, set()
+            step.fn = with_lod(step.fn, block, op, self.feed_names, self.lods, self.lod_made)
         return step
 
     def _lifetimes(self, block, ops, fetch_names, last_use):
@@ -176,6 +183,9 @@ class _Plan:
         if misfits:  # fluid's run-time InferShape: the plan for the shapes actually fed
             return self._specialised(program, misfits).run(program, feed, scope, return_numpy)
         values = self._load_persistables(scope, env)
+        if self.lods is not None:  # the fed LoDs, for the kernels that read LoD
+            self.lods.clear()
+            self.lods.update((n, v.lod()) for n, v in feed.items() if v.__class__ is LoDTensor)
         with self.place.device_context():
             self._execute(env) if not profiler.on else profiler.execute(self, env)
         for name, i in self.writes:  # store

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import registry
+from .run_lod import lod_source
 from .lod_tensor import LoDTensor
 from .selected_rows import SelectedRows
 
@@ -70,9 +70,12 @@ def fetch_values(plan, env, program, feed, return_numpy) -> list:
     if not return_numpy:
         sources = plan.__dict__.get("lod_sources")
         if sources is None:  # once per plan: a plan is for one version of one program
-            sources = plan.lod_sources = lod_sources(program, plan.feed_names, plan.fetch_names)
+            sources = plan.lod_sources = lod_sources(program, plan.feed_names, plan.fetch_names,
+                                                     plan.__dict__.get("lod_made", ()))
+        given = plan.lods or {}  # LoDs kernels gave (sequence_erase's), as offsets
         out = [v if v.__class__ is SelectedRows else LoDTensor._wrap(
-            v, _fed_lengths(feed, src), plan.place) for v, src in zip(out, sources)]
+            v, _lengths(given[src]) if src in given else _fed_lengths(feed, src), plan.place)
+            for v, src in zip(out, sources)]
     return out
 
 
@@ -88,23 +91,12 @@ def _fed_lengths(feed, source) -> list:
     return value.recursive_sequence_lengths() if isinstance(value, LoDTensor) else []
 
 
-def lod_sources(program, feed_names, fetch_names) -> list:
-    """For each fetch, the fed variable whose LoD it has (None: no LoD)."""
+def lod_sources(program, feed_names, fetch_names, made=()) -> list:
+    """For each fetch, the fed variable (or one in `made`, whose LoD a kernel gives) whose
+    LoD it has (None: no LoD)."""
     block = program.global_block()
-    producer = {}
-    for op in block.ops:
-        for n in op.output_arg_names:
-            producer.setdefault(n, op)  # the first writer: later ones update in place
-    fed, out = set(feed_names), []
-    for name in fetch_names:
-        seen = set()
-        while name is not None and name not in fed:
-            op = producer.get(name)
-            if op is None or name in seen or block.var(name).lod_level == 0:
-                name = None
-                break
-            seen.add(name)
-            name = next((op.input(s)[0] for s in registry.OPS[op.type].inputs if op.input(s)),
-                        None)
-        out.append(name)
-    return out
+    return [lod_source(block, name, feed_names, made) for name in fetch_names]
+
+
+def _lengths(offsets) -> list:
+    return [[b - a for a, b in zip(level, level[1:])] for level in offsets]

@@ -15,7 +15,8 @@ import copy
 
 import numpy as np
 
-__all__ = ["MetricBase", "CompositeMetric", "Precision", "Recall", "Accuracy", "Auc"]
+__all__ = ["MetricBase", "CompositeMetric", "Precision", "Recall", "Accuracy", "Auc",
+           "ChunkEvaluator", "EditDistance"]
 
 
 def _is_array(v) -> bool:
@@ -220,3 +221,83 @@ class Auc(MetricBase):
         tp_prev, fp_prev = np.concatenate([[0.0], tp[:-1]]), np.concatenate([[0.0], fp[:-1]])
         area = float((np.abs(fp - fp_prev) * (tp + tp_prev) / 2).sum())
         return area / tp[-1] / fp[-1] if tp[-1] > 0 and fp[-1] > 0 else 0.0
+
+
+def _count(where, arg, v):
+    """A count given as a number or a numpy array (layers' [1] outputs), as a Python number."""
+    if not (_is_number(v) or isinstance(v, np.ndarray)):
+        raise ValueError(f"{where}.update: '{arg}' must be a number (int, float) or a numpy "
+                         f"ndarray, got {type(v).__name__}")
+    total = np.asarray(v).sum()
+    return int(total) if total.dtype.kind in "iub" else float(total)
+
+
+class ChunkEvaluator(MetricBase):
+    """Precision, recall and F1 of chunks over batches, from the counts layers.chunk_eval
+    returns: update(num_infer_chunks, num_label_chunks, num_correct_chunks) adds them up;
+    eval() -> (precision, recall, f1), each 0 where its denominator (for F1, the correct
+    count) is 0.
+
+    Example:
+        metric = fluid.metrics.ChunkEvaluator()
+        n_infer, n_label, n_correct = exe.run(feed=..., fetch_list=outs[3:])
+        metric.update(n_infer, n_label, n_correct)
+        precision, recall, f1 = metric.eval()
+    """
+
+    def __init__(self, name=None):
+        super().__init__(name)
+        self.num_infer_chunks = 0
+        self.num_label_chunks = 0
+        self.num_correct_chunks = 0
+
+    def update(self, num_infer_chunks, num_label_chunks, num_correct_chunks):
+        self.num_infer_chunks += _count("ChunkEvaluator", "num_infer_chunks", num_infer_chunks)
+        self.num_label_chunks += _count("ChunkEvaluator", "num_label_chunks", num_label_chunks)
+        self.num_correct_chunks += _count("ChunkEvaluator", "num_correct_chunks",
+                                          num_correct_chunks)
+
+    def eval(self):
+        correct = float(self.num_correct_chunks)
+        precision = correct / self.num_infer_chunks if self.num_infer_chunks else 0
+        recall = correct / self.num_label_chunks if self.num_label_chunks else 0
+        f1 = 2 * precision * recall / (precision + recall) if self.num_correct_chunks else 0
+        return precision, recall, f1
+
+
+class EditDistance(MetricBase):
+    """The mean edit distance and the fraction of sequences not matched exactly, over
+    batches: update(distances, seq_num) with layers.edit_distance's two outputs (distances
+    [N, 1], and N); eval() -> (avg_distance, avg_instance_error).
+
+    Example:
+        metric = fluid.metrics.EditDistance("edit")
+        distances, seq_num = exe.run(feed=..., fetch_list=[distance, sequence_num])
+        metric.update(distances, seq_num)
+        avg_distance, instance_error = metric.eval()
+    """
+
+    def __init__(self, name=None):
+        super().__init__(name)
+        self.total_distance = 0.0
+        self.seq_num = 0
+        self.instance_error = 0
+
+    def update(self, distances, seq_num):
+        if not _is_array(distances):
+            raise ValueError(f"EditDistance.update: 'distances' must be a numpy ndarray, got "
+                             f"{type(distances).__name__}")
+        if not _is_number(seq_num):
+            raise ValueError(f"EditDistance.update: 'seq_num' must be a number (int, float), "
+                             f"got {type(seq_num).__name__}")
+        seq_num = _count("EditDistance", "seq_num", seq_num)
+        distances = np.asarray(distances)
+        self.seq_num += seq_num
+        self.instance_error += seq_num - int((distances == 0).sum())
+        self.total_distance += float(distances.sum())
+
+    def eval(self):
+        if self.seq_num == 0:
+            raise ValueError("EditDistance.eval: there is no data: update() it with the "
+                             "outputs of layers.edit_distance first")
+        return self.total_distance / self.seq_num, self.instance_error / float(self.seq_num)

@@ -62,7 +62,8 @@ IGNORED_ATTRS = frozenset({"op_role", "op_role_var", "op_namescope", "op_callsta
 class OpDef:
     def __init__(self, type: str, inputs, outputs, attrs, doc: str = "",
                  wants_outputs: bool = False, random: bool = False, no_grad: str = "",
-                 needs_xp: bool = False, sparse=(), in_place: bool = False, site: str = ""):
+                 needs_xp: bool = False, sparse=(), in_place: bool = False, site: str = "",
+                 lod=(), lod_out=()):
         self.type, self.site = type, site  # site: where it was registered (file:line)
         self.own = False  # one of minifluid's own ops (registering over it warns)
         self.inputs = [s.rstrip("?*") for s in inputs]
@@ -86,6 +87,10 @@ class OpDef:
         # Kernels that update their inputs in place (the optimizers': ParamOut is Param); the
         # executor hands them copies of fed arrays, so a caller's array is never changed.
         self.in_place = in_place
+        # LoD at run time (sequence ops): the kernel gets lod=[the LoD (offsets, fluid's
+        # lod()) of each input slot in `lod`, [] where it has none]; an op with `lod_out`
+        # returns, after its outputs, the LoD of each slot in lod_out (a list of them).
+        self.lod, self.lod_out = tuple(lod), tuple(lod_out)
         # bind(op, place) -> attrs each compiled plan adds for the kernel: state kept from
         # run to run of that plan (print's count of what it printed, its input's name)
         self.bind: Optional[Callable] = None
@@ -331,9 +336,12 @@ KEPT: set = set()  # op types run for what they do (print prints), whatever is f
 
 def register_op(type: str, inputs=(), outputs=("Out",), attrs=None, doc: str = "",
                 wants_outputs: bool = False, random: bool = False, no_grad: str = "",
-                needs_xp: bool = False, sparse=(), in_place: bool = False) -> OpDef:
+                needs_xp: bool = False, sparse=(), in_place: bool = False, lod=(),
+                lod_out=()) -> OpDef:
     """Declare op `type`; returns its OpDef for attaching the shape rule, grad and kernels.
-    An op that is not differentiable by design says why in `no_grad`.
+    An op that is not differentiable by design says why in `no_grad`. `lod` and `lod_out`
+    name the input slots whose run-time LoD the kernel reads and the output slots whose LoD
+    it gives (see OpDef).
 
     Registering a type again replaces the earlier definition (handy when iterating on a
     user op in a notebook); replacing one of minifluid's own ops warns.
@@ -345,7 +353,8 @@ def register_op(type: str, inputs=(), outputs=("Out",), attrs=None, doc: str = "
         warnings.warn(f"register_op: op '{type}' is one of minifluid's own (registered at "
                       f"{old.site}); this definition replaces it", RuntimeWarning, stacklevel=2)
     opdef = OpDef(type, inputs, outputs, attrs, doc, wants_outputs, random, no_grad, needs_xp,
-                  sparse, in_place, f"{_short(frame.f_code.co_filename)}:{frame.f_lineno}")
+                  sparse, in_place, f"{_short(frame.f_code.co_filename)}:{frame.f_lineno}",
+                  lod, lod_out)
     opdef.own = own
     OPS[type] = opdef
     return opdef

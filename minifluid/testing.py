@@ -25,6 +25,7 @@ from .backward import gradients
 from .executor import Executor, Scope
 from .framework import Program, program_guard, unique_name
 from .layers.io import fluid_data
+from .lod_tensor import LoDTensor
 from .place import CPUPlace, available_places
 from .registry import get_op, has_kernel
 
@@ -238,7 +239,7 @@ class OpTest(unittest.TestCase):
     Paddle's forms and semantics:
     - inputs and outputs are {slot: array}; a duplicable slot takes [(name, array), ...]
       (any pair: a tuple, a named tuple, a two-item list) and an (array, lod) tuple is
-      accepted (the lod is not checked: minifluid has no LoD). Variables are named as in
+      accepted (fed as a LoDTensor where the op's kernel reads LoD: register_op(lod=)). Variables are named as in
       Paddle (the slot, or the names in the list), so inputs_to_check and output_names
       name variables ('X', 'x0', 'Out').
     - every output the op declares is built, as Paddle's OpTest does, also those the test
@@ -327,14 +328,15 @@ class OpTest(unittest.TestCase):
             for slot, value in (getattr(self, "inputs", None) or {}).items():
                 if value is None:
                     continue
-                for name, a, _ in _entries(op_type, slot, value):
+                for name, a, lod in _entries(op_type, slot, value):
                     if cast and a.dtype.kind == "f":
                         a = a.astype(cast)
                     if self.dtype is None and a.dtype.kind == "f":
                         self.dtype = a.dtype
-                    v = fluid_data(name, list(a.shape), a.dtype)
+                    v = fluid_data(name, list(a.shape), a.dtype, lod_level=len(lod or ()))
                     v.stop_gradient = no_grad is None or a.dtype.kind != "f" or name in no_grad
-                    feed[name] = a
+                    # fed as a LoDTensor to an op whose kernel reads LoD (run_lod.py)
+                    feed[name] = LoDTensor._wrap(a, lod, None) if lod and opdef.lod else a
                     ins.setdefault(slot, []).append(v)
             # Every output the op declares, as Paddle's OpTest makes them: one the test does
             # not check (dropout's Mask) may be what the op's gradient reads.

@@ -24,3 +24,5 @@ from . import sigmoid_focal_loss, teacher_student_sigmoid_loss  # noqa: F401,E40
 from . import expand  # noqa: F401,E402  (issue 15's shape ops, part 2)
 from . import eye, range  # noqa: F401,E402  (issue 15's shape ops, part 2)
 from . import strided_slice  # noqa: F401,E402  (issue 15's shape ops, part 2)
+from . import chunk_eval  # noqa: F401,E402  (issue 15's metrics)
+from . import edit_distance, sequence_erase  # noqa: F401,E402  (issue 15's metrics)

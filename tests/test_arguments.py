@@ -758,6 +758,18 @@ TABLE += [
     Entry("create_tensor", "create_tensor", lambda c, **k: layers.create_tensor(**k),
           lambda c: dict(dtype="float32"), dict(dtype=DTYPE, name=NAME, persistable=BOOL),
           run=False),
+    # int64 tags only (the pool's Variables are float); run=False: a run needs a LoD feed
+    Entry("chunk_eval", "chunk_eval", lambda c, **k: layers.chunk_eval(**k),
+          lambda c: dict(input=layers.cast(c.x, "int64"), label=layers.cast(c.x, "int64"),
+                         chunk_scheme="IOB", num_chunk_types=2),
+          dict(input=NEVER, label=NEVER, chunk_scheme=ONE_OF("IOB", "IOE", "IOBES", "plain"),
+               num_chunk_types=INT(1), excluded_chunk_types=ANY(NONE, LIST_OF(INT(0))),
+               seq_length=NONE), run=False),
+    Entry("edit_distance", "edit_distance", lambda c, **k: layers.edit_distance(**k),
+          lambda c: dict(input=_id_column(c), label=_id_column(c)),
+          dict(input=NEVER, label=NEVER, normalized=BOOL,
+               ignored_tokens=ANY(NONE, LIST_OF(INT(-2 ** 63))), input_length=NONE,
+               label_length=NONE), run=False),
 ]
 
 # issue 15's shape layers, part 2 (minifluid/layers/shape15b.py)
@@ -811,6 +823,10 @@ TABLE += [
 
 def _whole(v):
     return is_real(v) and math.isfinite(v) and v == int(v)
+
+
+def _id_column(c):  # int64 [3, 1]: a LoD-shaped column of ids
+    return layers.cast(layers.reduce_sum(c.x, dim=1, keep_dim=True), "int64")
 
 
 def _in_guard(guard, build):

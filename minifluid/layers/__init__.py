@@ -11,6 +11,8 @@ from .loss15b import __all__ as _loss15b
 from .math15 import *  # noqa: F401,F403
 from .math15 import __all__ as _math15
 from .math_op_patch import monkey_patch_variable
+from .metric15 import *  # noqa: F401,F403
+from .metric15 import __all__ as _metric15
 from .nn import *  # noqa: F401,F403
 from .nn import __all__ as _nn
 from .ops import *  # noqa: F401,F403
@@ -31,4 +33,4 @@ monkey_patch_variable()
 __all__ = ["data", "fill_constant", "full_like", "create_global_var", "sum", "sums",
            "fill_constant_batch_size_like", "Print", "square_error_cost"] + _nn + _ops + \
     _loss15 + _loss15b + _math15 + _emb15 + _shape15 + _shape15_values + _shape15b + \
-    _shape15c
+    _shape15c + _metric15
