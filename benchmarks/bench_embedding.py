@@ -147,7 +147,8 @@ def main():
         return
     print("\nminifluid, is_sparse=True against False (every row of both tables updated), and "
           "the numpy reference (sparse); steps/s, best (median):")
-    print("| vocabulary | sparse | dense | dense time / sparse time | numpy, sparse |\n|---|---|---|---|---|")
+    print("| vocabulary | sparse | dense | dense time / sparse time | numpy, sparse |\n"
+          "|---|---|---|---|---|")
     for vocab in args.vocabs:
         data, weights = batch(vocab, rng), tables(vocab, rng)
         sweep = {"sparse": minifluid_step(data, weights, True),

@@ -239,9 +239,9 @@ class OpTest(unittest.TestCase):
     Paddle's forms and semantics:
     - inputs and outputs are {slot: array}; a duplicable slot takes [(name, array), ...]
       (any pair: a tuple, a named tuple, a two-item list) and an (array, lod) tuple is
-      accepted (fed as a LoDTensor where the op's kernel reads LoD: register_op(lod=)). Variables are named as in
-      Paddle (the slot, or the names in the list), so inputs_to_check and output_names
-      name variables ('X', 'x0', 'Out').
+      accepted (fed as a LoDTensor where the op's kernel reads LoD: register_op(lod=)).
+      Variables are named as in Paddle (the slot, or the names in the list), so
+      inputs_to_check and output_names name variables ('X', 'x0', 'Out').
     - every output the op declares is built, as Paddle's OpTest does, also those the test
       leaves out of self.outputs (dropout's Mask, which its gradient reads); only the ones
       in self.outputs are checked.
