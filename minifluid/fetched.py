@@ -6,10 +6,11 @@ ndarray subclass that differs from ndarray in one thing only. Under NumPy 1.x, `
 their shape-[1] losses everywhere (`print("loss %f" % loss)`). NumPy 2 allows it for 0-d
 arrays only (NumPy 2.4: "TypeError: only 0-dimensional arrays can be converted to Python
 scalars"), so those scripts would stop at their first print. A FetchedArray converts any
-size-1 array to a Python number, as NumPy 1.x did, and defers to numpy otherwise (a larger
-array still raises numpy's TypeError). It is an ndarray for everything else (isinstance,
-arithmetic, np.save, feeding it back, repr); it pickles as a plain ndarray, and
-`np.asarray(v)` gives a plain ndarray view.
+size-1 array to a Python number, as NumPy 1.x did, and formats it as one (`"{:.2}".format(v)`,
+which the book's word2vec prints when it gives up, failed under NumPy 1.x too); otherwise it
+defers to numpy (a larger array still raises numpy's TypeError). It is an ndarray for
+everything else (isinstance, arithmetic, np.save, feeding it back, repr); it pickles as a
+plain ndarray, and `np.asarray(v)` gives a plain ndarray view.
 
 With `return_numpy=False` a fetched tensor is a `fluid.LoDTensor` holding the array where it
 was computed (a cupy array on a GPU place: no copy to the host) and the LoD fluid would
@@ -48,6 +49,9 @@ class FetchedArray(np.ndarray):
 
     def __complex__(self):
         return complex(self.item()) if self.size == 1 else np.ndarray.__complex__(self)
+
+    def __format__(self, spec):  # "{:.3f}".format(loss): a number's format, as float(loss)
+        return format(self.item(), spec) if spec and self.size == 1 else super().__format__(spec)
 
     def __repr__(self):  # printed as the plain array a fluid script printed
         return repr(self.view(np.ndarray))

@@ -25,6 +25,7 @@ def test_a_one_element_fetch_converts_to_python_numbers(fresh):
     assert float(v) == 2.0 and int(v) == 2 and complex(v) == 2 + 0j
     assert "%f" % v == "2.000000" and "%.2f" % v == "2.00" and "%d" % k == "3"
     assert int(k) == 3 and float(k) == 3.0
+    assert "{0:5.2}".format(v) == "  2.0" and f"{k:03d}" == "003" and f"{v}" == str(v)
     assert repr(v) == repr(np.array(v.view(np.ndarray)))  # prints as the plain array
     assert (v * 2).tolist() == [4.0] and float(v * 2) == 4.0
     assert np.asarray(v).__class__ is np.ndarray
