@@ -775,6 +775,19 @@ def _outcome(entry, arg, c, kw, want):
     return ("ok", "") if want is True else ("silent", "accepted")
 
 
+# issue 15's normalization and similarity layers (minifluid/layers/norm15.py): x [3, 3]
+# float32; the [1] Variables (lr, the loss) are rank 1
+NORM15 = [
+    Entry("cos_sim", "cos_sim", lambda c, **k: layers.cos_sim(**k),
+          lambda c: dict(X=c.x, Y=c.x), dict(X=X, Y=X)),
+    # a 1-D x is normalised along axis 0 whatever axis says, as in fluid
+    Entry("l2_normalize", "l2_normalize", lambda c, **k: layers.l2_normalize(**k),
+          lambda c: dict(x=c.x, axis=1),
+          dict(x=VAR, axis=ANY(NONE, INT(-2, 1)), epsilon=FLOAT(0), name=NAME)),
+]
+TABLE += NORM15
+
+
 def test_valid_calls_build_and_run():
     bad = [f"{e.label}: {r}" for e in TABLE for r in [trial(e, None, None)[:2]] if r[0] != "ok"]
     assert not bad, "\n".join(bad)

@@ -10,6 +10,8 @@ from .math15 import *  # noqa: F401,F403
 from .math15 import __all__ as _math15
 from .math_op_patch import monkey_patch_variable
 from .nn import *  # noqa: F401,F403
+from .norm15 import *  # noqa: F401,F403
+from .norm15 import __all__ as _norm15
 from .nn import __all__ as _nn
 from .ops import *  # noqa: F401,F403
 from .ops import __all__ as _ops
@@ -24,4 +26,4 @@ monkey_patch_variable()
 
 __all__ = ["data", "fill_constant", "full_like", "create_global_var", "sum", "sums",
            "fill_constant_batch_size_like", "Print", "square_error_cost"] + _nn + _ops + \
-    _loss15 + _math15 + _emb15 + _shape15 + _shape15_values
+    _loss15 + _math15 + _emb15 + _shape15 + _shape15_values + _norm15
