@@ -784,6 +784,16 @@ NORM15 = [
     Entry("l2_normalize", "l2_normalize", lambda c, **k: layers.l2_normalize(**k),
           lambda c: dict(x=c.x, axis=1),
           dict(x=VAR, axis=ANY(NONE, INT(-2, 1)), epsilon=FLOAT(0), name=NAME)),
+    # x [3, 3] has 3 channels (NCHW and NHWC alike); the scale and shift are required by
+    # instance_norm, and left out by group_norm when their attr is False
+    Entry("instance_norm", "instance_norm", lambda c, **k: layers.instance_norm(**k),
+          lambda c: dict(input=c.x),
+          dict(input=X, epsilon=FLOAT(0, 1e-3), param_attr=EMBEDDING["param_attr"],
+               bias_attr=EMBEDDING["param_attr"], name=NAME)),
+    Entry("group_norm", "group_norm", lambda c, **k: layers.group_norm(**k),
+          lambda c: dict(input=c.x, groups=1),
+          dict(input=X, groups=INT(1, 3), epsilon=FLOAT(0, 1), param_attr=ATTR, bias_attr=ATTR,
+               act=ACT, data_layout=ONE_OF("NCHW", "NHWC"), name=NAME)),
 ]
 TABLE += NORM15
 

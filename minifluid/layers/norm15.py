@@ -2,11 +2,15 @@
 l2_normalize, instance_norm, group_norm, prelu, maxout, bilinear_tensor_product."""
 from __future__ import annotations
 
-from ..checks import check_float, check_int, check_var_dtype
-from ..framework import Variable
-from .helper import LayerHelper, building, check_name
+import copy
 
-__all__ = ["cos_sim", "l2_normalize"]
+from ..checks import check_float, check_int, check_str, check_var_dtype
+from ..framework import Variable
+from ..initializer import Constant
+from ..param_attr import ParamAttr
+from .helper import LayerHelper, activate, building, check_act, check_name
+
+__all__ = ["cos_sim", "l2_normalize", "instance_norm", "group_norm"]
 
 FLOATS = ("float16", "float32", "float64")
 
@@ -54,3 +58,85 @@ def l2_normalize(x, axis, epsilon=1e-12, name=None) -> Variable:
         helper.append_op("norm", {"X": x}, {"Out": out, "Norm": norm},
                          {"axis": axis, "epsilon": epsilon})
         return out
+
+
+def _channels(where, input, layout="NCHW"):
+    if not 2 <= len(input.shape) <= 5:
+        raise ValueError(f"{where}: input '{input.name}' must have 2 to 5 dimensions, got "
+                         f"shape {list(input.shape)}")
+    c = input.shape[1 if layout == "NCHW" else -1]
+    if c < 0:
+        raise ValueError(f"{where}: the channel dimension of input '{input.name}' (shape "
+                         f"{list(input.shape)}, {layout}) must be known")
+    return c
+
+
+def _scale_and_bias(helper, where, param_attr, bias_attr, c, dtype, optional):
+    """The per-channel scale (initialised to 1) and shift (0) parameters as op inputs; an
+    attr of False leaves one out where `optional`, else is refused."""
+    inputs = {}
+    for arg, attr, slot in (("param_attr", param_attr, "Scale"), ("bias_attr", bias_attr, "Bias")):
+        attr = ParamAttr.to_attr(attr, arg, where)
+        if attr is False:
+            if not optional:
+                raise ValueError(f"{where}: argument '{arg}' cannot be False: {where} needs "
+                                 f"its scale and bias")
+            continue
+        if attr.initializer is None:  # a copy: the caller's ParamAttr stays as given
+            attr = copy.copy(attr)
+            attr.initializer = Constant(1.0 if slot == "Scale" else 0.0)
+        inputs[slot] = (attr, slot == "Bias")
+    return {slot: helper.create_parameter(attr, [c], dtype, is_bias=is_bias)
+            for slot, (attr, is_bias) in inputs.items()}
+
+
+def instance_norm(input, epsilon=1e-05, param_attr=None, bias_attr=None, name=None) -> Variable:
+    """Each channel of each sample (NCHW, 2 to 5 dimensions) normalised to mean 0 and
+    variance 1 over its other dimensions, times a learned per-channel scale (initialised to
+    1) plus a learned shift (0).
+
+    Example:
+        y = fluid.layers.instance_norm(conv)     # conv: [N, C, H, W]
+    """
+    where = "instance_norm"
+    check_var_dtype(where, "input", input, ("float32", "float64"))
+    epsilon = check_float(where, "epsilon", epsilon, lo=0, hi=1e-3)
+    check_name(where, name)
+    c = _channels(where, input)
+    with building():
+        helper = LayerHelper(where, name)
+        inputs = {"X": input, **_scale_and_bias(helper, where, param_attr, bias_attr, c,
+                                                input.dtype, optional=False)}
+        y, mean, var = helper.tmp(), helper.tmp(), helper.tmp()
+        mean.stop_gradient = var.stop_gradient = True
+        helper.append_op(where, inputs, {"Y": y, "SavedMean": mean, "SavedVariance": var},
+                         {"epsilon": epsilon})
+        return y
+
+
+def group_norm(input, groups, epsilon=1e-05, param_attr=None, bias_attr=None, act=None,
+               data_layout="NCHW", name=None) -> Variable:
+    """Each sample's channels split into `groups` groups (of ceil(C / groups) channels, in
+    order), each normalised to mean 0 and variance 1, times a learned per-channel scale
+    (initialised to 1) plus a shift (0), each left out when its attr is False; then `act`.
+
+    Example:
+        y = fluid.layers.group_norm(conv, groups=4, act="relu")
+    """
+    where = "group_norm"
+    check_var_dtype(where, "input", input, ("float32", "float64"))
+    data_layout = check_str(where, "data_layout", data_layout, ("NCHW", "NHWC"))
+    c = _channels(where, input, data_layout)
+    groups = check_int(where, "groups", groups, lo=1, hi=c)
+    epsilon = check_float(where, "epsilon", epsilon, lo=0, hi=1)
+    check_act(where, act)
+    check_name(where, name)
+    with building():
+        helper = LayerHelper(where, name)
+        inputs = {"X": input, **_scale_and_bias(helper, where, param_attr, bias_attr, c,
+                                                input.dtype, optional=True)}
+        y, mean, var = helper.tmp(), helper.tmp(), helper.tmp()
+        mean.stop_gradient = var.stop_gradient = True
+        helper.append_op(where, inputs, {"Y": y, "Mean": mean, "Variance": var},
+                         {"epsilon": epsilon, "groups": groups, "data_layout": data_layout})
+        return activate(y, act, helper)

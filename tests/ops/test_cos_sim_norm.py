@@ -121,7 +121,8 @@ def test_the_l2_normalize_layer(fresh):
     y, w = layers.l2_normalize(x, axis=1), layers.l2_normalize(v, axis=5)  # 1-D: axis 0
     z = layers.l2_normalize(x, axis=None, epsilon=0.5, name="z")
     assert y.shape == (-1, 3) and z.name == "z"
-    with pytest.raises(ValueError, match="l2_normalize: argument 'axis' must be an int >= -2 and <= 1"):
+    with pytest.raises(ValueError,
+                       match="l2_normalize: argument 'axis' must be an int >= -2 and <= 1"):
         layers.l2_normalize(x, axis=2)
     with pytest.raises(TypeError, match="l2_normalize: argument 'x'"):
         layers.l2_normalize(fluid.data("i", [3], "int64"), axis=0)
