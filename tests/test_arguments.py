@@ -794,6 +794,13 @@ NORM15 = [
           lambda c: dict(input=c.x, groups=1),
           dict(input=X, groups=INT(1, 3), epsilon=FLOAT(0, 1), param_attr=ATTR, bias_attr=ATTR,
                act=ACT, data_layout=ONE_OF("NCHW", "NHWC"), name=NAME)),
+    # mode 'all' takes x of any rank (the [1] Variables too)
+    Entry("prelu", "prelu", lambda c, **k: layers.prelu(**k), lambda c: dict(x=c.x, mode="all"),
+          dict(x=VAR, mode=ONE_OF("all", "channel", "element"),
+               param_attr=EMBEDDING["param_attr"], name=NAME)),
+    # x [3, 3]: axis 1 (3 and -1 need rank 4), groups > 1 dividing its 3 channels
+    Entry("maxout", "maxout", lambda c, **k: layers.maxout(**k), lambda c: dict(x=c.x, groups=3),
+          dict(x=X, groups=lambda v, c: is_int(v) and v == 3, name=NAME, axis=INT(1, 1))),
 ]
 TABLE += NORM15
 

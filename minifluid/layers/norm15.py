@@ -10,7 +10,7 @@ from ..initializer import Constant
 from ..param_attr import ParamAttr
 from .helper import LayerHelper, activate, building, check_act, check_name
 
-__all__ = ["cos_sim", "l2_normalize", "instance_norm", "group_norm"]
+__all__ = ["cos_sim", "l2_normalize", "instance_norm", "group_norm", "prelu", "maxout"]
 
 FLOATS = ("float16", "float32", "float64")
 
@@ -140,3 +140,72 @@ def group_norm(input, groups, epsilon=1e-05, param_attr=None, bias_attr=None, ac
         helper.append_op(where, inputs, {"Y": y, "Mean": mean, "Variance": var},
                          {"epsilon": epsilon, "groups": groups, "data_layout": data_layout})
         return activate(y, act, helper)
+
+
+def prelu(x, mode, param_attr=None, name=None) -> Variable:
+    """A leaky ReLU whose negative slope is a learned parameter (initialised to 0.25): one
+    slope (mode 'all', shape [1]), one per channel of axis 1 ('channel', shape [1, C, 1, 1]
+    as fluid 1.8 saves it) or one per element of a sample ('element', [1] + x.shape[1:]).
+    Its dtype is x's (float32 for float16 x).
+
+    Example:
+        y = fluid.layers.prelu(x, mode="channel", param_attr=fluid.ParamAttr(name="alpha"))
+    """
+    where = "prelu"
+    check_var_dtype(where, "x", x, FLOATS)
+    mode = check_str(where, "mode", mode, ("all", "channel", "element"))
+    attr = ParamAttr.to_attr(param_attr, "param_attr", where)
+    if attr is False:
+        raise ValueError(f"{where}: argument 'param_attr' cannot be False: the slope is a "
+                         f"parameter")
+    check_name(where, name)
+    if mode == "all":
+        shape = [1]
+    else:
+        if len(x.shape) < 2:
+            raise ValueError(f"{where}: mode {mode!r} needs x of rank 2 or more, got "
+                             f"'{x.name}' of shape {list(x.shape)}")
+        shape = [1, x.shape[1], 1, 1] if mode == "channel" else [1] + list(x.shape[1:])
+        if any(d < 0 for d in shape):
+            raise ValueError(f"{where}: the dimensions of x '{x.name}' after the first must be "
+                             f"known for mode {mode!r}, got shape {list(x.shape)}")
+    dtype = "float32" if x.dtype.name == "float16" else x.dtype.name
+    with building():
+        helper = LayerHelper(where, name)
+        if attr.initializer is None:  # a copy: the caller's ParamAttr stays as given
+            attr = copy.copy(attr)
+            attr.initializer = Constant(0.25)
+        alpha = helper.create_parameter(attr, shape, dtype)
+        out = helper.tmp(name)
+        helper.append_op(where, {"X": x, "Alpha": alpha}, {"Out": out}, {"mode": mode})
+        return out
+
+
+def maxout(x, groups, name=None, axis=1) -> Variable:
+    """The maximum of each run of `groups` consecutive channels: axis 1 (NCHW) or 3 / -1
+    (NHWC, 4-D x), which must be divisible by groups (> 1).
+
+    Example:
+        y = fluid.layers.maxout(conv, groups=2)     # [N, C, H, W] -> [N, C / 2, H, W]
+    """
+    where = "maxout"
+    check_var_dtype(where, "x", x, FLOATS)
+    groups = check_int(where, "groups", groups, lo=2)
+    check_name(where, name)
+    axis = check_int(where, "axis", axis)
+    if axis not in (1, -1, 3):
+        raise ValueError(f"{where}: argument 'axis' must be 1 (NCHW), or 3 or -1 (NHWC), got "
+                         f"{axis}")
+    axis = 3 if axis == -1 else axis
+    if axis >= len(x.shape):
+        raise ValueError(f"{where}: argument 'axis' ({axis}) needs x of rank {axis + 1} or "
+                         f"more, got '{x.name}' of shape {list(x.shape)}")
+    c = x.shape[axis]
+    if c >= 0 and c % groups:
+        raise ValueError(f"{where}: argument 'groups' ({groups}) must divide the {c} channels "
+                         f"of x '{x.name}' (shape {list(x.shape)}, axis {axis})")
+    with building():
+        helper = LayerHelper(where, name)
+        out = helper.tmp(name)
+        helper.append_op(where, {"X": x}, {"Out": out}, {"groups": groups, "axis": axis})
+        return out
