@@ -801,6 +801,11 @@ NORM15 = [
     # x [3, 3]: axis 1 (3 and -1 need rank 4), groups > 1 dividing its 3 channels
     Entry("maxout", "maxout", lambda c, **k: layers.maxout(**k), lambda c: dict(x=c.x, groups=3),
           dict(x=X, groups=lambda v, c: is_int(v) and v == 3, name=NAME, axis=INT(1, 1))),
+    Entry("bilinear_tensor_product", "bilinear_tensor_product",
+          lambda c, **k: layers.bilinear_tensor_product(**k),
+          lambda c: dict(x=c.x, y=c.x, size=2),
+          dict(x=X, y=X, size=INT(1), act=ACT, name=NAME, param_attr=EMBEDDING["param_attr"],
+               bias_attr=ATTR)),
 ]
 TABLE += NORM15
 

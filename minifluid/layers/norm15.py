@@ -10,7 +10,8 @@ from ..initializer import Constant
 from ..param_attr import ParamAttr
 from .helper import LayerHelper, activate, building, check_act, check_name
 
-__all__ = ["cos_sim", "l2_normalize", "instance_norm", "group_norm", "prelu", "maxout"]
+__all__ = ["cos_sim", "l2_normalize", "instance_norm", "group_norm", "prelu", "maxout",
+           "bilinear_tensor_product"]
 
 FLOATS = ("float16", "float32", "float64")
 
@@ -209,3 +210,41 @@ def maxout(x, groups, name=None, axis=1) -> Variable:
         out = helper.tmp(name)
         helper.append_op(where, {"X": x}, {"Out": out}, {"groups": groups, "axis": axis})
         return out
+
+
+def bilinear_tensor_product(x, y, size, act=None, name=None, param_attr=None,
+                            bias_attr=None) -> Variable:
+    """out[n, k] = x[n] W[k] y[n]^T + b[k] for k < size: a learned bilinear form of each pair
+    of rows of x [N, M] and y [N, P] (weight [size, M, P], bias [1, size] unless bias_attr
+    is False), then `act`.
+
+    Example:
+        out = fluid.layers.bilinear_tensor_product(a, b, size=1000)    # [N, 1000]
+    """
+    where = "bilinear_tensor_product"
+    check_var_dtype(where, "x", x, ("float32", "float64"))
+    check_var_dtype(where, "y", y, ("float32", "float64"))
+    if y.dtype != x.dtype:
+        raise TypeError(f"{where}: argument 'y' must have x's dtype {x.dtype}, got '{y.name}' "
+                        f"of {y.dtype}")
+    size = check_int(where, "size", size, lo=1)
+    check_act(where, act)
+    check_name(where, name)
+    w_attr = ParamAttr.to_attr(param_attr, "param_attr", where)
+    b_attr = ParamAttr.to_attr(bias_attr, "bias_attr", where)
+    if w_attr is False:
+        raise ValueError(f"{where}: argument 'param_attr' cannot be False: the weight is a "
+                         f"parameter")
+    for arg, v in (("x", x), ("y", y)):
+        if len(v.shape) != 2 or v.shape[1] < 0:
+            raise ValueError(f"{where}: argument '{arg}' must be 2-D [batch, width] with a "
+                             f"known width, got '{v.name}' of shape {list(v.shape)}")
+    with building():
+        helper = LayerHelper(where, name)
+        inputs = {"X": x, "Y": y, "Weight": helper.create_parameter(
+            w_attr, [size, x.shape[1], y.shape[1]], x.dtype)}
+        if b_attr is not False:
+            inputs["Bias"] = helper.create_parameter(b_attr, [1, size], x.dtype, is_bias=True)
+        out = helper.tmp(name if act is None else None)
+        helper.append_op(where, inputs, {"Out": out})
+        return activate(out, act, helper)
