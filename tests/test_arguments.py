@@ -806,6 +806,18 @@ NORM15 = [
           lambda c: dict(x=c.x, y=c.x, size=2),
           dict(x=X, y=X, size=INT(1), act=ACT, name=NAME, param_attr=EMBEDDING["param_attr"],
                bias_attr=ATTR)),
+    # fluid.nets: glu halves a dimension of even size (x [6, 3] here; the pool's Variables
+    # have odd sizes); attention takes 3-D inputs (the pool's are 2-D) of hidden size 3
+    Entry("nets.glu", "glu", lambda c, **k: fluid.nets.glu(**k),
+          lambda c: dict(input=layers.concat([c.x, c.x]), dim=0),
+          dict(input=NEVER, dim=lambda v, c: is_int(v) and v in (0, -2))),
+    Entry("nets.scaled_dot_product_attention", "scaled_dot_product_attention",
+          lambda c, **k: fluid.nets.scaled_dot_product_attention(**k),
+          lambda c: dict(queries=layers.reshape(c.x, [1, 3, 3]),
+                         keys=layers.reshape(c.x, [1, 3, 3]),
+                         values=layers.reshape(c.x, [1, 3, 3])),
+          dict(queries=NEVER, keys=NEVER, values=NEVER,
+               num_heads=lambda v, c: is_int(v) and v in (1, 3), dropout_rate=FLOAT(0, 1))),
 ]
 TABLE += NORM15
 
