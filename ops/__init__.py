@@ -15,7 +15,7 @@ from . import clip  # noqa: F401,E402  (issue 15's math ops)
 from . import cumsum  # noqa: F401,E402  (issue 15's math ops)
 from . import where_index  # noqa: F401,E402  (issue 15's math ops)
 from . import batch_norm, layer_norm, lookup_table  # noqa: F401,E402  (issue 15)
-from . import (bilinear_tensor_product, cos_sim, group_norm, maxout, norm,  # noqa: F401,E402
-               prelu)  # (issue 15: norm15)
+from . import (bilinear_tensor_product, cos_sim, data_norm, group_norm, maxout,  # noqa: F401,E402
+               norm, prelu)  # (issue 15: norm15)
 from . import (arg_min_max, assign, fill_zeros_like, gather, one_hot, reverse,  # noqa: F401,E402
                shape, slice, split, squeeze, stack, top_k, transpose)  # (issue 15)

@@ -818,6 +818,16 @@ NORM15 = [
                          values=layers.reshape(c.x, [1, 3, 3])),
           dict(queries=NEVER, keys=NEVER, values=NEVER,
                num_heads=lambda v, c: is_int(v) and v in (1, 3), dropout_rate=FLOAT(0, 1))),
+    # x [3, 3]: slot_dim <= 0 (no slots) or one dividing 3; param_attr a dict of initial
+    # values ({} here) or None
+    Entry("data_norm", "data_norm", lambda c, **k: layers.data_norm(**k),
+          lambda c: dict(input=c.x),
+          dict(input=X, act=ACT, epsilon=FLOAT(0), param_attr=ANY(NONE, INSTANCE(dict)),
+               data_layout=ONE_OF("NCHW", "NHWC"), in_place=BOOL, name=NAME,
+               moving_mean_name=ANY(NONE, STR), moving_variance_name=ANY(NONE, STR),
+               do_model_average_for_mean_and_var=BOOL,
+               slot_dim=lambda v, c: is_int(v) and (v <= 0 or v in (1, 3)), sync_stats=BOOL,
+               summary_decay_rate=FLOAT(0, 1), enable_scale_and_shift=BOOL)),
 ]
 TABLE += NORM15
 

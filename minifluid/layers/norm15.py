@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import copy
 
-from ..checks import check_float, check_int, check_str, check_var_dtype
+from ..checks import check_bool, check_float, check_int, check_str, check_var_dtype
 from ..framework import Variable
 from ..initializer import Constant
 from ..param_attr import ParamAttr
 from .helper import LayerHelper, activate, building, check_act, check_name
 
 __all__ = ["cos_sim", "l2_normalize", "instance_norm", "group_norm", "prelu", "maxout",
-           "bilinear_tensor_product"]
+           "bilinear_tensor_product", "data_norm"]
 
 FLOATS = ("float16", "float32", "float64")
 
@@ -248,3 +248,82 @@ def bilinear_tensor_product(x, y, size, act=None, name=None, param_attr=None,
         out = helper.tmp(name if act is None else None)
         helper.append_op(where, inputs, {"Out": out})
         return activate(out, act, helper)
+
+
+DATA_NORM_DEFAULTS = {"batch_size": 1e4, "batch_sum": 0.0, "batch_square": 1e4, "scale_w": 1.0,
+                      "bias": 0.0}
+
+
+def data_norm(input, act=None, epsilon=1e-05, param_attr=None, data_layout="NCHW",
+              in_place=False, name=None, moving_mean_name=None, moving_variance_name=None,
+              do_model_average_for_mean_and_var=True, slot_dim=-1, sync_stats=False,
+              summary_decay_rate=0.9999999, enable_scale_and_shift=False) -> Variable:
+    """Each column of input [N, C] normalised with summary statistics kept as parameters
+    '<name>.batch_size', '<name>.batch_sum', '<name>.batch_square_sum' (name defaults to
+    'dn', as in fluid, so unnamed data_norm layers share them), initialised from
+    `param_attr`, a dict with the keys batch_size (1e4), batch_sum (0), batch_square (1e4)
+    and, with enable_scale_and_shift, scale_w (1) and bias (0) of the learned
+    '<name>.scale_w' / '<name>.bias'. Then `act`.
+
+    As in fluid, the statistics are trainable parameters whose "gradients" are the batch's
+    summary increments (count, sum, sum of squared deviations), not derivatives: leave them
+    out of the optimizer's parameter_list (fluid's CTR trainers add them with decay).
+    moving_mean_name, moving_variance_name, do_model_average_for_mean_and_var, sync_stats
+    (multi-GPU) and summary_decay_rate are accepted, as in fluid's CPU kernel, and unused;
+    in_place writes a new variable (the values are the same).
+
+    Example:
+        y = fluid.layers.data_norm(x, param_attr={"batch_size": 1e3}, name="dn_x")
+    """
+    where = "data_norm"
+    check_var_dtype(where, "input", input, ("float32", "float64"))
+    check_act(where, act)
+    epsilon = check_float(where, "epsilon", epsilon, lo=0)
+    if param_attr is not None and not isinstance(param_attr, dict):
+        raise TypeError(f"{where}: argument 'param_attr' must be None or a dict of initial "
+                        f"values (keys {sorted(DATA_NORM_DEFAULTS)}), got "
+                        f"{type(param_attr).__name__}")
+    init = dict(DATA_NORM_DEFAULTS)
+    for key, v in (param_attr or {}).items():
+        if key not in init:
+            raise ValueError(f"{where}: argument 'param_attr' has an unknown key {key!r}; the "
+                             f"keys are {sorted(init)}")
+        init[key] = check_float(where, f"param_attr[{key!r}]", v)
+    data_layout = check_str(where, "data_layout", data_layout, ("NCHW", "NHWC"))
+    check_bool(where, "in_place", in_place)
+    check_name(where, name)
+    check_str(where, "moving_mean_name", moving_mean_name, none=True)
+    check_str(where, "moving_variance_name", moving_variance_name, none=True)
+    check_bool(where, "do_model_average_for_mean_and_var", do_model_average_for_mean_and_var)
+    slot_dim = check_int(where, "slot_dim", slot_dim)
+    sync_stats = check_bool(where, "sync_stats", sync_stats)
+    decay = check_float(where, "summary_decay_rate", summary_decay_rate, lo=0, hi=1)
+    scaled = check_bool(where, "enable_scale_and_shift", enable_scale_and_shift)
+    if len(input.shape) != 2 or input.shape[1] < 0:
+        raise ValueError(f"{where}: input '{input.name}' must be 2-D [N, C] with C known, got "
+                         f"shape {list(input.shape)}")
+    c = input.shape[1]
+    if slot_dim > 0 and c % slot_dim:
+        raise ValueError(f"{where}: argument 'slot_dim' ({slot_dim}) must divide the {c} "
+                         f"columns of input '{input.name}'")
+    name = name or "dn"
+    with building():
+        helper = LayerHelper(where, name)
+
+        def stat(suffix, value):
+            return helper.create_parameter(ParamAttr(name=f"{name}.{suffix}",
+                                                     initializer=Constant(value)),
+                                           [c], input.dtype)
+        inputs = {"X": input, "BatchSize": stat("batch_size", init["batch_size"]),
+                  "BatchSum": stat("batch_sum", init["batch_sum"]),
+                  "BatchSquareSum": stat("batch_square_sum", init["batch_square"])}
+        if scaled:
+            inputs["scale_w"] = stat("scale_w", init["scale_w"])
+            inputs["bias"] = stat("bias", init["bias"])
+        y, means, scales = helper.tmp(), helper.tmp(), helper.tmp()
+        means.stop_gradient = scales.stop_gradient = True
+        helper.append_op(where, inputs, {"Y": y, "Means": means, "Scales": scales},
+                         {"epsilon": epsilon, "slot_dim": slot_dim, "sync_stats": sync_stats,
+                          "summary_decay_rate": decay, "enable_scale_and_shift": scaled,
+                          "data_layout": data_layout})
+        return activate(y, act, helper)
