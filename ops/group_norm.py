@@ -11,6 +11,8 @@
              (means over the group);  Scale@GRAD = sum(dY xhat);  Bias@GRAD = sum(dY)
              (sums over all axes but C)
 """
+import numpy as np
+
 from minifluid.place import get_array_module
 from minifluid.registry import grad_name, register_op
 
@@ -111,14 +113,15 @@ def _forward(x, scale, bias, groups, epsilon, layout):
     q = d / g.spread(top)
     rms = top * xp.sqrt(g.mean(q * q))
     std = xp.hypot(rms, xp.sqrt(xp.asarray(epsilon, x.dtype)))
-    with xp.errstate(divide="ignore", invalid="ignore"):  # epsilon 0, a constant group: NaN
+    # numpy's errstate (cupy has none, and does not warn): eps 0 and a constant group is NaN
+    with np.errstate(divide="ignore", invalid="ignore"):
         inv = 1 / std
     y = d * g.spread(inv)
     if scale is not None:
         y = y * scale[None, :, None]
     if bias is not None:
         y = y + bias[None, :, None]
-    with xp.errstate(over="ignore"):  # a variance past the dtype's range is inf, as it is
+    with np.errstate(over="ignore"):  # a variance past the dtype's range is inf, as it is
         var = rms * rms
     return _unrows(y, x.shape, layout), mean, var, inv
 
