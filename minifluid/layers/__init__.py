@@ -10,9 +10,9 @@ from .math15 import *  # noqa: F401,F403
 from .math15 import __all__ as _math15
 from .math_op_patch import monkey_patch_variable
 from .nn import *  # noqa: F401,F403
+from .nn import __all__ as _nn
 from .norm15 import *  # noqa: F401,F403
 from .norm15 import __all__ as _norm15
-from .nn import __all__ as _nn
 from .ops import *  # noqa: F401,F403
 from .ops import __all__ as _ops
 from .shape15 import *  # noqa: F401,F403
