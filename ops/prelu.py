@@ -31,8 +31,10 @@ def _(op):
     mode = op.attr("mode")
     if mode not in MODES:
         raise ValueError(f"mode must be one of {list(MODES)}, got {mode!r}")
-    if alpha.dtype != x.dtype:
-        raise TypeError(f"Alpha ('{alpha.name}', {alpha.dtype}) must have X's dtype {x.dtype}")
+    # float16 X has a float32 Alpha (fluid keeps parameters of float16 layers in float32)
+    if alpha.dtype != x.dtype and (x.dtype.name, alpha.dtype.name) != ("float16", "float32"):
+        raise TypeError(f"Alpha ('{alpha.name}', {alpha.dtype}) must have X's dtype {x.dtype} "
+                        f"(or float32 for float16 X)")
     if mode != "all" and len(x.shape) < 2:
         raise ValueError(f"mode {mode!r} needs X ('{x.name}') of rank 2 or more, got shape "
                          f"{list(x.shape)}")

@@ -132,3 +132,19 @@ def test_the_maxout_layer(fresh):
     got_a, got_b = exe.run(feed={"x": xv}, fetch_list=[a, b])
     np.testing.assert_array_equal(got_a, maxout_reference(xv, 2, 1))
     np.testing.assert_array_equal(got_b, maxout_reference(xv, 3, 3))
+
+
+def test_prelu_of_float16_keeps_a_float32_slope(fresh):
+    x = fluid.data("x", [None, 3], "float16")
+    x.stop_gradient = False
+    y = layers.prelu(x, "channel")
+    alpha = fluid.default_main_program().global_block().var("prelu_0.w_0")
+    assert alpha.dtype == np.float32 and y.dtype == np.float16
+    dx, da = fluid.gradients(layers.reduce_sum(layers.cast(y, "float32")), [x, alpha])
+    exe = fluid.Executor(fluid.CPUPlace())
+    exe.run(fluid.default_startup_program())
+    xv = np.array([[1, -2, 3], [-1, -1, 2]], np.float16)
+    got_y, got_dx, got_da = exe.run(feed={"x": xv}, fetch_list=[y, dx, da])
+    np.testing.assert_array_equal(got_y, np.where(xv > 0, xv, 0.25 * xv))
+    np.testing.assert_array_equal(got_dx, np.where(xv > 0, 1, 0.25).astype(np.float16))
+    assert got_da.dtype == np.float32 and got_da.ravel().tolist() == [-1, -3, 0]
