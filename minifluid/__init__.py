@@ -19,6 +19,7 @@ from . import (backward, compat, compiler, core, dygraph, initializer, io, layer
                nn, op, optimizer, registry, regularizer)
 from . import debugger, profiler, version  # noqa: E402
 from . import metrics  # noqa: E402
+from . import nets  # noqa: E402  (issue 15: fluid.nets)
 from .namescope import name_scope  # noqa: E402
 from .parallel_executor import ParallelExecutor  # noqa: E402
 from .version import require_version  # noqa: E402
@@ -56,3 +57,4 @@ __all__ = [
     "metrics",
 ]
 __all__ += ["embedding", "input", "one_hot"]  # issue 15
+__all__ += ["nets"]  # issue 15: fluid.nets

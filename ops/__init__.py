@@ -2,27 +2,16 @@
 kernels is a package, `<op>/`, one file per implementation): formula docstring, shape rule,
 grad maker and kernels. Importing this package registers them all. Installed as `minifluid.ops`.
 """
-from . import (accuracy, activation, activation_attrs, auc, cast, concat,  # noqa: F401
-               cross_entropy, dropout, elementwise, fill_any_like, fill_constant,
-               fill_constant_batch_size_like, huber_loss, kldiv_loss, log_loss, matmul, mean,
-               mul, optimizers, print_op, random, reduce, reshape, scale,
-               sigmoid_cross_entropy_with_logits, smooth_l1_loss, softmax,
-               softmax_with_cross_entropy, sum)
-from . import compare, logical  # noqa: F401,E402  (issue 15's math ops)
-from . import elementwise_math  # noqa: F401,E402  (issue 15's math ops)
-from . import isfinite  # noqa: F401,E402  (issue 15's math ops)
-from . import clip  # noqa: F401,E402  (issue 15's math ops)
-from . import cumsum  # noqa: F401,E402  (issue 15's math ops)
-from . import where_index  # noqa: F401,E402  (issue 15's math ops)
-from . import batch_norm, layer_norm, lookup_table  # noqa: F401,E402  (issue 15)
-from . import (argsort, gather_nd, pad, pad2d, sampling_id, scatter,  # noqa: F401,E402
-               unique)  # (issue 15)
-from . import (arg_min_max, assign, fill_zeros_like, gather, one_hot, reverse,  # noqa: F401,E402
-               shape, slice, split, squeeze, stack, top_k, transpose)  # (issue 15)
-from . import bpr_loss, margin_rank_loss, rank_loss  # noqa: F401,E402  (issue 15's losses)
-from . import sigmoid_focal_loss, teacher_student_sigmoid_loss  # noqa: F401,E402  (issue 15)
-from . import expand  # noqa: F401,E402  (issue 15's shape ops, part 2)
-from . import eye, range  # noqa: F401,E402  (issue 15's shape ops, part 2)
-from . import strided_slice  # noqa: F401,E402  (issue 15's shape ops, part 2)
-from . import chunk_eval  # noqa: F401,E402  (issue 15's metrics)
-from . import edit_distance, sequence_erase  # noqa: F401,E402  (issue 15's metrics)
+from . import (accuracy, activation, activation_attrs, arg_min_max, argsort, assign, auc,  # noqa: F401
+               batch_norm, bilinear_tensor_product, bpr_loss, cast, chunk_eval, clip,
+               compare, concat, cos_sim, cross_entropy, cumsum, data_norm, dropout,
+               edit_distance, elementwise, elementwise_math, expand, eye, fill_any_like,
+               fill_constant, fill_constant_batch_size_like, fill_zeros_like, gather,
+               gather_nd, group_norm, huber_loss, isfinite, kldiv_loss, layer_norm,
+               log_loss, logical, lookup_table, margin_rank_loss, matmul, maxout, mean,
+               mul, norm, one_hot, optimizers, pad, pad2d, prelu, print_op, random, range,
+               rank_loss, reduce, reshape, reverse, sampling_id, scale, scatter,
+               sequence_erase, shape, sigmoid_cross_entropy_with_logits,
+               sigmoid_focal_loss, slice, smooth_l1_loss, softmax,
+               softmax_with_cross_entropy, split, squeeze, stack, strided_slice, sum,
+               teacher_student_sigmoid_loss, top_k, transpose, unique, where_index)

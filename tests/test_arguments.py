@@ -886,6 +886,63 @@ def _outcome(entry, arg, c, kw, want):
     return ("ok", "") if want is True else ("silent", "accepted")
 
 
+# issue 15's normalization and similarity layers (minifluid/layers/norm15.py): x [3, 3]
+# float32; the [1] Variables (lr, the loss) are rank 1
+NORM15 = [
+    Entry("cos_sim", "cos_sim", lambda c, **k: layers.cos_sim(**k),
+          lambda c: dict(X=c.x, Y=c.x), dict(X=X, Y=X)),
+    # a 1-D x is normalised along axis 0 whatever axis says, as in fluid
+    Entry("l2_normalize", "l2_normalize", lambda c, **k: layers.l2_normalize(**k),
+          lambda c: dict(x=c.x, axis=1),
+          dict(x=VAR, axis=ANY(NONE, INT(-2, 1)), epsilon=FLOAT(0), name=NAME)),
+    # x [3, 3] has 3 channels (NCHW and NHWC alike); the scale and shift are required by
+    # instance_norm, and left out by group_norm when their attr is False
+    Entry("instance_norm", "instance_norm", lambda c, **k: layers.instance_norm(**k),
+          lambda c: dict(input=c.x),
+          dict(input=X, epsilon=FLOAT(0, 1e-3), param_attr=EMBEDDING["param_attr"],
+               bias_attr=EMBEDDING["param_attr"], name=NAME)),
+    Entry("group_norm", "group_norm", lambda c, **k: layers.group_norm(**k),
+          lambda c: dict(input=c.x, groups=1),
+          dict(input=X, groups=INT(1, 3), epsilon=FLOAT(0, 1), param_attr=ATTR, bias_attr=ATTR,
+               act=ACT, data_layout=ONE_OF("NCHW", "NHWC"), name=NAME)),
+    # mode 'all' takes x of any rank (the [1] Variables too)
+    Entry("prelu", "prelu", lambda c, **k: layers.prelu(**k), lambda c: dict(x=c.x, mode="all"),
+          dict(x=VAR, mode=ONE_OF("all", "channel", "element"),
+               param_attr=EMBEDDING["param_attr"], name=NAME)),
+    # x [3, 3]: axis 1 (3 and -1 need rank 4), groups > 1 dividing its 3 channels
+    Entry("maxout", "maxout", lambda c, **k: layers.maxout(**k), lambda c: dict(x=c.x, groups=3),
+          dict(x=X, groups=lambda v, c: is_int(v) and v == 3, name=NAME, axis=INT(1, 1))),
+    Entry("bilinear_tensor_product", "bilinear_tensor_product",
+          lambda c, **k: layers.bilinear_tensor_product(**k),
+          lambda c: dict(x=c.x, y=c.x, size=2),
+          dict(x=X, y=X, size=INT(1), act=ACT, name=NAME, param_attr=EMBEDDING["param_attr"],
+               bias_attr=ATTR)),
+    # fluid.nets: glu halves a dimension of even size (x [6, 3] here; the pool's Variables
+    # have odd sizes); attention takes 3-D inputs (the pool's are 2-D) of hidden size 3
+    Entry("nets.glu", "glu", lambda c, **k: fluid.nets.glu(**k),
+          lambda c: dict(input=layers.concat([c.x, c.x]), dim=0),
+          dict(input=NEVER, dim=lambda v, c: is_int(v) and v in (0, -2))),
+    Entry("nets.scaled_dot_product_attention", "scaled_dot_product_attention",
+          lambda c, **k: fluid.nets.scaled_dot_product_attention(**k),
+          lambda c: dict(queries=layers.reshape(c.x, [1, 3, 3]),
+                         keys=layers.reshape(c.x, [1, 3, 3]),
+                         values=layers.reshape(c.x, [1, 3, 3])),
+          dict(queries=NEVER, keys=NEVER, values=NEVER,
+               num_heads=lambda v, c: is_int(v) and v in (1, 3), dropout_rate=FLOAT(0, 1))),
+    # x [3, 3]: slot_dim <= 0 (no slots) or one dividing 3; param_attr a dict of initial
+    # values ({} here) or None
+    Entry("data_norm", "data_norm", lambda c, **k: layers.data_norm(**k),
+          lambda c: dict(input=c.x),
+          dict(input=X, act=ACT, epsilon=FLOAT(0), param_attr=ANY(NONE, INSTANCE(dict)),
+               data_layout=ONE_OF("NCHW", "NHWC"), in_place=BOOL, name=NAME,
+               moving_mean_name=ANY(NONE, STR), moving_variance_name=ANY(NONE, STR),
+               do_model_average_for_mean_and_var=BOOL,
+               slot_dim=lambda v, c: is_int(v) and (v <= 0 or v in (1, 3)), sync_stats=BOOL,
+               summary_decay_rate=FLOAT(0, 1), enable_scale_and_shift=BOOL)),
+]
+TABLE += NORM15
+
+
 def test_valid_calls_build_and_run():
     bad = [f"{e.label}: {r}" for e in TABLE for r in [trial(e, None, None)[:2]] if r[0] != "ok"]
     assert not bad, "\n".join(bad)

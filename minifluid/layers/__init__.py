@@ -15,6 +15,8 @@ from .metric15 import *  # noqa: F401,F403
 from .metric15 import __all__ as _metric15
 from .nn import *  # noqa: F401,F403
 from .nn import __all__ as _nn
+from .norm15 import *  # noqa: F401,F403
+from .norm15 import __all__ as _norm15
 from .ops import *  # noqa: F401,F403
 from .ops import __all__ as _ops
 from .shape15 import *  # noqa: F401,F403
@@ -33,4 +35,4 @@ monkey_patch_variable()
 __all__ = ["data", "fill_constant", "full_like", "create_global_var", "sum", "sums",
            "fill_constant_batch_size_like", "Print", "square_error_cost"] + _nn + _ops + \
     _loss15 + _loss15b + _math15 + _emb15 + _shape15 + _shape15_values + _shape15b + \
-    _shape15c + _metric15
+    _shape15c + _metric15 + _norm15
