@@ -67,7 +67,6 @@ grad = register_op("cos_sim_grad", inputs=["X", "Y", "Out", "XNorm", "YNorm", gr
 
 @grad.kernel("float32", "float64")
 def cos_sim_grad(x, y, out, xn, yn, dout, *, wanted):
-    xp = get_array_module(x)
     rows_x = x.reshape(len(x), math.prod(x.shape[1:]))
     rows_y = y.reshape(len(y), math.prod(y.shape[1:]))
     with np.errstate(invalid="ignore", divide="ignore"):
