@@ -46,8 +46,16 @@ class _Tensor:
                             f"get_selected_rows().get_tensor()")
         if value is None:
             raise TypeError(f"variable '{self._name}' holds no tensor yet")
-        value = value if isinstance(value, np.ndarray) else value.get()  # cupy -> host
-        return value if dtype is None else value.astype(dtype)
+        if not isinstance(value, np.ndarray):
+            return value.get() if dtype is None else value.get().astype(dtype)  # cupy -> host
+        if copy is False and dtype is not None and value.dtype != dtype:
+            raise ValueError(f"variable '{self._name}' is {value.dtype}: a {np.dtype(dtype)} "
+                             f"array of it needs a copy, and copy=False was asked")
+        if dtype is not None and value.dtype != dtype:
+            return value.astype(dtype)
+        # np.array(t) asks for a copy (copy=True): the scope's array is updated in place by
+        # the optimizers, so a view would change under the caller; np.asarray(t) is a view
+        return value.copy() if copy else value
 
     def set(self, array, place=None):
         array = np.array(array)  # a copy: optimizers update parameters in place

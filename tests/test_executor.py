@@ -497,3 +497,23 @@ def test_a_0d_result_is_fetched_as_a_0d_array(fresh, layer):
     want = {"relu": 0.5, "tanh": np.tanh(0.5), "sigmoid": 1 / (1 + np.exp(-0.5))}[layer]
     assert got.__class__ is FetchedArray and got.shape == () and got.dtype == np.float32
     np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_np_array_of_a_scope_tensor_is_a_copy_that_training_leaves_alone(fresh):
+    # youtube_dnn saves np.array(scope.find_var('l4_weight').get_tensor()); SGD updates the
+    # parameter in place afterwards, which must not reach that saved array
+    x = fluid.data("x", [None, 2], "float32")
+    loss = fluid.layers.mean(fluid.layers.fc(x, 1, param_attr="w_fc"))
+    fluid.optimizer.SGD(0.5).minimize(loss)
+    exe, scope = fluid.Executor(), fluid.Scope()
+    with fluid.scope_guard(scope):
+        exe.run(fluid.default_startup_program())
+        t = scope.find_var("w_fc").get_tensor()
+        saved, view = np.array(t), np.asarray(t)
+        before = saved.copy()
+        exe.run(fresh, feed={"x": np.ones((3, 2), np.float32)})
+    np.testing.assert_array_equal(saved, before)
+    assert not np.array_equal(view, before)  # asarray is a view of the parameter, as numpy's
+    assert np.array(t, dtype=np.float64).dtype == np.float64
+    with pytest.raises(ValueError, match="w_fc.*copy=False"):
+        np.array(t, dtype=np.float64, copy=False)
