@@ -15,5 +15,6 @@ from . import clip  # noqa: F401,E402  (issue 15's math ops)
 from . import cumsum  # noqa: F401,E402  (issue 15's math ops)
 from . import where_index  # noqa: F401,E402  (issue 15's math ops)
 from . import batch_norm, layer_norm, lookup_table  # noqa: F401,E402  (issue 15)
+from . import adagrad, truncated_gaussian_random  # noqa: F401,E402  (issue 16)
 from . import (arg_min_max, assign, fill_zeros_like, gather, one_hot, reverse,  # noqa: F401,E402
                shape, slice, split, squeeze, stack, top_k, transpose)  # (issue 15)
