@@ -183,3 +183,37 @@ def test_a_sparse_embedding_updates_only_the_rows_looked_up():
 def test_argument_errors(kwargs, err, match):
     with pytest.raises(err, match=match):
         fluid.optimizer.Adagrad(**kwargs)
+
+
+def test_a_wide_deep_configuration_trains_and_its_auc_states_can_be_zeroed(rng):
+    # PaddleRec wide_deep's choices: TruncatedNormal weights, an L2 ParamAttr on one, Adagrad
+    main, startup = fluid.Program(), fluid.Program()
+    main.random_seed = startup.random_seed = 1
+    with fluid.program_guard(main, startup), fluid.unique_name.guard():
+        wide, deep = fluid.data("wide", [None, 4], "float32"), fluid.data("deep", [None, 6],
+                                                                         "float32")
+        label = fluid.data("label", [None, 1], "float32")
+
+        def fc(x, size, act=None, decay=None):
+            init = fluid.initializer.TruncatedNormal(scale=1.0 / np.sqrt(x.shape[1]))
+            return fluid.layers.fc(x, size, act=act, param_attr=fluid.ParamAttr(
+                initializer=init, regularizer=decay))
+
+        logit = fluid.layers.elementwise_add(
+            fc(wide, 1, decay=fluid.regularizer.L2DecayRegularizer(1e-4)),
+            fc(fc(deep, 8, "relu"), 1))
+        pred = fluid.layers.sigmoid(logit)
+        _, _, states = fluid.layers.auc(pred, fluid.layers.cast(label, "int64"))
+        loss = fluid.layers.mean(fluid.layers.sigmoid_cross_entropy_with_logits(logit, label))
+        fluid.optimizer.AdagradOptimizer(learning_rate=0.1).minimize(loss)
+    scope, exe = fluid.Scope(), fluid.Executor()
+    exe.run(startup, scope=scope)
+    w, d = rng.normal(size=(64, 4)), rng.normal(size=(64, 6))
+    y = ((w[:, :1] - d[:, 1:2] + 0.5 * d[:, 2:3]) > 0).astype(np.float32)
+    feed = {"wide": w.astype(np.float32), "deep": d.astype(np.float32), "label": y}
+    losses = [float(exe.run(main, feed, [loss], scope=scope)[0][0]) for _ in range(30)]
+    assert losses[-1] < 0.7 * losses[0], losses
+    for s in states:  # as wide_deep's infer.py resets them
+        t = scope.var(s.name).get_tensor()
+        t.set(np.zeros(t._get_dims(), "int64"), fluid.CPUPlace())
+        assert not np.array(t).any()
