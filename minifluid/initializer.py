@@ -3,7 +3,8 @@
     Constant(value)        fill_constant
     Uniform(low, high)     uniform_random (diag_num, diag_step, diag_val: a "diagonal")
     Normal(loc, scale)     gaussian_random
-    TruncatedNormal(loc, scale)  truncated_gaussian_random: N(loc, scale^2) within 2 scales
+    TruncatedNormal(loc, scale)
+                           truncated_gaussian_random: N(loc, scale^2) within 2 scales of loc
     Xavier(uniform=True)   U(+-sqrt(6 / (fan_in + fan_out))) or N(0, 2 / (fan_in + fan_out))
     MSRA(uniform=True)     U(+-sqrt(6 / fan_in)) or N(0, 2 / fan_in)
 
