@@ -3,6 +3,8 @@
     Constant(value)        fill_constant
     Uniform(low, high)     uniform_random (diag_num, diag_step, diag_val: a "diagonal")
     Normal(loc, scale)     gaussian_random
+    TruncatedNormal(loc, scale)
+                           truncated_gaussian_random: N(loc, scale^2) within 2 scales of loc
     Xavier(uniform=True)   U(+-sqrt(6 / (fan_in + fan_out))) or N(0, 2 / (fan_in + fan_out))
     MSRA(uniform=True)     U(+-sqrt(6 / fan_in)) or N(0, 2 / fan_in)
     NumpyArrayInitializer(value)   assign_value: the array's values, stored in the program
@@ -16,9 +18,10 @@ import math
 
 from .checks import check_bool, check_float, check_int, name_of
 
-__all__ = ["Initializer", "Constant", "Uniform", "Normal", "Xavier", "MSRA",
+__all__ = ["Initializer", "Constant", "Uniform", "Normal", "TruncatedNormal", "Xavier", "MSRA",
            "ConstantInitializer", "UniformInitializer", "NormalInitializer",
-           "XavierInitializer", "MSRAInitializer", "NumpyArrayInitializer"]
+           "TruncatedNormalInitializer", "XavierInitializer", "MSRAInitializer",
+           "NumpyArrayInitializer"]
 
 
 class Initializer:
@@ -82,6 +85,19 @@ class Normal(Initializer):
 
     def op(self, var):
         return "gaussian_random", {"mean": self.loc, "std": self.scale, "seed": self.seed}
+
+
+class TruncatedNormal(Initializer):
+    """N(loc, scale^2) truncated to [loc - 2 scale, loc + 2 scale], as fluid 1.8's."""
+
+    def __init__(self, loc: float = 0.0, scale: float = 1.0, seed: int = 0):
+        self.loc = check_float("TruncatedNormal", "loc", loc)
+        self.scale = check_float("TruncatedNormal", "scale", scale, lo=0)
+        self.seed = _seed("TruncatedNormal", seed)
+
+    def op(self, var):
+        return "truncated_gaussian_random", {"mean": self.loc, "std": self.scale,
+                                             "seed": self.seed}
 
 
 def _seed(where, seed):
@@ -174,4 +190,5 @@ class NumpyArrayInitializer(Initializer):
 
 
 ConstantInitializer, UniformInitializer, NormalInitializer = Constant, Uniform, Normal
+TruncatedNormalInitializer = TruncatedNormal
 XavierInitializer, MSRAInitializer = Xavier, MSRA

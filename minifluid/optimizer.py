@@ -16,7 +16,7 @@ from .framework import Program, Variable, all_or_nothing, default_startup_progra
 from .regularizer import L2Decay
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Adam", "SGDOptimizer", "MomentumOptimizer",
-           "AdamOptimizer"]
+           "AdamOptimizer", "Adagrad", "AdagradOptimizer"]
 
 
 class Optimizer:
@@ -175,6 +175,28 @@ class Adam(Optimizer):
              "Beta2PowOut": b2p}, attrs, role="optimize")
 
 
+class Adagrad(Optimizer):
+    """moment += grad^2; param -= learning_rate * grad / (sqrt(moment) + epsilon).
+
+    The accumulator is named "moment" (`<param>_moment_0`), starting from
+    initial_accumulator_value, as fluid 1.8 named and started it.
+    """
+
+    def __init__(self, learning_rate, epsilon=1.0e-6, regularization=None, name=None,
+                 initial_accumulator_value=0.0):
+        super().__init__(learning_rate, regularization, name)
+        self.epsilon = check_float("Adagrad", "epsilon", epsilon, lo=0)
+        self.initial_accumulator_value = check_float(
+            "Adagrad", "initial_accumulator_value", initial_accumulator_value, lo=0)
+
+    def _update(self, block, startup, param, grad, lr):
+        m = self._accumulator(block, startup, param, "moment", self.initial_accumulator_value)
+        return block.append_op("adagrad", {"Param": param, "Grad": grad, "Moment": m,
+                                           "LearningRate": lr},
+                               {"ParamOut": param, "MomentOut": m},
+                               {"epsilon": self.epsilon}, role="optimize")
+
+
 def _beta(arg, v):
     """A beta of Adam: a float in [0, 1), or a 1-element float Variable."""
     if not isinstance(v, Variable):
@@ -186,3 +208,4 @@ def _beta(arg, v):
 
 
 SGDOptimizer, MomentumOptimizer, AdamOptimizer = SGD, Momentum, Adam
+AdagradOptimizer = Adagrad

@@ -64,6 +64,12 @@ class _Tensor:
     def shape(self):
         return list(self._scope._vars[self._name].shape)
 
+    def _get_dims(self) -> list:
+        """fluid's LoDTensor._get_dims (PaddleRec's infer scripts zero auc states by it)."""
+        if self._scope._vars.get(self._name) is None:
+            raise TypeError(f"variable '{self._name}' holds no tensor yet")
+        return self.shape()
+
     def set_recursive_sequence_lengths(self, lengths):
         """fluid's LoD of a scope tensor: a scope holds plain arrays, so only [] (no LoD)."""
         if list(lengths):

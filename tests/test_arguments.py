@@ -16,8 +16,8 @@ import numpy as np
 import minifluid as fluid
 from minifluid import layers
 from minifluid.compat import tf
-from minifluid.initializer import MSRA, Constant, Normal, Uniform, Xavier
-from minifluid.optimizer import SGD, Adam, Momentum
+from minifluid.initializer import MSRA, Constant, Normal, TruncatedNormal, Uniform, Xavier
+from minifluid.optimizer import SGD, Adagrad, Adam, Momentum
 from minifluid.regularizer import L2Decay
 
 DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool", "uint8")
@@ -562,6 +562,10 @@ TABLE += [
                beta2=ANY(FLOAT(0, 1, open_hi=True), LR),  # LR: Beta1Tensor/Beta2Tensor
                epsilon=FLOAT(0, open_lo=True),
                regularization=REGULARIZATION, name=NAME, lazy_mode=BOOL)),
+    Entry("Adagrad", "Adagrad", lambda c, **k: Adagrad(**k).minimize(c.loss),
+          lambda c: dict(learning_rate=0.1),
+          dict(learning_rate=LEARNING_RATE, epsilon=FLOAT(0), regularization=REGULARIZATION,
+               name=NAME, initial_accumulator_value=FLOAT(0))),
     Entry("Optimizer.minimize", "minimize", lambda c, **k: SGD(0.1).minimize(**k),
           lambda c: dict(loss=c.loss),
           dict(loss=LOSS, startup_program=ANY(NONE, PROGRAM), parameter_list=ANY(
@@ -618,6 +622,7 @@ TABLE += [
                               diag_num=INT(1, 2), diag_step=INT(1, 4), diag_val=FLOAT()),
                 lambda c: dict(diag_num=2, diag_step=2)),
     _init_entry(Normal, dict(loc=FLOAT(), scale=FLOAT(0), seed=SEED)),
+    _init_entry(TruncatedNormal, dict(loc=FLOAT(), scale=FLOAT(0), seed=SEED)),
     _init_entry(Xavier, dict(uniform=BOOL, fan_in=FAN, fan_out=FAN, seed=SEED)),
     _init_entry(MSRA, dict(uniform=BOOL, fan_in=FAN, seed=SEED)),
     # the weight of fc(x, 2): a numeric numpy array of shape [3, 2] (none in the pool)
