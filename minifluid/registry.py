@@ -260,7 +260,10 @@ class OpDef:
         if error:
             cls, name, problem = error
             raise cls(f"op '{self.type}': {name} {problem}")
-        return {**self.attrs, **attrs}
+        # an int for a float attr is stored as a float, as fluid's FLOAT attr type did: an int
+        # beyond int64 would otherwise make numpy 1.x compute in Python objects
+        return {**self.attrs, **{k: float(v) if isinstance(self.attrs[k], float) and
+                                 type(v) is int else v for k, v in attrs.items()}}
 
     def __repr__(self) -> str:
         return (f"OpDef({self.type!r}, inputs={self.inputs}, outputs={self.outputs}, "

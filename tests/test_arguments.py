@@ -1050,11 +1050,12 @@ def test_append_op_checks_each_attr_against_its_default():
             else:
                 raise AssertionError(f"no {cls.__name__} for {type_} {attrs}")
         assert c.state() == before
-        # What passes is stored as plain Python values (programs save as JSON).
+        # What passes is stored as plain Python values (programs save as JSON); an int given
+        # for a float attr is stored as a float, as fluid's FLOAT attrs were
         op = block.append_op("scale", {"X": c.x}, {"Out": "out"},
                              {"scale": np.float32(2.0), "bias": 1, "bias_after_scale": np.True_})
         assert [type(op.attr(k)) for k in ("scale", "bias", "bias_after_scale")] == [
-            float, int, bool]
+            float, float, bool]
     finally:
         c.close()
 
