@@ -29,7 +29,14 @@ __all__ = ["LoDTensor", "create_lod_tensor", "create_random_int_lodtensor"]
 
 
 def _levels(where: str, arg: str, levels) -> list:
-    """`levels` as a list of lists of Python ints >= 0, or a TypeError/ValueError."""
+    """`levels` as a list of lists of Python ints >= 0, or a TypeError/ValueError. Integer
+    numpy arrays are taken for lists, as fluid's C++ binding took them (the book's word2vec
+    gives numpy.asarray([[1]]))."""
+    if isinstance(levels, np.ndarray) and levels.dtype.kind in "iu" and levels.ndim == 2:
+        levels = levels.tolist()
+    if isinstance(levels, (list, tuple)):
+        levels = [lv.tolist() if isinstance(lv, np.ndarray) and lv.dtype.kind in "iu" and
+                  lv.ndim == 1 else lv for lv in levels]
     ok = isinstance(levels, (list, tuple)) and all(
         isinstance(lv, (list, tuple)) and all(
             isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)) for n in lv)

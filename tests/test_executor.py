@@ -515,5 +515,6 @@ def test_np_array_of_a_scope_tensor_is_a_copy_that_training_leaves_alone(fresh):
     np.testing.assert_array_equal(saved, before)
     assert not np.array_equal(view, before)  # asarray is a view of the parameter, as numpy's
     assert np.array(t, dtype=np.float64).dtype == np.float64
-    with pytest.raises(ValueError, match="w_fc.*copy=False"):
-        np.array(t, dtype=np.float64, copy=False)
+    if np.lib.NumpyVersion(np.__version__) >= "2.0.0":  # numpy 1's copy=False: copy if needed
+        with pytest.raises(ValueError, match="w_fc.*copy=False"):
+            np.array(t, dtype=np.float64, copy=False)

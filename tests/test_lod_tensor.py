@@ -48,6 +48,16 @@ def test_bad_kinds_are_type_errors():
         fluid.create_lod_tensor("abc", [[3]], CPU)
     with pytest.raises(TypeError, match="argument 'recursive_seq_lens' must be a list of lists"):
         fluid.create_lod_tensor(np.zeros((2, 1)), [2], CPU)
+    with pytest.raises(TypeError, match="argument 'recursive_seq_lens' must be a list of lists"):
+        fluid.create_lod_tensor(np.zeros((2, 1)), np.array([[1.0, 1.0]]), CPU)  # not ints
+
+
+def test_integer_arrays_are_taken_for_the_lengths():
+    # the book's word2vec: create_lod_tensor(data, numpy.asarray([[1]], dtype=numpy.int64), place)
+    t = fluid.create_lod_tensor(np.array([[211]], np.int64), np.asarray([[1]], np.int64), CPU)
+    assert t.recursive_sequence_lengths() == [[1]] and t.lod() == [[0, 1]]
+    t = fluid.create_lod_tensor(np.zeros((5, 1)), [np.array([2, 3])], CPU)
+    assert t.recursive_sequence_lengths() == [[2, 3]]
     with pytest.raises(TypeError, match="a list 'data' holds word ids and becomes int64"):
         fluid.create_lod_tensor([[0.5], [1.5]], [[1, 1]], CPU)  # fluid would truncate these
 
