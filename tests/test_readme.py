@@ -130,8 +130,13 @@ NOT_NAMES = {"x", "y", "reshape2", "shape", "actual_shape", "Mask", "fix_seed", 
              ".npy", ".npz", "<", "<=", ">", ">=", "**", "//", "%", "x / 2", "*_batch_size_like",
              "seed", "std::minstd_rand", "Program.random_seed", "diag_num", "diag_step",
              "diag_val", "scope.var(name).get_selected_rows()", "sgd", "momentum", "adam",
-             "lazy_mode", "x < y", "x ** 2", "x // 2", "x % 2", "2 // x", "2 % x"}
-NAMESPACES = ["", "layers", "initializer", "optimizer", "io", "regularizer", "compat.tf.nn"]
+             "lazy_mode", "x < y", "x ** 2", "x // 2", "x % 2", "2 // x", "2 % x",
+             "correct", "total", "seq_length", "ignored_tokens", "logical_and/or/xor/not",
+             "elementwise_max/min/pow/mod/floordiv", "x[i]", "x[a:b:k]", "moment",
+             "register_op(..., lod=, lod_out=)", "minifluid/run_lod.py",
+             "initial_accumulator_value"}
+NAMESPACES = ["", "layers", "initializer", "optimizer", "io", "regularizer", "compat.tf.nn",
+              "metrics", "backward"]
 
 
 def _lookup(path):
