@@ -454,8 +454,8 @@ def _input_shapes(block, ins) -> str:
 def rerun_shape_rules(program: Program, shapes: dict, note: str) -> Program:
     """A copy of `program` whose variables in `shapes` (name -> shape) take those shapes, and
     whose ops downstream of them are re-shaped by their shape rules (fluid's run-time
-    InferShape): each output takes the shape its rule gives for the shapes fed, as in fluid,
-    whose layers.data left the fed shape unchecked. A rule that refuses raises naming the op and the user's line, followed by `note`."""
+    InferShape). An output may gain a known dim where it was built with -1, not change one.
+    A rule that refuses raises naming the op and the user's line, followed by `note`."""
     reshaped = program.clone()
     block = reshaped.global_block()
     for name, shape in shapes.items():
@@ -467,12 +467,26 @@ def rerun_shape_rules(program: Program, shapes: dict, note: str) -> Program:
         # XShape (reshape2's) only records its input's shape: no op computes with it
         outs = [block.var(n) for slot, names in op.outputs.items() if slot != "XShape"
                 for n in names if n != EMPTY]
+        built = [v.shape for v in outs]
         try:
             registry.OPS[op.type].infer_shape(op)
+            for v, shape in zip(outs, built):
+                # The ops below were built on these shapes (a changed known dim is what
+                # numpy would broadcast silently)
+                v.shape = _meet(v, shape)
         except (ValueError, TypeError) as e:
             raise e.__class__(f"{op.where()}: {e}\n  {note}") from e
         changed.update(op.output_arg_names)
     return reshaped
+
+
+def _meet(v, built) -> tuple:
+    """The shape `v` has now, checked against the one it was built with."""
+    if len(v.shape) != len(built) or any(-1 not in (a, b) and a != b
+                                         for a, b in zip(v.shape, built)):
+        raise ValueError(f"its output '{v.name}' would have shape {list(v.shape)}, but the "
+                         f"program was built for {list(built)}")
+    return tuple(b if a == -1 else a for a, b in zip(v.shape, built))
 
 
 def in_dygraph_mode() -> bool:
