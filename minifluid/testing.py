@@ -3,11 +3,9 @@
 `check_output` runs a one-op program through the real Executor on every available place that
 has kernels for it (the CPU, and the GPU when cupy and one are usable) and compares with
 expected arrays; it also checks the shapes and dtypes the op's shape rule inferred.
-`check_grad` compares the gradients that backward builds with central differences
-in float64. `OpTest` is Paddle 1.8's op_test.OpTest, so that Paddle's own op tests run with
-only their imports changed (an `op_test.py` holding `from minifluid.testing import *`).
-
-Example:
+`check_grad` compares the gradients that backward builds with central differences in float64.
+`OpTest` is Paddle 1.8's op_test.OpTest: Paddle's own op tests run with only their imports
+changed (an `op_test.py` holding `from minifluid.testing import *`). Example:
     from minifluid.testing import check_output, check_grad
     x = np.random.rand(3, 4)
     check_output("my_scale", {"X": x}, {"Out": 2 * x}, attrs={"factor": 2.0})
@@ -379,6 +377,12 @@ class OpTest(unittest.TestCase):
                 f"{where}: runtime shape {list(actual.shape)}, the shape rule inferred "
                 f"{list(v.shape)}")
             squeeze = [tuple(d for d in s if d != 1) for s in (actual.shape, expect.shape)]
+            if squeeze[0] != squeeze[1] and actual.ndim <= expect.ndim and all(
+                    a in (1, b) for a, b in zip(actual.shape[::-1], expect.shape[::-1])):
+                warnings.warn(f"{where}: shape {list(actual.shape)} compared with the expected "
+                              f"{list(expect.shape)} by broadcasting, as Paddle's np.allclose "
+                              f"did (data_norm's tests)", stacklevel=2)
+                actual, squeeze = np.broadcast_to(actual, expect.shape), squeeze[1:] * 2
             self.assertEqual(squeeze[0], squeeze[1], f"{where}: shape {list(actual.shape)}, "
                                                      f"expected {list(expect.shape)}")
             actual = actual.reshape(expect.shape)

@@ -491,3 +491,32 @@ def test_an_attr_the_op_does_not_declare_is_ignored_with_a_warning():
         case.check_output()
     with pytest.raises(ValueError, match=r"op 'hard_shrink' has no attribute\(s\) \['lambda'\]"):
         check_output("hard_shrink", case.inputs, case.outputs, case.attrs)  # ours: refused
+
+
+class _ExpectedTiled(OpTest):
+    """Paddle's check_output compared by np.allclose, which broadcasts: data_norm's own tests
+    expect [N, C] of a [C] output. Accepted with a warning, and still checked value by value."""
+    __test__ = False
+    tile = 1.0
+
+    def setUp(self):
+        self.op_type = "scale"
+        x = np.random.rand(4)
+        self.inputs, self.attrs = {"X": x}, {"scale": 2.0}
+        self.outputs = {"Out": np.tile(2 * x * self.tile, (3, 1))}  # [3, 4] of a [4] output
+
+    def test_check_output(self):
+        self.check_output()
+
+
+class _ExpectedTiledWrong(_ExpectedTiled):
+    __test__ = False
+    tile = 1.01
+
+
+def test_an_expected_array_the_output_broadcasts_to_is_compared_as_paddle_did():
+    with pytest.warns(UserWarning, match=r"shape \[4\] compared with the expected \[3, 4\]"):
+        assert outcome(_ExpectedTiled)[:2] == (1, 0)
+    with pytest.warns(UserWarning):
+        _, bad, result = outcome(_ExpectedTiledWrong)
+    assert bad == 1 and "elements differ" in result.failures[0][1]
