@@ -1,7 +1,6 @@
 """Embedding and normalization layers with fluid 1.8 signatures (issue 15)."""
 from __future__ import annotations
 
-import copy
 import math
 
 from ..checks import (check_bool, check_dtype, check_float, check_int, check_ints, check_str,
@@ -107,10 +106,8 @@ def layer_norm(input, scale=True, shift=True, begin_norm_axis=1, epsilon=1e-05, 
         helper = LayerHelper(where, name)
         inputs = {"X": input}
         if scale and w_attr is not False:
-            if w_attr.initializer is None:  # a copy: the caller's ParamAttr stays as given
-                w_attr = copy.copy(w_attr)
-                w_attr.initializer = Constant(1.0)
-            inputs["Scale"] = helper.create_parameter(w_attr, [width], input.dtype)
+            inputs["Scale"] = helper.create_parameter(w_attr, [width], input.dtype,
+                                                      default_initializer=Constant(1.0))
         if shift and b_attr is not False:
             inputs["Bias"] = helper.create_parameter(b_attr, [width], input.dtype, is_bias=True)
         y, mean, var = helper.tmp(), helper.tmp(), helper.tmp()
@@ -172,10 +169,7 @@ def batch_norm(input, act=None, is_test=False, momentum=0.9, epsilon=1e-05, para
     dtype = "float32" if input.dtype.name == "float16" else input.dtype.name
     with building():
         helper = LayerHelper(where, name)
-        if w_attr.initializer is None:  # a copy: the caller's ParamAttr stays as given
-            w_attr = copy.copy(w_attr)
-            w_attr.initializer = Constant(1.0)
-        scale = helper.create_parameter(w_attr, [c], dtype)
+        scale = helper.create_parameter(w_attr, [c], dtype, default_initializer=Constant(1.0))
         bias = helper.create_parameter(b_attr, [c], dtype, is_bias=True)
         stats = []
         for stat_name, init in ((mean_name, 0.0), (var_name, 1.0)):

@@ -58,10 +58,14 @@ class LayerHelper:
         """Append the op (inside `building()`, which takes everything out if it is refused)."""
         return self.block.append_op(type, inputs, outputs, attrs)
 
-    def create_parameter(self, attr: ParamAttr, shape, dtype, is_bias=False) -> Variable:
+    def create_parameter(self, attr: ParamAttr, shape, dtype, is_bias=False,
+                         default_initializer=None) -> Variable:
+        """The parameter `attr` names (made, or shared by name), initialised in the startup
+        program by attr's initializer, else `default_initializer`, else fluid's default
+        (Xavier for weights, 0 for biases)."""
         suffix = "b" if is_bias else "w"
         name = attr.name or unique_name.generate(f"{self.name}.{suffix}")
-        init = attr.initializer or (Constant(0.0) if is_bias else Xavier())
+        init = attr.initializer or default_initializer or (Constant(0.0) if is_bias else Xavier())
         kw = dict(trainable=attr.trainable, learning_rate=attr.learning_rate,
                   regularizer=attr.regularizer)
         existing = self.block.vars.get(name)

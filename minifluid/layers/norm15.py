@@ -2,7 +2,6 @@
 l2_normalize, instance_norm, group_norm, prelu, maxout, bilinear_tensor_product."""
 from __future__ import annotations
 
-import copy
 
 from ..checks import check_bool, check_float, check_int, check_str, check_var_dtype
 from ..framework import Variable
@@ -83,12 +82,10 @@ def _scale_and_bias(helper, where, param_attr, bias_attr, c, dtype, optional):
                 raise ValueError(f"{where}: argument '{arg}' cannot be False: {where} needs "
                                  f"its scale and bias")
             continue
-        if attr.initializer is None:  # a copy: the caller's ParamAttr stays as given
-            attr = copy.copy(attr)
-            attr.initializer = Constant(1.0 if slot == "Scale" else 0.0)
-        inputs[slot] = (attr, slot == "Bias")
-    return {slot: helper.create_parameter(attr, [c], dtype, is_bias=is_bias)
-            for slot, (attr, is_bias) in inputs.items()}
+        inputs[slot] = attr
+    return {slot: helper.create_parameter(attr, [c], dtype, is_bias=slot == "Bias",
+                                          default_initializer=Constant(float(slot == "Scale")))
+            for slot, attr in inputs.items()}
 
 
 def instance_norm(input, epsilon=1e-05, param_attr=None, bias_attr=None, name=None) -> Variable:
@@ -173,10 +170,7 @@ def prelu(x, mode, param_attr=None, name=None) -> Variable:
     dtype = "float32" if x.dtype.name == "float16" else x.dtype.name
     with building():
         helper = LayerHelper(where, name)
-        if attr.initializer is None:  # a copy: the caller's ParamAttr stays as given
-            attr = copy.copy(attr)
-            attr.initializer = Constant(0.25)
-        alpha = helper.create_parameter(attr, shape, dtype)
+        alpha = helper.create_parameter(attr, shape, dtype, default_initializer=Constant(0.25))
         out = helper.tmp(name)
         helper.append_op(where, {"X": x, "Alpha": alpha}, {"Out": out}, {"mode": mode})
         return out

@@ -418,7 +418,6 @@ def create_parameter(shape, dtype, name=None, attr=None, is_bias=False,
     Example:
         w = fluid.layers.create_parameter(shape=[784, 200], dtype="float32")
     """
-    import copy
 
     from ..initializer import Initializer
     from ..param_attr import ParamAttr
@@ -439,11 +438,11 @@ def create_parameter(shape, dtype, name=None, attr=None, is_bias=False,
                    "an Initializer", none=True)
     if not shape:
         raise ValueError(f"{where}: argument 'shape' must be {what}, got []")
-    attr = ParamAttr(name=name) if attr is None else copy.copy(attr)
-    if attr.initializer is None and default_initializer is not None:
-        attr.initializer = default_initializer
-    if attr.initializer is None and not is_bias and np.dtype(dtype).kind != "f":
+    attr = ParamAttr(name=name) if attr is None else attr
+    if attr.initializer is None and default_initializer is None and not is_bias and \
+            np.dtype(dtype).kind != "f":
         raise TypeError(f"{where}: argument 'dtype' ({dtype}) needs an initializer (attr's "
                         f"or default_initializer): the default, Xavier, draws floats")
     with building():
-        return LayerHelper(where).create_parameter(attr, shape, dtype, is_bias=bool(is_bias))
+        return LayerHelper(where).create_parameter(attr, shape, dtype, is_bias=bool(is_bias),
+                                                   default_initializer=default_initializer)
