@@ -164,41 +164,52 @@ def slice(input, axes, starts, ends) -> Variable:  # noqa: A001 -- fluid's name
     if len(set(axes)) != len(axes) or any(a >= len(input.shape) for a in axes):
         raise ValueError(f"slice: argument 'axes' must be distinct dimensions of argument "
                          f"'input' ('{input.name}', rank {len(input.shape)}), got {axes}")
-    inputs, attrs, flags = {"Input": input}, {"axes": axes}, [1] * len(axes)
-    lists = {}
-    for arg, bounds in (("starts", starts), ("ends", ends)):
+    return _strided("slice", input, axes, {"starts": starts, "ends": ends}, [], "slice")
+
+
+def _strided(where, input, axes, parts, decrease_axis, op_type="strided_slice"):
+    """Append `op_type` (strided_slice, or slice without strides) for the parts {'starts':
+    ..., 'ends': ..., 'strides': ...}, each a list of ints and 1-element int Variables or a
+    1-D int Variable."""
+    inputs, attrs = {"Input": input}, {"axes": axes, "decrease_axis": decrease_axis}
+    flags, lists = [1] * len(axes), {}
+    what = "a list of ints and 1-element int Variables, or a 1-D int Variable"
+    for arg, values in parts.items():
         slot = arg.capitalize()
-        if isinstance(bounds, Variable):
-            _int_tensor("slice", arg, bounds)
-            if bounds.shape[0] not in (len(axes), -1):
-                raise ValueError(f"slice: argument '{arg}' must hold one value per axis of "
-                                 f"argument 'axes' ({axes}), got '{bounds.name}' of shape "
-                                 f"{list(bounds.shape)}")
-            inputs[f"{slot}Tensor"], flags = bounds, [-1] * len(axes)
+        if isinstance(values, Variable):
+            _int_tensor(where, arg, values)
+            if values.shape[0] not in (len(axes), -1):
+                raise ValueError(f"{where}: argument '{arg}' must hold one value per axis of "
+                                 f"argument 'axes' ({axes}), got '{values.name}' of shape "
+                                 f"{list(values.shape)}")
+            values.stop_gradient = True
+            inputs[f"{slot}Tensor"], flags = values, [-1] * len(axes)
             continue
-        what = "a list of ints and 1-element int Variables, or a 1-D int Variable"
-        if not isinstance(bounds, (list, tuple)):
-            raise TypeError(f"slice: argument '{arg}' must be {what}, got "
-                            f"{type(bounds).__name__} {bounds!r:.40}")
-        if len(bounds) != len(axes):
-            raise ValueError(f"slice: argument '{arg}' must hold one value per axis of "
-                             f"argument 'axes' ({axes}), got {len(bounds)}")
-        attrs[arg] = check_ints("slice", arg, [-1 if isinstance(b, Variable) else b
-                                               for b in bounds], what=what)
-        if any(isinstance(b, Variable) for b in bounds):
-            for i, b in enumerate(bounds):
-                if isinstance(b, Variable):
-                    _int_tensor("slice", arg, b, one=True)
+        if not isinstance(values, (list, tuple)):
+            raise TypeError(f"{where}: argument '{arg}' must be {what}, got "
+                            f"{type(values).__name__} {values!r:.40}")
+        if len(values) != len(axes):
+            raise ValueError(f"{where}: argument '{arg}' must hold one value per axis of "
+                             f"argument 'axes' ({axes}), got {len(values)}")
+        ints = check_ints(where, arg, [-1 if isinstance(v, Variable) else v for v in values],
+                          what=what)
+        if any(not -2 ** 31 <= v < 2 ** 31 for v in ints):
+            raise ValueError(f"{where}: argument '{arg}' must hold int32 values, got {ints}")
+        if arg == "strides" and 0 in ints:
+            raise ValueError(f"{where}: argument 'strides' must not hold 0, got {ints}")
+        attrs[arg] = ints
+        if any(isinstance(v, Variable) for v in values):
+            for i, v in enumerate(values):
+                if isinstance(v, Variable):
+                    _int_tensor(where, arg, v, one=True).stop_gradient = True
                     flags[i] = -1
-            lists[f"{slot}TensorList"] = bounds
+            lists[f"{slot}TensorList"] = (arg, values)
     attrs["infer_flags"] = flags
     with building():
-        for slot, bounds in lists.items():  # the ints become tensors too, as in fluid 1.8
-            inputs[slot] = [b if isinstance(b, Variable) else _constant("slice", "starts"
-                                                                        if "Starts" in slot
-                                                                        else "ends", b)
-                            for b in bounds]
-        return _append("slice", inputs, attrs, None)
+        for slot, (arg, values) in lists.items():  # the ints become tensors too, as in fluid
+            inputs[slot] = [v if isinstance(v, Variable) else _constant(where, arg, v, what)
+                            for v in values]
+        return _append(op_type, inputs, attrs, None)
 
 
 def _outputs(op_type, inputs, attrs, name, slot, n):

@@ -12,7 +12,7 @@ from ..checks import (check_dtype, check_instance, check_int, check_ints, check_
                       is_int, is_real)
 from ..framework import Variable
 from .helper import building, check_name
-from .shape15 import _append, _constant, _int_tensor
+from .shape15 import _append, _int_tensor, _strided
 
 __all__ = ["expand", "expand_as", "range", "linspace", "eye", "diag", "strided_slice",
            "create_parameter"]
@@ -267,51 +267,6 @@ def strided_slice(input, axes, starts, ends, strides) -> Variable:
                          f"{axes}")
     return _strided("strided_slice", input, axes, {"starts": starts, "ends": ends,
                                                    "strides": strides}, [])
-
-
-def _strided(where, input, axes, parts, decrease_axis, op_type="strided_slice"):
-    """Append `op_type` (strided_slice, or slice without strides) for the parts {'starts':
-    ..., 'ends': ..., 'strides': ...}, each a list of ints and 1-element int Variables or a
-    1-D int Variable."""
-    inputs, attrs = {"Input": input}, {"axes": axes, "decrease_axis": decrease_axis}
-    flags, lists = [1] * len(axes), {}
-    what = "a list of ints and 1-element int Variables, or a 1-D int Variable"
-    for arg, values in parts.items():
-        slot = arg.capitalize()
-        if isinstance(values, Variable):
-            _int_tensor(where, arg, values)
-            if values.shape[0] not in (len(axes), -1):
-                raise ValueError(f"{where}: argument '{arg}' must hold one value per axis of "
-                                 f"argument 'axes' ({axes}), got '{values.name}' of shape "
-                                 f"{list(values.shape)}")
-            values.stop_gradient = True
-            inputs[f"{slot}Tensor"], flags = values, [-1] * len(axes)
-            continue
-        if not isinstance(values, (list, tuple)):
-            raise TypeError(f"{where}: argument '{arg}' must be {what}, got "
-                            f"{type(values).__name__} {values!r:.40}")
-        if len(values) != len(axes):
-            raise ValueError(f"{where}: argument '{arg}' must hold one value per axis of "
-                             f"argument 'axes' ({axes}), got {len(values)}")
-        ints = check_ints(where, arg, [-1 if isinstance(v, Variable) else v for v in values],
-                          what=what)
-        if any(not -2 ** 31 <= v < 2 ** 31 for v in ints):
-            raise ValueError(f"{where}: argument '{arg}' must hold int32 values, got {ints}")
-        if arg == "strides" and 0 in ints:
-            raise ValueError(f"{where}: argument 'strides' must not hold 0, got {ints}")
-        attrs[arg] = ints
-        if any(isinstance(v, Variable) for v in values):
-            for i, v in enumerate(values):
-                if isinstance(v, Variable):
-                    _int_tensor(where, arg, v, one=True).stop_gradient = True
-                    flags[i] = -1
-            lists[f"{slot}TensorList"] = (arg, values)
-    attrs["infer_flags"] = flags
-    with building():
-        for slot, (arg, values) in lists.items():  # the ints become tensors too, as in fluid
-            inputs[slot] = [v if isinstance(v, Variable) else _constant(where, arg, v, what)
-                            for v in values]
-        return _append(op_type, inputs, attrs, None)
 
 
 _BIG = 2 ** 31 - 1  # an end past every dimension (the ops' bounds are int32)
