@@ -9,6 +9,7 @@ from ..framework import Variable
 from ..initializer import Constant
 from ..param_attr import ParamAttr
 from .helper import LayerHelper, activate, building, check_act, check_name
+from .norm15 import _channels
 
 __all__ = ["embedding", "layer_norm", "batch_norm"]
 
@@ -159,13 +160,7 @@ def batch_norm(input, act=None, is_test=False, momentum=0.9, epsilon=1e-05, para
     average = check_bool(where, "do_model_average_for_mean_and_var",
                          do_model_average_for_mean_and_var)
     use_global_stats = check_bool(where, "use_global_stats", use_global_stats)
-    if not 2 <= len(input.shape) <= 5:
-        raise ValueError(f"{where}: input '{input.name}' must have 2 to 5 dimensions, got "
-                         f"shape {list(input.shape)}")
-    c = input.shape[1 if data_layout == "NCHW" else -1]
-    if c < 0:
-        raise ValueError(f"{where}: the channel dimension of input '{input.name}' (shape "
-                         f"{list(input.shape)}, {data_layout}) must be known")
+    c = _channels(where, input, data_layout)
     dtype = "float32" if input.dtype.name == "float16" else input.dtype.name
     with building():
         helper = LayerHelper(where, name)
