@@ -78,26 +78,21 @@ class Uniform(Initializer):
 
 
 class Normal(Initializer):
+    op_type = "gaussian_random"
+
     def __init__(self, loc: float = 0.0, scale: float = 1.0, seed: int = 0):
-        self.loc = check_float("Normal", "loc", loc)
-        self.scale = check_float("Normal", "scale", scale, lo=0)
-        self.seed = _seed("Normal", seed)
+        where = type(self).__name__
+        self.loc = check_float(where, "loc", loc)
+        self.scale = check_float(where, "scale", scale, lo=0)
+        self.seed = _seed(where, seed)
 
     def op(self, var):
-        return "gaussian_random", {"mean": self.loc, "std": self.scale, "seed": self.seed}
+        return self.op_type, {"mean": self.loc, "std": self.scale, "seed": self.seed}
 
 
-class TruncatedNormal(Initializer):
+class TruncatedNormal(Normal):
     """N(loc, scale^2) truncated to [loc - 2 scale, loc + 2 scale], as fluid 1.8's."""
-
-    def __init__(self, loc: float = 0.0, scale: float = 1.0, seed: int = 0):
-        self.loc = check_float("TruncatedNormal", "loc", loc)
-        self.scale = check_float("TruncatedNormal", "scale", scale, lo=0)
-        self.seed = _seed("TruncatedNormal", seed)
-
-    def op(self, var):
-        return "truncated_gaussian_random", {"mean": self.loc, "std": self.scale,
-                                             "seed": self.seed}
+    op_type = "truncated_gaussian_random"
 
 
 def _seed(where, seed):
